@@ -1,0 +1,51 @@
+import { Context } from '@temporalio/activity';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type LockRequest, lockRequestSignal, lockStateQuery } from '../shared/messages';
+
+export interface RequestLockInput {
+  lockId: string;
+  requester: LockRequest;
+}
+
+export interface LockQueueView {
+  holder?: LockRequest;
+  waiting: number;
+}
+
+/**
+ * Environment locks are workflows (see environmentLockWorkflow); a workflow cannot
+ * signal-with-start another, so asking for a turn is this activity's one side effect.
+ */
+export function createLockActivities(client: Client) {
+  return {
+    /** Joins the environment's queue (starting the lock if nobody holds it) and says who holds it now. */
+    async requestLock(input: RequestLockInput): Promise<LockQueueView> {
+      const handle = await client.workflow.signalWithStart('environmentLockWorkflow', {
+        workflowId: input.lockId,
+        taskQueue: Context.current().info.taskQueue,
+        args: [{ lockId: input.lockId }],
+        signal: lockRequestSignal,
+        signalArgs: [input.requester],
+        staticSummary: `Deploy lock: one release at a time on ${input.lockId.replace(/^lock\//, '')}`,
+      });
+      try {
+        const state = await handle.query(lockStateQuery);
+        return { holder: state.holder, waiting: state.queue.length };
+      } catch {
+        // The view is informational; the grant signal is what matters.
+        return { waiting: 0 };
+      }
+    },
+
+    /** Whether a workflow run is still running (a terminated lock holder must not block the queue forever). */
+    async isWorkflowOpen(run: LockRequest): Promise<boolean> {
+      try {
+        const description = await client.workflow.getHandle(run.workflowId, run.runId).describe();
+        return description.status.name === 'RUNNING';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+  };
+}

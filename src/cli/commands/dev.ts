@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { startLocalStack } from '../../dev/local-stack';
+import { runDemo } from '../../demo/run-demo';
+import { gantryHome } from '../../providers/state-dir';
+import { loadConnectionSettings } from '../../worker/connection';
+import { createLogger } from '../../worker/logger';
+import { runWorker } from '../../worker/run-worker';
+import { invalidInput } from '../exit-codes';
+
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw invalidInput(`${flag} must be a port number from 1 to 65535, got "${value}"`);
+  return n;
+}
+
+/** Resolves when the process is asked to stop (Ctrl-C, SIGTERM). */
+function untilStopRequested(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+export function registerDevCommands(program: Command): void {
+  program
+    .command('worker')
+    .description('Run a Gantry worker (what production runs); stops gracefully on SIGTERM.')
+    .option('--profile <name>', 'temporal.toml profile (default: $TEMPORAL_PROFILE or "default")')
+    .option('--task-queue <name>', 'task queue (default: $GANTRY_TASK_QUEUE or "gantry")')
+    .action(async (opts) => {
+      const logger = createLogger();
+      await runWorker({ settings: loadConnectionSettings({ profile: opts.profile }), logger, taskQueue: opts.taskQueue });
+    });
+
+  program
+    .command('dev')
+    .description('Run the local stack in the foreground: a Temporal dev server with its UI, and a worker. Ctrl-C stops both.')
+    .option('--port <port>', 'Temporal gRPC port', '7233')
+    .option('--ui-port <port>', 'Temporal UI port', '8233')
+    .action(async (opts) => {
+      const logger = createLogger();
+      const home = gantryHome();
+      const stack = await startLocalStack({ port: port(opts.port, '--port'), uiPort: port(opts.uiPort, '--ui-port'), home });
+      process.stderr.write(
+        `Temporal ${stack.server ? 'dev server' : 'server'} at ${stack.settings.address}${stack.uiUrl ? `, UI at ${stack.uiUrl}` : ''}; state in ${home}\n` +
+          'Press Ctrl-C to stop.\n',
+      );
+      try {
+        await runWorker({ settings: stack.settings, logger, home, until: untilStopRequested() });
+      } finally {
+        await stack.stop();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('Bring up the local stack and run a real release of the bundled example service.')
+    .option('--port <port>', 'Temporal gRPC port', '7233')
+    .option('--ui-port <port>', 'Temporal UI port', '8233')
+    .option('--approve-after <seconds>', 'approve as the demo approver if nobody has after this long', '15')
+    .option('--keep', 'keep the stack running after the release until Ctrl-C (default on a terminal)')
+    .option('--no-keep', 'exit when the release ends')
+    .action(async (opts) => {
+      const approveAfterSeconds = Number(opts.approveAfter);
+      if (!Number.isFinite(approveAfterSeconds) || approveAfterSeconds < 0) {
+        throw invalidInput(`--approve-after must be a number of seconds, got "${opts.approveAfter}"`);
+      }
+      process.exitCode = await runDemo({
+        port: port(opts.port, '--port'),
+        uiPort: port(opts.uiPort, '--ui-port'),
+        approveAfterMs: approveAfterSeconds * 1000,
+        keep: opts.keep ?? Boolean(process.stdout.isTTY),
+      });
+    });
+}

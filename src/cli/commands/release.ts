@@ -1,0 +1,197 @@
+import type { Command } from 'commander';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { connectClient } from '../../client/connect';
+import { releaseResult, startOrAttachRelease, type ReleaseHandle } from '../../client/release-client';
+import { ConfigError, findCatalogueFile, loadCatalogue } from '../../config/load-catalogue';
+import { checkReleaseRequest } from '../../policy/release-request';
+import { isSuccessful } from '../../policy/outcome';
+import { DEFAULT_TASK_QUEUE, releaseWorkflowId } from '../../shared/ids';
+import { abortUpdate, approveUpdate, rejectUpdate, statusQuery } from '../../shared/messages';
+import type { ReleaseInput, ReleaseResult } from '../../shared/release';
+import { GantryOutcome, GantryService, GantryStage, GantryVersion } from '../../shared/search-attributes';
+import { EXIT, invalidInput } from '../exit-codes';
+import { followRelease } from '../follow-release';
+import { renderResult, renderStatus } from '../render-status';
+
+const RELEASE_KEYS = { service: GantryService, version: GantryVersion, stage: GantryStage, outcome: GantryOutcome };
+const taskQueue = () => process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+const print = (text: string) => process.stdout.write(`${text}\n`);
+const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
+
+/** Reads the catalogue and builds the workflow input; every problem is exit code 2 and nothing starts. */
+export function buildReleaseInput(opts: { service?: string; version?: string; commit?: string; author?: string; config?: string }): ReleaseInput {
+  const problems = checkReleaseRequest(opts);
+  if (problems.length > 0) {
+    throw invalidInput(`invalid release request:\n${problems.map((p) => `  --${p.field}: ${p.message}`).join('\n')}`);
+  }
+  try {
+    const service = loadCatalogue(findCatalogueFile(opts.config)).service(opts.service!);
+    return {
+      service: service.name,
+      version: opts.version!,
+      commit: opts.commit!,
+      author: opts.author!,
+      sourceDir: service.sourceDir,
+      config: service.config,
+    };
+  } catch (err) {
+    if (err instanceof ConfigError) throw invalidInput(err.message);
+    throw err;
+  }
+}
+
+function exitCodeFor(result: ReleaseResult): number {
+  return isSuccessful(result.outcome) ? EXIT.ok : EXIT.unsuccessful;
+}
+
+async function existingRelease(client: Client, service: string, version: string): Promise<ReleaseHandle> {
+  const handle: ReleaseHandle = client.workflow.getHandle(releaseWorkflowId(service, version));
+  try {
+    await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw invalidInput(`no release of ${service} ${version} exists; start one with \`gantry release start --service ${service} --version ${version} …\``);
+    }
+    throw err;
+  }
+  return handle;
+}
+
+/** Sends a decision as an update so a refusal comes back with its reason (exit 2, nothing changed). */
+async function decide(
+  service: string,
+  version: string,
+  send: (handle: ReleaseHandle) => Promise<{ message: string }>,
+  json: boolean,
+): Promise<void> {
+  const client = await connectClient();
+  const handle = await existingRelease(client, service, version);
+  try {
+    const answer = await send(handle);
+    if (json) printJson(answer);
+    else print(answer.message);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      throw invalidInput(`refused: ${err.cause?.message ?? err.message}`);
+    }
+    throw err;
+  }
+}
+
+export function registerReleaseCommands(program: Command): void {
+  const release = program.command('release').description('Start, watch and steer releases.');
+
+  release
+    .command('start')
+    .description('Start the release of a version (or attach to it if it already runs).')
+    .requiredOption('--service <name>', 'service from gantry.yaml')
+    .requiredOption('--version <version>', 'version to release, e.g. 1.4.2')
+    .requiredOption('--commit <sha>', 'git commit the version is built from')
+    .requiredOption('--author <who>', 'who made the change (cannot approve it)')
+    .option('--config <file>', 'service catalogue (default: $GANTRY_CONFIG or ./gantry.yaml)')
+    .option('--retry', 'release again a version whose previous release failed', false)
+    .option('--wait', 'follow the release to its end; the exit code is its outcome', false)
+    .option('--json', 'print one JSON document', false)
+    .action(async (opts) => {
+      const input = buildReleaseInput(opts);
+      const client = await connectClient();
+      const { handle, how } = await startOrAttachRelease(client, input, { taskQueue: taskQueue(), retry: opts.retry });
+      const ids = { workflowId: handle.workflowId, runId: (await handle.describe()).runId };
+      if (how === 'finished') {
+        const result = await releaseResult(handle);
+        if (opts.json) printJson({ ...ids, how, ...result });
+        else {
+          print(`${renderResult(result, input.service, input.version)} (an earlier run)`);
+          if (!isSuccessful(result.outcome)) print(`To release it again, add --retry.`);
+        }
+        process.exitCode = exitCodeFor(result);
+        return;
+      }
+      if (!opts.json) print(`${how === 'started' ? 'Started' : 'Attached to running'} release ${ids.workflowId} (run ${ids.runId})`);
+      if (!opts.wait) {
+        if (opts.json) printJson({ ...ids, how });
+        return;
+      }
+      const result = opts.json ? await releaseResult(handle) : await followRelease(handle, process.stdout);
+      if (opts.json) printJson({ ...ids, how, ...result });
+      else print(renderResult(result, input.service, input.version));
+      process.exitCode = exitCodeFor(result);
+    });
+
+  release
+    .command('status <service> <version>')
+    .description('Show where a release is, its approvals and its timeline.')
+    .option('--json', 'print the status document', false)
+    .action(async (service: string, version: string, opts) => {
+      const client = await connectClient();
+      const handle = await existingRelease(client, service, version);
+      const status = await handle.query(statusQuery);
+      if (opts.json) printJson(status);
+      else print(renderStatus(status));
+    });
+
+  release
+    .command('list')
+    .description('List releases, newest first.')
+    .option('--service <name>', 'only this service')
+    .option('--running', 'only running releases', false)
+    .option('--limit <n>', 'at most this many', '20')
+    .option('--json', 'print JSON', false)
+    .action(async (opts) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw invalidInput(`--limit must be a positive whole number, got "${opts.limit}"`);
+      const clauses = ['WorkflowType = "releaseWorkflow"'];
+      if (opts.service) clauses.push(`GantryService = "${String(opts.service).replace(/"/g, '')}"`);
+      if (opts.running) clauses.push('ExecutionStatus = "Running"');
+      const client = await connectClient();
+      const rows = [];
+      for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+        const attrs = wf.typedSearchAttributes;
+        rows.push({
+          workflowId: wf.workflowId,
+          service: attrs.get(RELEASE_KEYS.service),
+          version: attrs.get(RELEASE_KEYS.version),
+          stage: attrs.get(RELEASE_KEYS.stage),
+          outcome: attrs.get(RELEASE_KEYS.outcome) ?? null,
+          status: wf.status.name,
+          startTime: wf.startTime.toISOString(),
+        });
+        if (rows.length >= limit) break;
+      }
+      if (opts.json) printJson(rows);
+      else if (rows.length === 0) print('no releases found');
+      else for (const r of rows) print(`${r.startTime}  ${String(r.service).padEnd(14)} ${String(r.version).padEnd(12)} ${String(r.stage).padEnd(11)} ${r.outcome ?? r.status.toLowerCase()}`);
+    });
+
+  release
+    .command('approve <service> <version>')
+    .description('Approve the production deploy of a release.')
+    .requiredOption('--as <who>', 'your identity; must be an approver and not the author')
+    .option('--comment <text>', 'recorded with the approval')
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) =>
+      decide(service, version, (h) => h.executeUpdate(approveUpdate, { args: [{ by: opts.as, comment: opts.comment }] }), opts.json),
+    );
+
+  release
+    .command('reject <service> <version>')
+    .description('Reject a release waiting for approval; it ends as rejected.')
+    .requiredOption('--as <who>', 'your identity; must be an approver')
+    .option('--reason <text>', 'why (required)')
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) => {
+      if (!opts.reason?.trim()) throw invalidInput('a rejection needs a reason: add --reason "<why>"');
+      return decide(service, version, (h) => h.executeUpdate(rejectUpdate, { args: [{ by: opts.as, reason: opts.reason }] }), opts.json);
+    });
+
+  release
+    .command('abort <service> <version>')
+    .description('Abort a release at any stage; every environment it touched is put back.')
+    .requiredOption('--as <who>', 'your identity')
+    .option('--reason <text>', 'why (required)')
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) => {
+      if (!opts.reason?.trim()) throw invalidInput('an abort needs a reason: add --reason "<why>"');
+      return decide(service, version, (h) => h.executeUpdate(abortUpdate, { args: [{ by: opts.as, reason: opts.reason }] }), opts.json);
+    });
+}

@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT } from './exit-codes';
+import { registerConfigCommands } from './commands/config';
+import { registerDoctorCommand } from './commands/doctor';
+import { registerReleaseCommands } from './commands/release';
+import { registerDevCommands } from './commands/dev';
+
+/** Builds the `gantry` program; each command module registers its own subcommands. */
+export function buildProgram(): Command {
+  const program = new Command('gantry')
+    .description('Release orchestration on Temporal: build, test, package, stage, approve and ship a version.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerConfigCommands(program);
+  registerReleaseCommands(program);
+  registerDevCommands(program);
+  registerDoctorCommand(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`gantry: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every usage error is invalid input.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+import {
+  type Client,
+  type WorkflowHandle,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import { ApplicationFailure, TerminatedFailure } from '@temporalio/common';
+import { invalidInput } from '../cli/exit-codes';
+import { outcomeFromFailureType } from '../policy/outcome';
+import { releaseWorkflowId } from '../shared/ids';
+import type { ReleaseInput, ReleaseResult } from '../shared/release';
+import { GantryService, GantryStage, GantryVersion } from '../shared/search-attributes';
+import type { releaseWorkflow } from '../workflows/release';
+
+export type ReleaseHandle = WorkflowHandle<typeof releaseWorkflow>;
+
+export interface StartOutcome {
+  handle: ReleaseHandle;
+  /** started: a new run; attached: the release was already running; finished: it had already ended. */
+  how: 'started' | 'attached' | 'finished';
+}
+
+async function describeOrUndefined(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Starts the release of one version, or attaches to it: the workflow ID is
+ * `release/<service>/<version>`, so a CI retry of the same command finds the same run.
+ * A succeeded version is never released again; a failed one only with `retry`.
+ */
+export async function startOrAttachRelease(
+  client: Client,
+  input: ReleaseInput,
+  options: { taskQueue: string; retry?: boolean },
+): Promise<StartOutcome> {
+  const workflowId = releaseWorkflowId(input.service, input.version);
+  const existing = await describeOrUndefined(client, workflowId);
+  const status = existing?.status.name;
+  if (status === 'RUNNING') return { handle: client.workflow.getHandle(workflowId), how: 'attached' };
+  if (status === 'COMPLETED' && options.retry) {
+    throw invalidInput(`${input.service} ${input.version} was already released successfully; a released version is never released again. Release a new version.`);
+  }
+  if (existing && !options.retry) return { handle: client.workflow.getHandle(workflowId, existing.runId), how: 'finished' };
+
+  const handle = await client.workflow.start<typeof releaseWorkflow>('releaseWorkflow', {
+    workflowId,
+    taskQueue: options.taskQueue,
+    args: [input],
+    // A concurrent start of the same release (two CI jobs) joins the running one.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: options.retry ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
+    typedSearchAttributes: [
+      { key: GantryService, value: input.service },
+      { key: GantryVersion, value: input.version },
+      { key: GantryStage, value: 'build' },
+    ],
+    staticSummary: `Release ${input.service} ${input.version} (${input.commit.slice(0, 12)}) by ${input.author}`,
+    staticDetails: [
+      `**Service:** ${input.service}`,
+      `**Version:** ${input.version}`,
+      `**Commit:** ${input.commit}`,
+      `**Author:** ${input.author}`,
+      `**Production strategy:** ${input.config.environments.production.strategy}`,
+      `**Approvers:** ${input.config.approval.approvers.join(', ') || 'none'} (${input.config.approval.minApprovals} required)`,
+    ].join('\n'),
+  });
+  return { handle, how: 'started' };
+}
+
+/** Waits for a release to end and returns its result, whatever the outcome. */
+export async function releaseResult(handle: ReleaseHandle): Promise<ReleaseResult> {
+  try {
+    return await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && outcomeFromFailureType(cause.type) && cause.details?.[0]) {
+        return cause.details[0] as ReleaseResult;
+      }
+      if (cause instanceof TerminatedFailure) return { outcome: 'aborted', reason: `terminated: ${cause.message}` };
+      return { outcome: 'failed', reason: cause?.message ?? err.message };
+    }
+    throw err;
+  }
+}

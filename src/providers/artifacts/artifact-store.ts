@@ -1,0 +1,36 @@
+import type { ArtifactRef } from '../../shared/release';
+
+export interface PublishRequest {
+  service: string;
+  version: string;
+  /** Absolute source directory. */
+  sourceDir: string;
+  /** Paths relative to sourceDir to pack. */
+  include: string[];
+}
+
+/**
+ * Immutable, content-addressed artifacts. Publishing the same version with the same
+ * digest is a no-op; with a different digest it is refused (ArtifactConflictError).
+ */
+export interface ArtifactStore {
+  publish(request: PublishRequest): Promise<ArtifactRef>;
+  get(service: string, version: string): Promise<ArtifactRef | undefined>;
+  /** Unpacks the artifact into an empty directory, checking its digest first. */
+  unpack(artifact: ArtifactRef, targetDir: string): Promise<void>;
+}
+
+export class ArtifactConflictError extends Error {
+  constructor(
+    readonly service: string,
+    readonly version: string,
+    readonly existingDigest: string,
+    readonly newDigest: string,
+  ) {
+    super(
+      `artifact ${service}@${version} already exists with digest ${existingDigest}; the new build has ${newDigest}. ` +
+        'Versions are immutable: release the change as a new version.',
+    );
+    this.name = 'ArtifactConflictError';
+  }
+}

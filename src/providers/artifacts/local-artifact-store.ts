@@ -1,0 +1,220 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
+import type { ArtifactRef } from '../../shared/release';
+import { readJsonFile } from '../state-dir';
+import { ArtifactConflictError } from './artifact-store';
+import type { ArtifactStore, PublishRequest } from './artifact-store';
+
+/**
+ * The request cannot produce an artifact (a path to pack is missing, a name is not
+ * usable): fixing the build or the catalogue is the remedy, not a retry.
+ */
+export class ArtifactInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtifactInvalidError';
+  }
+}
+
+/** What is stored per version; the ref plus what a person inspecting the store wants to know. */
+interface VersionRecord extends ArtifactRef {
+  include: string[];
+  publishedAt: string;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+const DIGEST = /^sha256:([0-9a-f]{64})$/;
+
+/**
+ * Artifacts on the local disk:
+ *
+ * ```
+ * <root>/blobs/sha256/<hex>.tar.gz   content, named by its digest
+ * <root>/<service>/<version>.json    which digest a version is
+ * ```
+ *
+ * Archives are reproducible: entries sorted, no owners, no timestamps, so the same
+ * files give the same digest on every machine and every rebuild.
+ */
+export class LocalArtifactStore implements ArtifactStore {
+  constructor(private readonly root: string) {}
+
+  async publish(request: PublishRequest): Promise<ArtifactRef> {
+    const { service, version } = request;
+    assertSafeName('service', service);
+    assertSafeName('version', version);
+    const entries = await listEntries(request.sourceDir, request.include);
+
+    await mkdir(this.tempDir(), { recursive: true });
+    const packed = path.join(this.tempDir(), `${randomBytes(8).toString('hex')}.tar.gz`);
+    try {
+      await tar.create(
+        { cwd: request.sourceDir, file: packed, gzip: true, portable: true, noMtime: true, noDirRecurse: true, strict: true },
+        entries,
+      );
+      const { hex, size } = await hashFile(packed);
+      const ref: ArtifactRef = { service, version, digest: `sha256:${hex}`, sizeBytes: size };
+
+      const existing = await this.get(service, version);
+      if (existing) return sameOrConflict(existing, ref);
+
+      await this.storeBlob(packed, hex);
+      const record: VersionRecord = { ...ref, include: request.include, publishedAt: new Date().toISOString() };
+      const winner = await this.writeRecordOnce(record);
+      return sameOrConflict(winner, ref);
+    } finally {
+      await rm(packed, { force: true });
+    }
+  }
+
+  async get(service: string, version: string): Promise<ArtifactRef | undefined> {
+    assertSafeName('service', service);
+    assertSafeName('version', version);
+    const record = await readJsonFile<VersionRecord>(this.recordPath(service, version));
+    return record && toRef(record);
+  }
+
+  async unpack(artifact: ArtifactRef, targetDir: string): Promise<void> {
+    const name = `${artifact.service}@${artifact.version}`;
+    const hex = DIGEST.exec(artifact.digest)?.[1];
+    if (!hex) throw new ArtifactInvalidError(`artifact ${name} has digest "${artifact.digest}"; expected sha256:<64 hex digits>`);
+    const blob = this.blobPath(hex);
+    let actual: string;
+    try {
+      actual = (await hashFile(blob)).hex;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new Error(`artifact ${name} (${artifact.digest}) is not in the store at ${blob}; publish it again`);
+    }
+    if (actual !== hex) {
+      throw new Error(
+        `artifact ${name}: ${blob} has digest sha256:${actual}, not ${artifact.digest}; ` +
+          'the stored file was changed or damaged, so it is not deployed. Release the change as a new version.',
+      );
+    }
+    await mkdir(targetDir, { recursive: true });
+    const present = await readdir(targetDir);
+    if (present.length > 0) throw new Error(`cannot unpack ${name} into ${targetDir}: the directory is not empty`);
+    await tar.extract({ file: blob, cwd: targetDir, strict: true, preserveOwner: false });
+  }
+
+  /** Same content means the blob is the same, so an existing one is simply kept. */
+  private async storeBlob(packed: string, hex: string): Promise<void> {
+    const blob = this.blobPath(hex);
+    await mkdir(path.dirname(blob), { recursive: true });
+    if (await exists(blob)) return;
+    await rename(packed, blob);
+  }
+
+  /**
+   * Writes the version record unless one exists, and returns whichever record holds.
+   * Linking a finished temp file into place is atomic like a rename but, unlike a
+   * rename, never replaces an existing record: two publishes racing for one version
+   * cannot both win.
+   */
+  private async writeRecordOnce(record: VersionRecord): Promise<ArtifactRef> {
+    const target = this.recordPath(record.service, record.version);
+    await mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`);
+    try {
+      await link(temp, target);
+      return toRef(record);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const existing = await readJsonFile<VersionRecord>(target);
+      if (!existing) throw err;
+      return toRef(existing);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  private blobPath(hex: string): string {
+    return path.join(this.root, 'blobs', 'sha256', `${hex}.tar.gz`);
+  }
+
+  private recordPath(service: string, version: string): string {
+    return path.join(this.root, service, `${version}.json`);
+  }
+
+  private tempDir(): string {
+    return path.join(this.root, 'tmp');
+  }
+}
+
+function sameOrConflict(existing: ArtifactRef, built: ArtifactRef): ArtifactRef {
+  if (existing.digest !== built.digest) {
+    throw new ArtifactConflictError(built.service, built.version, existing.digest, built.digest);
+  }
+  return existing;
+}
+
+function toRef(record: ArtifactRef): ArtifactRef {
+  return { service: record.service, version: record.version, digest: record.digest, sizeBytes: record.sizeBytes };
+}
+
+/** Names become file names: nothing that could climb out of the store or hide a file. */
+function assertSafeName(what: string, value: string): void {
+  if (!SAFE_NAME.test(value) || value.includes('..')) {
+    throw new ArtifactInvalidError(`${what} "${value}" cannot name an artifact: use letters, digits, . _ + - (not starting with . and without ..)`);
+  }
+}
+
+/**
+ * Every file, directory and symlink under the included paths, relative to sourceDir,
+ * sorted so the archive does not depend on the order the file system lists them in.
+ * Symlinks are packed as links, never followed.
+ */
+async function listEntries(sourceDir: string, include: string[]): Promise<string[]> {
+  if (!(await exists(sourceDir))) throw new ArtifactInvalidError(`source directory ${sourceDir} does not exist`);
+  if (include.length === 0) throw new ArtifactInvalidError('nothing to pack: artifact.include is empty');
+  const entries = new Set<string>();
+  const walk = async (relative: string): Promise<void> => {
+    if (relative !== '.') entries.add(relative);
+    const info = await lstat(path.join(sourceDir, relative));
+    if (!info.isDirectory()) return;
+    for (const name of await readdir(path.join(sourceDir, relative))) {
+      await walk(relative === '.' ? name : `${relative}/${name}`);
+    }
+  };
+  for (const raw of include) {
+    const relative = path.posix.normalize(raw.replace(/\\/g, '/')).replace(/\/+$/, '') || '.';
+    if (path.posix.isAbsolute(relative) || relative === '..' || relative.startsWith('../')) {
+      throw new ArtifactInvalidError(`artifact include path "${raw}" is outside the source directory; list paths inside ${sourceDir}`);
+    }
+    if (!(await exists(path.join(sourceDir, relative), lstat))) {
+      throw new ArtifactInvalidError(
+        `artifact include path "${raw}" does not exist in ${sourceDir}; did the build produce it? Fix the build or artifact.include in gantry.yaml`,
+      );
+    }
+    await walk(relative);
+  }
+  return [...entries].sort();
+}
+
+async function exists(file: string, check: typeof stat | typeof lstat = stat): Promise<boolean> {
+  try {
+    await check(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+async function hashFile(file: string): Promise<{ hex: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  await pipeline(createReadStream(file), async (chunks: AsyncIterable<Buffer>) => {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+  });
+  return { hex: hash.digest('hex'), size };
+}

@@ -1,0 +1,52 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReleaseStatus } from './release';
+
+/**
+ * Every message a release understands, shared by the workflow, the CLI and the tests.
+ * Approve, reject and abort exist both as updates (the caller is told if it was
+ * refused, and why) and as signals of the same name (for `temporal workflow signal`
+ * and tctl; a refused signal is ignored and recorded in `status`).
+ */
+
+export interface ApprovePayload {
+  by: string;
+  comment?: string;
+}
+export interface RejectPayload {
+  by: string;
+  reason: string;
+}
+export interface AbortPayload {
+  by: string;
+  reason: string;
+}
+export interface DecisionAnswer {
+  accepted: true;
+  approvals: number;
+  approvalsRequired: number;
+  message: string;
+}
+
+export const approveUpdate = defineUpdate<DecisionAnswer, [ApprovePayload]>('approve');
+export const rejectUpdate = defineUpdate<DecisionAnswer, [RejectPayload]>('reject');
+export const abortUpdate = defineUpdate<DecisionAnswer, [AbortPayload]>('abort');
+
+export const approveSignal = defineSignal<[ApprovePayload]>('approve');
+export const rejectSignal = defineSignal<[RejectPayload]>('reject');
+export const abortSignal = defineSignal<[AbortPayload]>('abort');
+
+export const statusQuery = defineQuery<ReleaseStatus>('status');
+
+/** Environment lock: a release asks for its turn, is granted it, and gives it back. */
+export interface LockRequest {
+  workflowId: string;
+  runId: string;
+}
+export const lockRequestSignal = defineSignal<[LockRequest]>('lockRequest');
+export const lockReleaseSignal = defineSignal<[LockRequest]>('lockRelease');
+export const lockGrantedSignal = defineSignal<[{ lockId: string }]>('lockGranted');
+export interface LockState {
+  holder?: LockRequest;
+  queue: LockRequest[];
+}
+export const lockStateQuery = defineQuery<LockState>('lockState');

@@ -1,0 +1,43 @@
+import type { ArtifactRef } from '../shared/release';
+import { instanceIdFor } from '../policy/environment-restore';
+import { commands, control, delivery } from './activities';
+import type { ReleaseState } from './release-state';
+
+export type EnvironmentName = 'staging' | 'production';
+
+/**
+ * Replaces what runs in an environment with the new artifact, all at once: start the new
+ * version beside the old one, wait until it is healthy, smoke test it, switch, and only
+ * then stop the old one. Any failure before the switch leaves the old version serving.
+ */
+export async function deployAllAtOnce(release: ReleaseState, environment: EnvironmentName, artifact: ArtifactRef): Promise<void> {
+  const { service, config, sourceDir, version } = release.input;
+  const oursId = instanceIdFor(version, artifact.digest);
+  const before = (await control.activeInstance({ service, environment })) ?? undefined;
+  release.touched[environment] = { before, oursId };
+
+  release.waitFor(`${version} to become healthy in ${environment}`);
+  const instance = await delivery.startInstance({
+    service,
+    environment,
+    artifact,
+    command: config.run.command,
+    healthPath: config.run.health,
+    startTimeoutMs: config.run.startTimeout,
+  });
+  if (config.smoke) {
+    release.waitFor(`the smoke test against ${instance.url}`);
+    await commands.runCommand({
+      label: `smoke (${environment})`,
+      command: config.smoke,
+      cwd: sourceDir,
+      env: { BASE_URL: instance.url, GANTRY_VERSION: version, GANTRY_ENVIRONMENT: environment },
+    });
+  }
+  await control.activateInstance({ service, environment, instanceId: instance.id });
+  release.status.environments[environment] = { version, url: instance.url };
+  if (before && before.id !== instance.id) {
+    await control.stopInstance({ service, environment, instanceId: before.id });
+  }
+  release.waitFor(undefined);
+}

@@ -1,0 +1,3 @@
+// Workflow entry points registered by the worker.
+export { releaseWorkflow } from './release';
+export { environmentLockWorkflow } from './environment-lock';

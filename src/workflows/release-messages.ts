@@ -1,0 +1,88 @@
+import { type CancellationScope, setHandler } from '@temporalio/workflow';
+import { checkAbort } from '../policy/abort';
+import { type ApprovalContext, type Verdict, checkApprove, checkReject } from '../policy/approval';
+import {
+  type AbortPayload,
+  type ApprovePayload,
+  type DecisionAnswer,
+  type RejectPayload,
+  abortSignal,
+  abortUpdate,
+  approveSignal,
+  approveUpdate,
+  lockGrantedSignal,
+  rejectSignal,
+  rejectUpdate,
+  statusQuery,
+} from '../shared/messages';
+import type { ReleaseState } from './release-state';
+
+/**
+ * Registers every message handler of a release. Each decision is a policy check: as an
+ * update a refusal is returned to the caller; as a signal (which cannot answer) it is
+ * ignored and recorded in the status, so the attempt stays visible.
+ */
+export function registerReleaseMessages(release: ReleaseState, pipeline: CancellationScope): void {
+  const s = release.status;
+  const approvalContext = (): ApprovalContext => ({
+    rules: release.input.config.approval,
+    author: release.input.author,
+    stage: s.stage,
+    finished: release.finished,
+    approvals: s.approvals,
+  });
+  const answer = (message: string): DecisionAnswer => ({
+    accepted: true,
+    approvals: s.approvals.length,
+    approvalsRequired: s.approvalsRequired,
+    message,
+  });
+  const enforce = (verdict: Verdict) => {
+    if (!verdict.ok) throw new Error(verdict.reason);
+  };
+  const ignore = (message: string, by: string | undefined, verdict: Verdict): boolean => {
+    if (verdict.ok) return false;
+    s.ignored.push({ message, by: by ?? '(nobody)', reason: verdict.reason, at: release.now() });
+    return true;
+  };
+
+  const approve = (p: ApprovePayload, via: 'update' | 'signal') => {
+    s.approvals.push({ by: p.by, comment: p.comment, at: release.now(), via });
+    release.waitFor(approvalWaitText(release));
+    return answer(`approved by ${p.by} (${s.approvals.length} of ${s.approvalsRequired})`);
+  };
+  const reject = (p: RejectPayload) => {
+    s.rejection = { by: p.by, reason: p.reason, at: release.now() };
+    return answer(`rejected by ${p.by}: ${p.reason}`);
+  };
+  const abort = (p: AbortPayload) => {
+    s.abort = { by: p.by, reason: p.reason, at: release.now() };
+    pipeline.cancel();
+    return answer(`abort requested by ${p.by}: ${p.reason}`);
+  };
+
+  setHandler(approveUpdate, (p) => approve(p, 'update'), { validator: (p) => enforce(checkApprove(approvalContext(), p?.by)) });
+  setHandler(rejectUpdate, reject, { validator: (p) => enforce(checkReject(approvalContext(), p?.by, p?.reason)) });
+  setHandler(abortUpdate, abort, { validator: (p) => enforce(checkAbort(release.finished || !!s.abort, p?.by, p?.reason)) });
+
+  setHandler(approveSignal, (p) => {
+    if (!ignore('approve', p?.by, checkApprove(approvalContext(), p?.by))) approve(p, 'signal');
+  });
+  setHandler(rejectSignal, (p) => {
+    if (!ignore('reject', p?.by, checkReject(approvalContext(), p?.by, p?.reason))) reject(p);
+  });
+  setHandler(abortSignal, (p) => {
+    if (!ignore('abort', p?.by, checkAbort(release.finished || !!s.abort, p?.by, p?.reason))) abort(p);
+  });
+
+  setHandler(lockGrantedSignal, ({ lockId }) => {
+    release.grantedLocks.add(lockId);
+  });
+  setHandler(statusQuery, () => s);
+}
+
+export function approvalWaitText(release: ReleaseState): string {
+  const s = release.status;
+  const missing = s.approvalsRequired - s.approvals.length;
+  return `${missing} more approval${missing === 1 ? '' : 's'} from ${s.approvers.filter((a) => a !== s.author).join(', ')} (until ${s.approvalDeadline})`;
+}

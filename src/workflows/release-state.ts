@@ -1,0 +1,104 @@
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
+import { GantryOutcome, GantryStage } from '../shared/search-attributes';
+
+/** What the release touched in one environment, so an abandoned release can put it back. */
+export interface EnvironmentTouch {
+  before?: Instance;
+  /** The instance this release starts there (known before it starts: IDs are derived). */
+  oursId: string;
+}
+
+/**
+ * The release's state: the status people query, plus what cleanup needs to know. Every
+ * change of stage is mirrored to the search attribute and the UI's current details, so
+ * the status query, `temporal workflow list` and the UI never disagree.
+ */
+export class ReleaseState {
+  readonly status: ReleaseStatus;
+  readonly touched: Partial<Record<'staging' | 'production', EnvironmentTouch>> = {};
+  readonly grantedLocks = new Set<string>();
+
+  constructor(readonly input: ReleaseInput) {
+    this.status = {
+      workflowId: workflowInfo().workflowId,
+      service: input.service,
+      version: input.version,
+      commit: input.commit,
+      author: input.author,
+      stage: 'build',
+      environments: {},
+      approvals: [],
+      approvalsRequired: input.config.approval.minApprovals,
+      approvers: [...input.config.approval.approvers],
+      ignored: [],
+      timeline: [],
+    };
+  }
+
+  get finished(): boolean {
+    return this.status.outcome !== undefined;
+  }
+
+  now(): string {
+    return new Date().toISOString();
+  }
+
+  /** Enters a stage: closes the previous one as passed and tells the UI. */
+  enter(stage: Stage, note?: string): void {
+    this.closeCurrent('passed');
+    this.status.stage = stage;
+    this.status.waitingFor = undefined;
+    this.status.timeline.push({ stage, startedAt: this.now(), note });
+    upsertSearchAttributes([{ key: GantryStage, value: stage }]);
+    this.publishDetails();
+  }
+
+  waitFor(what: string | undefined): void {
+    this.status.waitingFor = what;
+    this.publishDetails();
+  }
+
+  /** Ends the release: the last stage closes with the outcome's result. */
+  finish(outcome: Outcome, reason?: string): void {
+    this.closeCurrent(outcome === 'succeeded' ? 'passed' : outcome === 'aborted' ? 'cancelled' : 'failed', reason);
+    this.status.outcome = outcome;
+    this.status.reason = reason;
+    this.status.waitingFor = undefined;
+    if (outcome === 'succeeded') {
+      this.status.stage = 'done';
+      this.status.timeline.push({ stage: 'done', startedAt: this.now(), endedAt: this.now(), result: 'passed' });
+      upsertSearchAttributes([{ key: GantryStage, value: 'done' }]);
+    }
+    upsertSearchAttributes([{ key: GantryOutcome, value: outcome }]);
+    this.publishDetails();
+  }
+
+  private closeCurrent(result: 'passed' | 'failed' | 'cancelled' | 'skipped', note?: string): void {
+    const current = this.status.timeline[this.status.timeline.length - 1];
+    if (current && !current.endedAt) {
+      current.endedAt = this.now();
+      current.result = result;
+      if (note) current.note = note;
+    }
+  }
+
+  /** Markdown the Temporal UI shows as the workflow's current details. */
+  private publishDetails(): void {
+    const s = this.status;
+    const lines = [
+      `**${s.service} ${s.version}** (${s.commit.slice(0, 12)}) by ${s.author}`,
+      '',
+      `Stage: **${s.stage}**${s.outcome ? ` — outcome **${s.outcome}**` : ''}`,
+    ];
+    if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
+    if (s.reason) lines.push(`Reason: ${s.reason}`);
+    if (s.approvalsRequired > 0) {
+      lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);
+    }
+    for (const [env, deployed] of Object.entries(s.environments)) {
+      if (deployed) lines.push(`${env}: ${deployed.version} at ${deployed.url}`);
+    }
+    setCurrentDetails(lines.join('\n'));
+  }
+}

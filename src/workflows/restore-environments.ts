@@ -1,0 +1,41 @@
+import { log } from '@temporalio/workflow';
+import { planRestore } from '../policy/environment-restore';
+import { control, delivery } from './activities';
+import type { EnvironmentName } from './deploy-all-at-once';
+import type { ReleaseState } from './release-state';
+import { withEnvironmentTurn } from './environment-turn';
+
+/**
+ * Puts every environment this release touched back as it was (call it in a
+ * non-cancellable scope). Production first: it matters most.
+ */
+export async function restoreEnvironments(release: ReleaseState): Promise<void> {
+  for (const environment of ['production', 'staging'] as EnvironmentName[]) {
+    const touch = release.touched[environment];
+    if (!touch) continue;
+    await withEnvironmentTurn(release, environment, async () => {
+      const { service, config } = release.input;
+      const current = (await control.activeInstance({ service, environment })) ?? undefined;
+      for (const step of planRestore(touch.before, current, touch.oursId)) {
+        if (step.kind === 'reactivate') {
+          log.info('restoring the previous version', { environment, instance: step.instance.id });
+          const restored = await delivery.startInstance({
+            service,
+            environment,
+            artifact: step.instance.artifact,
+            command: config.run.command,
+            healthPath: config.run.health,
+            startTimeoutMs: config.run.startTimeout,
+          });
+          await control.activateInstance({ service, environment, instanceId: restored.id });
+          release.status.environments[environment] = { version: restored.artifact.version, url: restored.url };
+        } else {
+          await control.stopInstance({ service, environment, instanceId: step.instanceId });
+          if (release.status.environments[environment]?.version === release.input.version) {
+            delete release.status.environments[environment];
+          }
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { GantryActivities } from '../../src/activities';
+import type { RunCommandInput } from '../../src/activities/run-command';
+import type { ArtifactRef, Instance } from '../../src/shared/release';
+import { instanceIdFor } from '../../src/policy/environment-restore';
+
+/**
+ * Stand-ins for build, artifact and runtime activities, for tests about the release
+ * workflow's decisions (approvals, timeouts, aborts, cleanup). They keep an in-memory
+ * picture of each environment so tests can assert what the workflow did to it. The
+ * real activities and providers have their own tests.
+ */
+export interface FakeDeliveryOptions {
+  /** Commands (by label) that exit non-zero. */
+  failingCommands?: string[];
+  /** Environments where starting an instance blocks until the activity is cancelled. */
+  hangStartIn?: string[];
+}
+
+export interface FakeWorld {
+  activities: Omit<GantryActivities, 'requestLock' | 'isWorkflowOpen'>;
+  commands: RunCommandInput[];
+  active: Map<string, Instance>;
+  running: Map<string, Instance>;
+  stopped: string[];
+  /** Resolves when a start begins in an environment (for abort-while-deploying tests). */
+  startBegan: Promise<string>;
+}
+
+export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
+  const commands: RunCommandInput[] = [];
+  const active = new Map<string, Instance>();
+  const running = new Map<string, Instance>();
+  const stopped: string[] = [];
+  let announceStart!: (env: string) => void;
+  const startBegan = new Promise<string>((resolve) => (announceStart = resolve));
+  const key = (service: string, environment: string) => `${service}/${environment}`;
+
+  const activities: FakeWorld['activities'] = {
+    async runCommand(input) {
+      commands.push(input);
+      if (options.failingCommands?.includes(input.label)) {
+        throw ApplicationFailure.create({
+          type: 'CommandFailed',
+          nonRetryable: true,
+          message: `${input.label} failed: \`${input.command}\` exited with code 3`,
+          details: [{ exitCode: 3, tail: ['expected 2 to equal 3'] }],
+        });
+      }
+      return { label: input.label, exitCode: 0, durationMs: 1, tail: ['ok'] };
+    },
+    async publishArtifact(req): Promise<ArtifactRef> {
+      return { service: req.service, version: req.version, digest: `sha256:${'ab'.repeat(32)}`, sizeBytes: 1234 };
+    },
+    async startInstance(req) {
+      announceStart(req.environment);
+      if (options.hangStartIn?.includes(req.environment)) {
+        const ctx = Context.current();
+        for (;;) {
+          ctx.heartbeat('starting');
+          await Promise.race([ctx.cancelled, new Promise((r) => setTimeout(r, 100))]);
+        }
+      }
+      const id = instanceIdFor(req.artifact.version, req.artifact.digest);
+      const instance: Instance = {
+        id,
+        service: req.service,
+        environment: req.environment,
+        artifact: req.artifact,
+        url: `http://127.0.0.1:1/${req.environment}/${id}`,
+        pid: 1,
+      };
+      running.set(`${key(req.service, req.environment)}/${id}`, instance);
+      return instance;
+    },
+    async activeInstance({ service, environment }) {
+      return active.get(key(service, environment)) ?? null;
+    },
+    async activateInstance({ service, environment, instanceId }) {
+      const instance = running.get(`${key(service, environment)}/${instanceId}`);
+      if (!instance) throw new Error(`instance ${instanceId} is not running in ${environment}`);
+      active.set(key(service, environment), instance);
+    },
+    async stopInstance({ service, environment, instanceId }) {
+      stopped.push(`${environment}/${instanceId}`);
+      running.delete(`${key(service, environment)}/${instanceId}`);
+      if (active.get(key(service, environment))?.id === instanceId) active.delete(key(service, environment));
+    },
+  };
+  return { activities, commands, active, running, stopped, startBegan };
+}
+
+/** An instance of an older version already serving an environment before the release. */
+export function seedActive(world: FakeWorld, service: string, environment: string, version: string): Instance {
+  const artifact: ArtifactRef = { service, version, digest: `sha256:${'cd'.repeat(32)}`, sizeBytes: 1000 };
+  const id = instanceIdFor(version, artifact.digest);
+  const instance: Instance = { id, service, environment, artifact, url: `http://127.0.0.1:1/${environment}/${id}`, pid: 1 };
+  world.running.set(`${service}/${environment}/${id}`, instance);
+  world.active.set(`${service}/${environment}`, instance);
+  return instance;
+}

@@ -1,0 +1,40 @@
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { resolveTestServer } from '../../src/dev/temporal-binaries';
+import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+
+/**
+ * A time-skipping test server for workflow tests, with Gantry's search attributes
+ * registered (without them every stage change fails its workflow task).
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const server = await resolveTestServer({ log: () => undefined });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: server.path } },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.keys(SEARCH_ATTRIBUTES).map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  return env;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Gantry's workflows, bundled once per test file. */
+export function gantryWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundle;
+}
+
+const noop = () => undefined;
+const quietBundlerLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+let queueCounter = 0;
+/** A task queue of its own for every test, so workers of different tests never share work. */
+export function uniqueTaskQueue(prefix: string): string {
+  queueCounter += 1;
+  return `${prefix}-${process.pid}-${queueCounter}-${Date.now().toString(36)}`;
+}
