@@ -21,8 +21,9 @@ export function editDistance(a: string, b: string): number {
 /**
  * The candidate the word was most likely meant to be, for a "did you mean" hint, or
  * undefined when none is close. Case is ignored, and a candidate counts as close when
- * about one letter in three differs: "buidl" → "build", "servces" → "services",
- * "unit" is not taken for "lint".
+ * about one letter in three differs ("buidl" → "build", "servces" → "services", but
+ * "unit" is not taken for "lint"), or, failing that, when the word is an abbreviation
+ * of three letters or more that starts only one candidate ("prod" → "production").
  */
 export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
@@ -36,5 +37,7 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
       bestDistance = distance;
     }
   }
-  return best;
+  if (best !== undefined || word.length < 3) return best;
+  const extended = candidates.filter((candidate) => candidate.toLowerCase().startsWith(word.toLowerCase()));
+  return extended.length === 1 ? extended[0] : undefined;
 }

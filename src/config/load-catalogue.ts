@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue } from './config-error';
 import { displayPath } from './display-path';
 import type { Catalogue, ServiceConfig } from './service-catalogue';
 import { formatPath, validateCatalogue } from './validate-catalogue';
+import { yamlSyntaxIssues } from './yaml-syntax-issues';
 import { locateInYaml, type PathSegment, type PointAt } from './yaml-location';
 
 export { ConfigError, type ConfigIssue } from './config-error';
@@ -44,14 +45,7 @@ export function loadCatalogue(filePath: string): LoadedCatalogue {
   const text = readCatalogueText(file, fail);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw fail(
-      doc.errors.map((error) => {
-        const { line, col } = lineCounter.linePos(error.pos[0]);
-        return { path: '', line, column: col, message: `YAML syntax error: ${error.message}` };
-      }),
-    );
-  }
+  if (doc.errors.length > 0) throw fail(yamlSyntaxIssues(doc.errors, lineCounter));
   const data = toPlainData(doc, fail);
 
   const locate = (segments: PathSegment[], pointAt: PointAt = 'value'): Pick<ConfigIssue, 'line' | 'column'> => {
@@ -62,7 +56,7 @@ export function loadCatalogue(filePath: string): LoadedCatalogue {
   const issues: ConfigIssue[] = validation.success
     ? []
     : validation.issues.map((issue) => ({ path: formatPath(issue.path), ...locate(issue.path, issue.pointAt), message: issue.message }));
-  for (const missing of missingSourceDirs(data, dir)) {
+  for (const missing of missingSourceDirs(data, file)) {
     const segments = ['services', missing.service, 'source'];
     issues.push({ path: formatPath(segments), ...locate(segments), message: missing.message });
   }
@@ -110,7 +104,8 @@ function toPlainData(doc: Document, fail: (issues: ConfigIssue[]) => ConfigError
  * data rather than after validation so these are reported with the schema problems,
  * in the same run.
  */
-function missingSourceDirs(data: unknown, dir: string): { service: string; message: string }[] {
+function missingSourceDirs(data: unknown, file: string): { service: string; message: string }[] {
+  const dir = path.dirname(file);
   const services = isPlainObject(data) ? data.services : undefined;
   if (!isPlainObject(services)) return [];
   return Object.entries(services).flatMap(([service, config]) => {
@@ -123,7 +118,7 @@ function missingSourceDirs(data: unknown, dir: string): { service: string; messa
     return [
       {
         service,
-        message: `source directory ${JSON.stringify(source)} ${problem} (resolved to ${resolved}); it is relative to the directory of gantry.yaml`,
+        message: `source directory ${JSON.stringify(source)} ${problem} (resolved to ${resolved}); it is relative to the directory of ${path.basename(file)}`,
       },
     ];
   });
@@ -132,10 +127,10 @@ function missingSourceDirs(data: unknown, dir: string): { service: string; messa
 function unknownServiceError(file: string, displayFile: string, catalogue: Catalogue, name: string): ConfigError {
   const known = Object.keys(catalogue.services);
   const suggestion = closestMatch(name, known);
-  const didYouMean = suggestion ? `did you mean ${JSON.stringify(suggestion)}? ` : '';
+  const didYouMean = suggestion ? `did you mean ${JSON.stringify(suggestion)}? The` : 'the';
   return new ConfigError(
     file,
-    [{ path: formatPath(['services', name]), message: `unknown service ${JSON.stringify(name)}; ${didYouMean}the catalogue declares ${known.join(', ')}` }],
+    [{ path: formatPath(['services', name]), message: `unknown service ${JSON.stringify(name)}; ${didYouMean} catalogue declares ${known.join(', ')}` }],
     displayFile,
   );
 }

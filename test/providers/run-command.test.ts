@@ -2,35 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCommandActivities } from '../../src/activities/run-command';
 import type { CommandResult } from '../../src/activities/run-command';
-import { isProcessAlive } from '../../src/providers/process/process-group';
-import { groupMembers, waitFor } from './process-support';
-
-/** Keeps what activities log, so tests can read it and the test output stays quiet. */
-class RecordingLogger implements Logger {
-  readonly entries: Array<{ level: LogLevel; message: string; meta?: LogMetadata }> = [];
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.entries.push({ level, message, meta });
-  }
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
-  }
-}
+import { RecordingLogger, groupMembers, isRunning, waitFor } from './support';
 
 const { runCommand } = createCommandActivities();
 
@@ -122,6 +97,6 @@ describe('runCommand activity', () => {
 
     env.cancel();
     await expect(running).rejects.toBeInstanceOf(CancelledFailure);
-    for (const pid of [shell, ...children]) expect(isProcessAlive(pid)).toBe(false);
+    for (const pid of [shell, ...children]) expect(isRunning(pid)).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isProcessAlive, killProcessGroup } from '../../src/providers/process/process-group';
+import { killProcessGroup } from '../../src/providers/process/process-group';
 import { ProcessSpawnError, runProcess } from '../../src/providers/process/run-process';
-import { groupMembers, waitFor } from './process-support';
+import { groupMembers, isRunning, waitFor } from './support';
 
 describe('runProcess', () => {
   let dir: string;
@@ -79,7 +79,7 @@ describe('runProcess', () => {
     controller.abort();
     const result = await running;
     expect(result.stoppedBy).toBe('abort');
-    expect(isProcessAlive(sleeper)).toBe(false);
+    expect(isRunning(sleeper)).toBe(false);
   });
 
   it('does not start anything when the signal is already aborted', async () => {

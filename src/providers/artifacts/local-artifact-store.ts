@@ -37,8 +37,10 @@ const DIGEST = /^sha256:([0-9a-f]{64})$/;
  * <root>/<service>/<version>.json    which digest a version is
  * ```
  *
- * Archives are reproducible: entries sorted, no owners, no timestamps, so the same
- * files give the same digest on every machine and every rebuild.
+ * Archives are reproducible: entries sorted, no owners, no timestamps, a fixed gzip
+ * header, so the same files give the same digest on every rebuild. (The digest is of
+ * the compressed bytes; a Node.js release that ships a different zlib could compress
+ * differently, which would show up as a conflict, never as a silent change.)
  */
 export class LocalArtifactStore implements ArtifactStore {
   constructor(private readonly root: string) {}
@@ -60,12 +62,15 @@ export class LocalArtifactStore implements ArtifactStore {
       const ref: ArtifactRef = { service, version, digest: `sha256:${hex}`, sizeBytes: size };
 
       const existing = await this.get(service, version);
-      if (existing) return sameOrConflict(existing, ref);
-
+      if (existing) assertSameContent(existing, ref);
+      // Stored on a repeated publish too: that puts back a blob someone deleted, and costs nothing otherwise.
       await this.storeBlob(packed, hex);
+      if (existing) return existing;
+
       const record: VersionRecord = { ...ref, include: request.include, publishedAt: new Date().toISOString() };
       const winner = await this.writeRecordOnce(record);
-      return sameOrConflict(winner, ref);
+      assertSameContent(winner, ref);
+      return winner;
     } finally {
       await rm(packed, { force: true });
     }
@@ -147,11 +152,11 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 }
 
-function sameOrConflict(existing: ArtifactRef, built: ArtifactRef): ArtifactRef {
+/** Versions are immutable: the same version may be published again only with the same content. */
+function assertSameContent(existing: ArtifactRef, built: ArtifactRef): void {
   if (existing.digest !== built.digest) {
     throw new ArtifactConflictError(built.service, built.version, existing.digest, built.digest);
   }
-  return existing;
 }
 
 function toRef(record: ArtifactRef): ArtifactRef {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /**
@@ -9,36 +10,41 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 export const DEFAULT_KILL_GRACE_MS = 5_000;
 const POLL_MS = 50;
-/** How long to wait for the kernel to reap a group after SIGKILL before giving up. */
+/** How long to wait for a group to disappear after SIGKILL before giving up. */
 const AFTER_KILL_WAIT_MS = 2_000;
 
-/** True when a process with this pid exists (zombies included, until reaped). */
+/** True when a process with this pid exists and has not exited. */
 export function isProcessAlive(pid: number): boolean {
-  return probe(assertPid(pid));
+  if (!probe(assertPid(pid))) return false;
+  if (!HAS_PROC) return true;
+  const stat = readProcStat(String(pid));
+  return stat !== undefined && !hasExited(stat);
 }
 
-/** True when at least one process of the group led by `pgid` exists. */
+/** True when at least one process of the group led by `pgid` exists and has not exited. */
 export function isProcessGroupAlive(pgid: number): boolean {
-  return probe(-assertPid(pgid));
+  if (!probe(-assertPid(pgid))) return false;
+  if (!HAS_PROC) return true;
+  return procStats().some((stat) => stat.pgrp === pgid && !hasExited(stat));
 }
 
 /**
  * Stops a process group: SIGTERM so programs can shut down cleanly, then SIGKILL for
- * whatever is still there after `graceMs`. Resolves once the group is gone (or, if
- * even SIGKILL did not empty it in time, after a short wait). A group that is already
- * gone is not an error: stopping is idempotent.
+ * whatever is still running after `graceMs`. Resolves once nothing in the group runs
+ * (or, if even SIGKILL did not manage that in time, after a short wait). A group that
+ * is already gone is not an error: stopping is idempotent.
  */
 export async function killProcessGroup(pgid: number, graceMs: number = DEFAULT_KILL_GRACE_MS): Promise<void> {
-  const target = -assertPid(pgid);
-  if (!signal(target, 'SIGTERM')) return;
-  if (await waitUntilGone(target, graceMs)) return;
-  if (!signal(target, 'SIGKILL')) return;
-  await waitUntilGone(target, AFTER_KILL_WAIT_MS);
+  assertPid(pgid);
+  if (!signal(-pgid, 'SIGTERM')) return;
+  if (await waitUntilGone(pgid, graceMs)) return;
+  if (!signal(-pgid, 'SIGKILL')) return;
+  await waitUntilGone(pgid, AFTER_KILL_WAIT_MS);
 }
 
-async function waitUntilGone(target: number, ms: number): Promise<boolean> {
+async function waitUntilGone(pgid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (probe(target)) {
+  while (isProcessGroupAlive(pgid)) {
     if (Date.now() >= deadline) return false;
     await delay(POLL_MS);
   }
@@ -73,4 +79,41 @@ function probe(target: number): boolean {
     // EPERM: it exists but belongs to someone else; it is alive all the same.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/*
+ * An exited process stays in the process table as a zombie until its parent reaps it,
+ * and `kill(pid, 0)` still finds it. Orphans are reaped by pid 1, which in some
+ * containers does that only every second or two: a stopped group would look alive,
+ * and be sent SIGKILL, long after everything in it exited. Where /proc exists it
+ * tells exited from running; elsewhere `kill(pid, 0)` has the last word.
+ */
+const HAS_PROC = existsSync('/proc/self/stat');
+
+interface ProcStat {
+  state: string;
+  pgrp: number;
+}
+
+function hasExited(stat: ProcStat): boolean {
+  return stat.state === 'Z' || stat.state === 'X';
+}
+
+function procStats(): ProcStat[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((pid) => readProcStat(pid) ?? []);
+}
+
+/** Undefined when the process is gone (or its entry vanished while being read). */
+function readProcStat(pid: string): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ")".
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], pgrp: Number(fields[2]) };
 }

@@ -92,10 +92,6 @@ export class LocalProcessRuntime implements RuntimeProvider {
     const url = `http://${HOST}:${port}`;
     const logFile = path.join(dir, 'output.log');
     const child = await spawnInstance(request, appDir, port, logFile);
-    let exit: string | undefined;
-    child.once('exit', (code, signal) => {
-      exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    });
     const record: InstanceRecord = {
       instance: {
         id,
@@ -114,7 +110,7 @@ export class LocalProcessRuntime implements RuntimeProvider {
       startedAt: new Date().toISOString(),
     };
     await writeJsonAtomic(path.join(dir, 'instance.json'), record);
-    return this.awaitHealthy(dir, record, request, () => exit);
+    return this.awaitHealthy(dir, record, request, () => howItEnded(child));
   }
 
   async active(service: string, environment: string): Promise<Instance | undefined> {
@@ -258,6 +254,13 @@ async function spawnInstance(request: StartRequest, appDir: string, port: number
     // The child holds its own copy of the descriptor.
     await log.close();
   }
+}
+
+/** How a child of this worker ended, once it has; read from the handle so an exit before anyone listened still counts. */
+function howItEnded(child: ChildProcess): string | undefined {
+  if (child.signalCode) return `was killed by ${child.signalCode}`;
+  if (child.exitCode !== null) return `exited with code ${child.exitCode}`;
+  return undefined;
 }
 
 /**

@@ -1,0 +1,145 @@
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { releaseWorkflowId } from '../../src/shared/ids';
+import type { ReleaseStatus } from '../../src/shared/release';
+import { eventually, fakeCommit, startE2EStack, type E2EStack } from '../support/e2e-stack';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+let stack: E2EStack;
+beforeAll(async () => {
+  stack = await startE2EStack('release');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** The status document, read through the plain `temporal` CLI. */
+async function queryStatus(workflowId: string): Promise<ReleaseStatus> {
+  const out = await stack.temporal(['workflow', 'query', '-w', workflowId, '--name', 'status', '-o', 'json']);
+  if (out.code !== 0) throw new Error(out.stderr);
+  const parsed = JSON.parse(out.stdout);
+  return (parsed.queryResult?.[0] ?? parsed) as ReleaseStatus;
+}
+
+function startArgs(version: string, extra: string[] = []): string[] {
+  return ['release', 'start', '--service', 'web', '--version', version, '--commit', fakeCommit(), '--author', 'alice', ...extra];
+}
+
+describe('a release end to end: real builds, tests, processes and the real CLIs', () => {
+  test('gantry release start --wait --json, approved through `temporal workflow update execute`', async () => {
+    const version = '3.0.0';
+    const workflowId = releaseWorkflowId('web', version);
+    const { done } = stack.spawnGantry(startArgs(version, ['--wait', '--json']));
+
+    const waiting = await eventually('the approval stage', async () => {
+      const status = await queryStatus(workflowId);
+      return status.stage === 'approval' ? status : undefined;
+    });
+    expect(waiting.environments.staging?.version).toBe(version);
+    expect(waiting.timeline.map((t) => t.stage)).toEqual(['build', 'test', 'artifact', 'staging', 'approval']);
+    // Staging runs the real built artifact: it answers with its own version.
+    const staged = await (await fetch(waiting.environments.staging!.url)).json();
+    expect(staged).toMatchObject({ service: 'web', version });
+
+    const update = await stack.temporal(['workflow', 'update', 'execute', '-w', workflowId, '--name', 'approve', '--input', '{"by":"bob","comment":"approved from the temporal CLI"}']);
+    expect(update.stderr).toBe('');
+    expect(update.code).toBe(0);
+
+    const result = await done;
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc).toMatchObject({ workflowId, how: 'started', outcome: 'succeeded' });
+    expect(doc.status.approvals).toEqual([expect.objectContaining({ by: 'bob', via: 'update', comment: 'approved from the temporal CLI' })]);
+    expect(doc.status.artifact.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const served = await (await fetch(doc.status.environments.production.url)).json();
+    expect(served).toMatchObject({ service: 'web', version });
+
+    // Findable by its search attributes, as in the UI.
+    const listed = await eventually('the release in visibility', async () => {
+      const out = await stack.temporal(['workflow', 'list', '--query', `GantryService="web" AND GantryVersion="${version}" AND GantryStage="done" AND GantryOutcome="succeeded"`, '-o', 'json']);
+      const rows = out.stdout.trim() ? JSON.parse(out.stdout) : [];
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(listed[0].execution.workflowId).toBe(workflowId);
+
+    // A CI retry of the same command finds the finished release and does not release it again.
+    const again = await stack.gantry(startArgs(version, ['--wait', '--json']));
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ workflowId, how: 'finished', outcome: 'succeeded', runId: doc.runId });
+    const retried = await stack.gantry(startArgs(version, ['--retry']));
+    expect(retried.code).toBe(2);
+    expect(retried.stderr).toMatch(/already released successfully; a released version is never released again/);
+
+    const status = await stack.gantry(['release', 'status', 'web', version]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/stage {2}done {3}outcome succeeded/);
+  });
+
+  test('approved through `temporal workflow signal`; an unauthorised signal is ignored and recorded', async () => {
+    const version = '3.1.0';
+    const workflowId = releaseWorkflowId('web', version);
+    const { done } = stack.spawnGantry(startArgs(version, ['--wait']));
+    await eventually('the approval stage', async () => ((await queryStatus(workflowId)).stage === 'approval' ? true : undefined));
+
+    const bySelf = await stack.temporal(['workflow', 'signal', '-w', workflowId, '--name', 'approve', '--input', '{"by":"alice"}']);
+    expect(bySelf.code).toBe(0);
+    const ignored = await eventually('the ignored signal in status', async () => {
+      const status = await queryStatus(workflowId);
+      return status.ignored.length > 0 ? status : undefined;
+    });
+    expect(ignored.ignored[0]).toMatchObject({ message: 'approve', by: 'alice', reason: expect.stringMatching(/author of this release/) });
+    expect(ignored.stage).toBe('approval');
+
+    // The refusal is spelled out to people using the gantry CLI (an update), and nothing changes.
+    const refused = await stack.gantry(['release', 'approve', 'web', version, '--as', 'mallory']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refused: mallory is not an approver of this service \(approvers: alice, bob\)/);
+
+    const bySignal = await stack.temporal(['workflow', 'signal', '-w', workflowId, '--name', 'approve', '--input', '{"by":"bob"}']);
+    expect(bySignal.code).toBe(0);
+    const result = await done;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Waiting for approval\. Approve with:/);
+    expect(result.stdout).toMatch(new RegExp(`web ${version.replace(/\./g, '\\.')} succeeded`));
+  });
+
+  test('a CI retry attaches to the running release; rejected, then retried as a new run and aborted', async () => {
+    const version = '3.2.0';
+    const first = await stack.gantry(startArgs(version, ['--json']));
+    const second = await stack.gantry(startArgs(version, ['--json']));
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const [a, b] = [JSON.parse(first.stdout), JSON.parse(second.stdout)];
+    expect(a.how).toBe('started');
+    expect(b).toEqual({ workflowId: a.workflowId, runId: a.runId, how: 'attached' });
+
+    await eventually('the approval stage', async () => ((await queryStatus(a.workflowId)).stage === 'approval' ? true : undefined));
+    const noReason = await stack.gantry(['release', 'reject', 'web', version, '--as', 'bob']);
+    expect(noReason.code).toBe(2);
+    const rejected = await stack.gantry(['release', 'reject', 'web', version, '--as', 'bob', '--reason', 'needs a migration first']);
+    expect(rejected.code).toBe(0);
+
+    const after = await stack.gantry(startArgs(version, ['--wait', '--json']));
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.stdout)).toMatchObject({ how: 'finished', outcome: 'rejected', reason: 'rejected by bob: needs a migration first' });
+
+    const retry = await stack.gantry(startArgs(version, ['--retry', '--json']));
+    expect(retry.code).toBe(0);
+    const retried = JSON.parse(retry.stdout);
+    expect(retried).toMatchObject({ workflowId: a.workflowId, how: 'started' });
+    expect(retried.runId).not.toBe(a.runId);
+
+    await eventually('the retried release to run', async () => ((await queryStatus(a.workflowId)).timeline.length > 0 ? true : undefined));
+    const abort = await stack.gantry(['release', 'abort', 'web', version, '--as', 'carol', '--reason', 'superseded by 3.2.1']);
+    expect(abort.code).toBe(0);
+    expect(abort.stdout).toMatch(/abort requested by carol: superseded by 3\.2\.1/);
+    const ended = await stack.gantry(startArgs(version, ['--json']));
+    expect(ended.code).toBe(1);
+    expect(JSON.parse(ended.stdout)).toMatchObject({ how: 'finished', outcome: 'aborted', reason: 'aborted by carol: superseded by 3.2.1' });
+
+    const listed = await stack.gantry(['release', 'list', '--service', 'web', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((r: { version: string }) => r.version)).toEqual(expect.arrayContaining(['3.0.0', '3.1.0', '3.2.0']));
+  });
+});

@@ -1,0 +1,135 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { stopAllInstances } from '../../src/providers/runtime/local-process-runtime';
+import { runtimeDir } from '../../src/providers/state-dir';
+import { createGantryWorker } from '../../src/worker/worker';
+import { gantryWorkflowBundle, uniqueTaskQueue } from './time-skipping';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const GANTRY_BIN = path.join(REPO, 'bin', 'gantry.js');
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One end-to-end workspace: a copy of the example service and catalogue in a temp
+ * folder, a real worker on its own task queue against the shared dev server, and
+ * runners for the real `gantry` and `temporal` command lines.
+ */
+export interface E2EStack {
+  dir: string;
+  configFile: string;
+  home: string;
+  taskQueue: string;
+  address: string;
+  client: Client;
+  env: NodeJS.ProcessEnv;
+  gantry(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CommandResult>;
+  spawnGantry(args: string[]): { child: ChildProcess; done: Promise<CommandResult> };
+  temporal(args: string[]): Promise<CommandResult>;
+  stop(): Promise<void>;
+}
+
+export function sharedServerAddress(): string {
+  const address = process.env.GANTRY_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('GANTRY_TEST_TEMPORAL_ADDRESS is not set: run the e2e tests through jest (its globalSetup starts the dev server)');
+  return address;
+}
+
+export function temporalCli(): string {
+  const cli = process.env.GANTRY_TEMPORAL_CLI;
+  if (!cli) throw new Error('GANTRY_TEMPORAL_CLI is not set: run the e2e tests through jest (its globalSetup resolves the CLI)');
+  return cli;
+}
+
+function collect(child: ChildProcess): Promise<CommandResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+export async function startE2EStack(name: string, options: { editConfig?: (yaml: string) => string } = {}): Promise<E2EStack> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `gantry-e2e-${name}-`));
+  cpSync(path.join(REPO, 'examples'), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}dist`) });
+  const configFile = path.join(dir, 'gantry.yaml');
+  if (options.editConfig) writeFileSync(configFile, options.editConfig(readFileSync(configFile, 'utf8')));
+  const home = path.join(dir, '.gantry');
+  const address = sharedServerAddress();
+  const taskQueue = uniqueTaskQueue(`e2e-${name}`);
+
+  const connection = await NativeConnection.connect({ address });
+  const client = new Client({ connection });
+  const worker: Worker = await createGantryWorker({ connection, namespace: 'default', taskQueue, home, workflowBundle: await gantryWorkflowBundle() });
+  const running = worker.run();
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    GANTRY_TASK_QUEUE: taskQueue,
+    GANTRY_CONFIG: configFile,
+    GANTRY_HOME: home,
+  };
+  const gantry = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+    collect(spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return {
+    dir,
+    configFile,
+    home,
+    taskQueue,
+    address,
+    client,
+    env,
+    gantry,
+    spawnGantry(args) {
+      const child = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      return { child, done: collect(child) };
+    },
+    temporal(args) {
+      return new Promise((resolve) => {
+        execFile(temporalCli(), [...args, '--address', address, '--namespace', 'default'], { env }, (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        });
+      });
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await stopAllInstances(runtimeDir(home));
+      await connection.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+let commitCounter = 0;
+/** A plausible commit SHA, different for every release in a run. */
+export function fakeCommit(): string {
+  commitCounter += 1;
+  return `${Date.now().toString(16)}${process.pid.toString(16)}${commitCounter.toString(16)}`.padEnd(40, '0').slice(0, 40);
+}

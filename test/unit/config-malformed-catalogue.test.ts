@@ -1,0 +1,378 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadCatalogue } from '../../src/config/load-catalogue';
+
+/**
+ * Each case breaks a valid catalogue in one way. The line the issue must point at is
+ * marked in the broken YAML with a trailing `#<` comment, so the expectation sits next
+ * to the text it is about instead of in a line count that drifts.
+ */
+
+const VALID = `version: 1
+services:
+  web:
+    source: web
+    build: npm run build
+    test:
+      unit: npm test
+      lint: npm run lint
+    artifact:
+      include: [dist, package.json]
+    run:
+      command: node dist/server.js
+      health: /healthz
+    environments:
+      staging:
+        target: local
+      production:
+        strategy: allAtOnce
+    approval:
+      approvers: [alice, bob]
+      minApprovals: 1
+      timeout: 24h
+`;
+
+const MARKER = '#<';
+
+interface BrokenCatalogue {
+  name: string;
+  /** Replacements applied to VALID; each `from` must occur exactly once. */
+  edits: [from: string, to: string][];
+  /** The issue's dotted path; '' for problems of the file as a whole (YAML syntax). */
+  path: string;
+  message: string | RegExp;
+  column?: number;
+}
+
+const CASES: BrokenCatalogue[] = [
+  {
+    name: 'a number where a command belongs',
+    edits: [['    build: npm run build', '    build: 42 #<']],
+    path: 'services.web.build',
+    message: "expected a string, got a number (42) — shell command (run with sh -c in the service's source directory): the build",
+    column: 12,
+  },
+  {
+    name: 'a string where a number belongs',
+    edits: [['      minApprovals: 1', '      minApprovals: "two" #<']],
+    path: 'services.web.approval.minApprovals',
+    message: 'expected a number, got a string ("two")',
+  },
+  {
+    name: 'a list where an object belongs',
+    edits: [['    test:\n      unit: npm test\n      lint: npm run lint', '    test: [npm test] #<']],
+    path: 'services.web.test',
+    message: /^expected an object \(key: value pairs\), got a list — commands of the test stage/,
+  },
+  {
+    name: 'a key with no value',
+    edits: [['    build: npm run build', '    build: #<']],
+    path: 'services.web.build',
+    message: /^has no value; expected a string — shell command/,
+  },
+  {
+    name: 'an unknown top-level key close to a known one',
+    edits: [['version: 1', 'version: 1\nservice: {} #<']],
+    path: 'service',
+    message: 'unknown key "service"; did you mean "services"?',
+    column: 1,
+  },
+  {
+    name: 'an unknown top-level key close to nothing',
+    edits: [['version: 1', 'version: 1\nowner: platform-team #<']],
+    path: 'owner',
+    message: 'unknown key "owner"; the keys allowed here are version, services',
+  },
+  {
+    name: 'a misspelt key in a service',
+    edits: [['    build: npm run build', '    buidl: npm run build #<']],
+    path: 'services.web.buidl',
+    message: 'unknown key "buidl"; did you mean "build"?',
+    column: 5,
+  },
+  {
+    name: 'a misspelt key deep inside approval',
+    edits: [['      minApprovals: 1', '      minApproval: 1 #<']],
+    path: 'services.web.approval.minApproval',
+    message: 'unknown key "minApproval"; did you mean "minApprovals"?',
+    column: 7,
+  },
+  {
+    name: 'a misspelt environment',
+    edits: [['      production:', '      prod: #<']],
+    path: 'services.web.environments.prod',
+    message: 'unknown key "prod"; did you mean "production"?',
+  },
+  {
+    name: 'no build command (points at the service that lacks it)',
+    edits: [['    build: npm run build\n', ''], ['  web:', '  web: #<']],
+    path: 'services.web.build',
+    message: /^missing required key "build" — shell command \(run with sh -c in the service's source directory\): the build$/,
+    column: 3,
+  },
+  {
+    name: 'no unit test command',
+    edits: [['      unit: npm test\n', ''], ['    test:', '    test: #<']],
+    path: 'services.web.test.unit',
+    message: /^missing required key "unit" — shell command .*: the unit tests$/,
+    column: 5,
+  },
+  {
+    name: 'an empty command',
+    edits: [['    build: npm run build', '    build: "" #<']],
+    path: 'services.web.build',
+    message: 'the build must be a shell command, e.g. "npm run build"',
+  },
+  {
+    name: 'a command of blanks',
+    edits: [['      lint: npm run lint', '      lint: "   " #<']],
+    path: 'services.web.test.lint',
+    message: 'the linter must be a shell command, e.g. "npm run build"',
+  },
+  {
+    name: 'an unknown strategy',
+    edits: [['        strategy: allAtOnce', '        strategy: rolling #<']],
+    path: 'services.web.environments.production.strategy',
+    message: /^unknown strategy "rolling"; expected .*"allAtOnce"/,
+    column: 19,
+  },
+  {
+    name: 'a strategy in the wrong case',
+    edits: [['        strategy: allAtOnce', '        strategy: allatonce #<']],
+    path: 'services.web.environments.production.strategy',
+    message: 'unknown strategy "allatonce"; did you mean "allAtOnce"?',
+  },
+  {
+    name: 'an unknown target',
+    edits: [['        target: local', '        target: k8s #<']],
+    path: 'services.web.environments.staging.target',
+    message: /^unknown target "k8s"; expected .*"local"/,
+  },
+  {
+    name: 'approvals required but no approvers',
+    edits: [['      approvers: [alice, bob]', '      approvers: [] #<']],
+    path: 'services.web.approval.approvers',
+    message: 'minApprovals is 1 but no approvers are listed; add approvers or set minApprovals: 0',
+  },
+  {
+    name: 'more approvals required than approvers',
+    edits: [['      minApprovals: 1', '      minApprovals: 3 #<']],
+    path: 'services.web.approval.minApprovals',
+    message: 'needs 3 approvals but only 2 approvers are listed; lower it or add approvers',
+  },
+  {
+    name: 'a negative approval count',
+    edits: [['      minApprovals: 1', '      minApprovals: -1 #<']],
+    path: 'services.web.approval.minApprovals',
+    message: 'must be 0 or more',
+  },
+  {
+    name: 'a fractional approval count',
+    edits: [['      minApprovals: 1', '      minApprovals: 1.5 #<']],
+    path: 'services.web.approval.minApprovals',
+    message: 'must be a whole number',
+  },
+  {
+    name: 'an approver that is no user name',
+    edits: [['      approvers: [alice, bob]', '      approvers: [alice, "bob smith"] #<']],
+    path: 'services.web.approval.approvers[1]',
+    message: /^must be a user name or e-mail address/,
+  },
+  {
+    name: 'a negative timeout',
+    edits: [['      timeout: 24h', '      timeout: -5m #<']],
+    path: 'services.web.approval.timeout',
+    message: '"-5m" is not a positive duration; write a number followed by ms, s, m, h or d, e.g. 24h',
+    column: 16,
+  },
+  {
+    name: 'a zero timeout',
+    edits: [['      timeout: 24h', '      timeout: 0s #<']],
+    path: 'services.web.approval.timeout',
+    message: /^"0s" is not a positive duration/,
+  },
+  {
+    name: 'an unparseable duration',
+    edits: [['      timeout: 24h', '      timeout: one day #<']],
+    path: 'services.web.approval.timeout',
+    message: /^"one day" is not a positive duration; .* e\.g\. 24h$/,
+  },
+  {
+    name: 'a duration without a unit',
+    edits: [['      health: /healthz', '      health: /healthz\n      startTimeout: 30 #<']],
+    path: 'services.web.run.startTimeout',
+    message: /^expected a string, got a number \(30\) — a duration such as 30s/,
+  },
+  {
+    name: 'a health path without a leading slash',
+    edits: [['      health: /healthz', '      health: healthz #<']],
+    path: 'services.web.run.health',
+    message: 'must be an HTTP path starting with /, e.g. /healthz',
+  },
+  {
+    name: 'an artifact path that climbs out of the source directory',
+    edits: [['      include: [dist, package.json]', '      include: [dist, ../secrets] #<']],
+    path: 'services.web.artifact.include[1]',
+    message: 'must be a path inside the source directory (no leading / and no ..)',
+    column: 23,
+  },
+  {
+    name: 'an absolute artifact path',
+    edits: [['      include: [dist, package.json]', '      include:\n        - /etc/passwd #<']],
+    path: 'services.web.artifact.include[0]',
+    message: 'must be a path inside the source directory (no leading / and no ..)',
+  },
+  {
+    name: 'an empty artifact',
+    edits: [['      include: [dist, package.json]', '      include: [] #<']],
+    path: 'services.web.artifact.include',
+    message: 'list at least one file or directory to pack, e.g. [dist, package.json]',
+  },
+  {
+    name: 'a service name with capitals and an underscore',
+    edits: [['  web:', '  Web_App: #<']],
+    path: 'services.Web_App',
+    message: 'invalid key "Web_App": service names are lower-case letters, digits and -, starting with a letter',
+    column: 3,
+  },
+  {
+    name: 'a format version other than 1',
+    edits: [['version: 1', 'version: 2 #<']],
+    path: 'version',
+    message: 'must be 1, got 2 — format version of this file; write 1',
+  },
+  {
+    name: 'the format version as a string',
+    edits: [['version: 1', 'version: "1" #<']],
+    path: 'version',
+    message: /^must be 1, got "1"/,
+  },
+  {
+    name: 'a source directory that does not exist',
+    edits: [['    source: web', '    source: ./nowhere #<']],
+    path: 'services.web.source',
+    message: /^source directory "\.\/nowhere" does not exist \(resolved to .*nowhere\); it is relative to the directory of gantry-\d+\.yaml$/,
+  },
+  {
+    name: 'a YAML syntax error',
+    edits: [['    build: npm run build', '    build: npm: run build #<']],
+    path: '',
+    message: 'YAML syntax error: Nested mappings are not allowed in compact mappings; if a value contains ": ", put it in quotes',
+    column: 12,
+  },
+  {
+    name: 'a key given twice',
+    edits: [['    build: npm run build', '    build: npm run build\n    build: make #<']],
+    path: '',
+    message: 'YAML syntax error: Map keys must be unique; remove or rename one of them',
+    column: 5,
+  },
+];
+
+let workDir: string;
+
+beforeAll(() => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-config-'));
+  fs.mkdirSync(path.join(workDir, 'web'));
+});
+
+afterAll(() => fs.rmSync(workDir, { recursive: true, force: true }));
+
+function applyEdits(edits: BrokenCatalogue['edits']): string {
+  return edits.reduce((text, [from, to]) => {
+    const occurrences = text.split(from).length - 1;
+    if (occurrences !== 1) throw new Error(`test fixture: ${JSON.stringify(from)} occurs ${occurrences} times`);
+    return text.replace(from, to);
+  }, VALID);
+}
+
+function markedLine(text: string): number {
+  const index = text.split('\n').findIndex((line) => line.includes(MARKER));
+  if (index < 0) throw new Error('test fixture: no #< marker');
+  return index + 1;
+}
+
+let fileCount = 0;
+function writeCatalogue(text: string): string {
+  const file = path.join(workDir, `gantry-${++fileCount}.yaml`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function loadError(file: string): ConfigError {
+  try {
+    loadCatalogue(file);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected the catalogue to be refused');
+}
+
+test('the unbroken fixture is valid', () => {
+  expect(() => loadCatalogue(writeCatalogue(VALID))).not.toThrow();
+});
+
+test.each(CASES)('refuses $name', ({ edits, path: issuePath, message, column }) => {
+  const text = applyEdits(edits);
+  const file = writeCatalogue(text);
+  const error = loadError(file);
+
+  const issue = error.issues.find((candidate) => candidate.path === issuePath);
+  expect(issue).toBeDefined();
+  if (!issue) return;
+  expect(issue.line).toBe(markedLine(text));
+  if (column !== undefined) expect(issue.column).toBe(column);
+  if (typeof message === 'string') expect(issue.message).toBe(message);
+  else expect(issue.message).toMatch(message);
+
+  const where = `${file}:${issue.line}:${issue.column}`;
+  const expectedLine = issuePath ? `${where} ${issuePath}: ${issue.message}` : `${where}: ${issue.message}`;
+  expect(error.message.split('\n')).toContain(expectedLine);
+});
+
+test('lists every problem, in file order, in one error', () => {
+  const text = applyEdits([
+    ['version: 1', 'version: 3'],
+    ['    build: npm run build', '    buidl: npm run build'],
+    ['      timeout: 24h', '      timeout: soon'],
+  ]);
+  const error = loadError(writeCatalogue(text));
+  expect(error.issues.map((issue) => [issue.path, issue.line])).toEqual([
+    ['version', 1],
+    ['services.web.build', 3],
+    ['services.web.buidl', 5],
+    ['services.web.approval.timeout', 22],
+  ]);
+  expect(error.message.split('\n')).toHaveLength(4);
+  expect(error.name).toBe('ConfigError');
+});
+
+test('refuses an empty file with what it needs', () => {
+  const error = loadError(writeCatalogue(''));
+  expect(error.issues).toEqual([{ path: '', message: 'the file is empty; it needs `version: 1` and a `services:` map' }]);
+});
+
+test('refuses a catalogue without services', () => {
+  const error = loadError(writeCatalogue('version: 1\nservices: {}\n'));
+  expect(error.issues).toEqual([{ path: 'services', line: 2, column: 11, message: 'declare at least one service' }]);
+});
+
+test('refuses an alias to an anchor that does not exist', () => {
+  const error = loadError(writeCatalogue(VALID.replace('    build: npm run build', '    build: *nothing')));
+  expect(error.issues[0].message).toMatch(/^YAML error: .*nothing/);
+});
+
+test('refuses a source that is a file, not a directory', () => {
+  fs.writeFileSync(path.join(workDir, 'not-a-dir'), '');
+  const error = loadError(writeCatalogue(VALID.replace('    source: web', '    source: not-a-dir')));
+  expect(error.issues).toEqual([
+    expect.objectContaining({ path: 'services.web.source', line: 4, message: expect.stringMatching(/"not-a-dir" is not a directory/) }),
+  ]);
+});
+
+test('refuses a file that does not exist', () => {
+  const error = loadError(path.join(workDir, 'missing.yaml'));
+  expect(error.issues[0].message).toMatch(/^file not found; pass the catalogue with --config <file>/);
+});
