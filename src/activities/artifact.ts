@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ArtifactRef } from '../shared/release';
-import { ArtifactConflictError } from '../providers/artifacts/artifact-store';
+import { ArtifactConflictError, ArtifactInvalidError } from '../providers/artifacts/artifact-store';
 import type { ArtifactStore, PublishRequest } from '../providers/artifacts/artifact-store';
-import { ArtifactInvalidError } from '../providers/artifacts/local-artifact-store';
+
 
 export function createArtifactActivities(store: ArtifactStore) {
   return {

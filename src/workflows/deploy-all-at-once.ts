@@ -1,6 +1,6 @@
 import type { ArtifactRef } from '../shared/release';
 import { instanceIdFor } from '../policy/environment-restore';
-import { commands, control, delivery } from './activities';
+import { commands, control, delivery } from './activity-stubs';
 import type { ReleaseState } from './release-state';
 
 export type EnvironmentName = 'staging' | 'production';

@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { type LockRequest, lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery } from '../shared/messages';
-import { control } from './activities';
+import { control } from './activity-stubs';
 
 export interface EnvironmentLockInput {
   lockId: string;

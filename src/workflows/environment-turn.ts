@@ -1,7 +1,7 @@
 import { CancellationScope, condition, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
 import { environmentLockWorkflowId } from '../shared/ids';
 import { lockReleaseSignal } from '../shared/messages';
-import { control } from './activities';
+import { control } from './activity-stubs';
 import type { ReleaseState } from './release-state';
 
 /**

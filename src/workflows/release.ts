@@ -10,7 +10,7 @@ import {
 import { approvalsSatisfied } from '../policy/approval';
 import { FAILURE_TYPE, outcomeFromFailureType } from '../policy/outcome';
 import type { ArtifactRef, Outcome, ReleaseInput, ReleaseResult } from '../shared/release';
-import { commands, delivery } from './activities';
+import { commands, delivery } from './activity-stubs';
 import { deployAllAtOnce } from './deploy-all-at-once';
 import { withEnvironmentTurn } from './environment-turn';
 import { approvalWaitText, registerReleaseMessages } from './release-messages';

@@ -1,6 +1,6 @@
 import { log } from '@temporalio/workflow';
 import { planRestore } from '../policy/environment-restore';
-import { control, delivery } from './activities';
+import { control, delivery } from './activity-stubs';
 import type { EnvironmentName } from './deploy-all-at-once';
 import type { ReleaseState } from './release-state';
 import { withEnvironmentTurn } from './environment-turn';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createArtifactActivities } from '../../src/activities/artifact';
-import { ArtifactConflictError } from '../../src/providers/artifacts/artifact-store';
-import { ArtifactInvalidError, LocalArtifactStore } from '../../src/providers/artifacts/local-artifact-store';
+import { ArtifactConflictError, ArtifactInvalidError } from '../../src/providers/artifacts/artifact-store';
+import { LocalArtifactStore } from '../../src/providers/artifacts/local-artifact-store';
 import { RecordingLogger } from './support';
 
 /** A little build output: nested folders, an executable and an empty directory. */

@@ -34,3 +34,14 @@ export class ArtifactConflictError extends Error {
     this.name = 'ArtifactConflictError';
   }
 }
+
+/**
+ * The request cannot produce an artifact (a path to pack is missing, a name is not
+ * usable): fixing the build or the catalogue is the remedy, not a retry.
+ */
+export class ArtifactInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtifactInvalidError';
+  }
+}

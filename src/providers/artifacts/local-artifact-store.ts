@@ -6,19 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import type { ArtifactRef } from '../../shared/release';
 import { readJsonFile } from '../state-dir';
-import { ArtifactConflictError } from './artifact-store';
+import { ArtifactConflictError, ArtifactInvalidError } from './artifact-store';
 import type { ArtifactStore, PublishRequest } from './artifact-store';
 
-/**
- * The request cannot produce an artifact (a path to pack is missing, a name is not
- * usable): fixing the build or the catalogue is the remedy, not a retry.
- */
-export class ArtifactInvalidError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArtifactInvalidError';
-  }
-}
 
 /** What is stored per version; the ref plus what a person inspecting the store wants to know. */
 interface VersionRecord extends ArtifactRef {

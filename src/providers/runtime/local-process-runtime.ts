@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArtifactRef, Instance } from '../../shared/release';
 import type { ArtifactStore } from '../artifacts/artifact-store';
+import { instanceIdFor } from '../../policy/environment-restore';
 import { findFreePort } from '../process/free-port';
 import { probeHttp } from '../process/http-probe';
 import { readLastLines } from '../process/log-tail';
@@ -230,7 +231,7 @@ export async function stopAllInstances(root: string, killGraceMs = DEFAULT_KILL_
 export function instanceId(artifact: ArtifactRef): string {
   const hex = /^sha256:([0-9a-f]{12})/.exec(artifact.digest)?.[1];
   if (!hex) throw new Error(`artifact ${artifact.service}@${artifact.version} has digest "${artifact.digest}"; expected sha256:<hex>`);
-  return `${artifact.version}-${hex}`;
+  return instanceIdFor(artifact.version, artifact.digest);
 }
 
 async function spawnInstance(request: StartRequest, appDir: string, port: number, logFile: string): Promise<ChildProcess> {
