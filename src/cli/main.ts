@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { ConnectionConfigError } from '../worker/connection';
 import { CliError, EXIT } from './exit-codes';
 import { registerConfigCommands } from './commands/config';
 import { registerDoctorCommand } from './commands/doctor';
@@ -28,6 +29,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CliError) {
       process.stderr.write(`gantry: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof ConnectionConfigError) {
+      process.stderr.write(`gantry: ${err.message}\n`);
+      return EXIT.invalidInput;
     }
     if (err instanceof CommanderError) {
       // Help and version exit 0; every usage error is invalid input.

@@ -17,8 +17,10 @@ afterAll(async () => {
 async function queryStatus(workflowId: string): Promise<ReleaseStatus> {
   const out = await stack.temporal(['workflow', 'query', '-w', workflowId, '--name', 'status', '-o', 'json']);
   if (out.code !== 0) throw new Error(out.stderr);
-  const parsed = JSON.parse(out.stdout);
-  return (parsed.queryResult?.[0] ?? parsed) as ReleaseStatus;
+  const status = JSON.parse(out.stdout).queryResult[0];
+  // The temporal CLI prints empty lists as null.
+  for (const list of ['approvals', 'ignored', 'timeline']) status[list] ??= [];
+  return status as ReleaseStatus;
 }
 
 function startArgs(version: string, extra: string[] = []): string[] {
