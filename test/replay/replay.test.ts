@@ -1,0 +1,28 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { gantryWorkflowBundle } from '../support/time-skipping';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const HISTORIES = path.join(__dirname, 'histories');
+const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+
+/**
+ * Histories recorded from real runs (scripts/record-histories.js) must replay against
+ * today's workflow code: a change that would break running releases fails here.
+ */
+describe('recorded histories replay against the current workflow code', () => {
+  test('there are histories of every release ending and of the environment lock', () => {
+    expect(files).toEqual(expect.arrayContaining(['release-succeeded.json', 'release-rejected.json', 'release-aborted.json', 'lock-web-staging.json']));
+  });
+
+  test.each(files)('%s', async (file) => {
+    const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
+    const workflowType = file.startsWith('lock-') ? 'environmentLockWorkflow' : 'releaseWorkflow';
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await gantryWorkflowBundle() }, history, `replay-${file}`),
+    ).resolves.toBeUndefined();
+    expect(history.events[0].workflowExecutionStartedEventAttributes.workflowType.name).toBe(workflowType);
+  });
+});
