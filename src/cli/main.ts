@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { PortTakenError } from '../dev/local-stack';
 import { ConnectionConfigError } from '../worker/connection';
 import { CliError, EXIT } from './exit-codes';
 import { registerConfigCommands } from './commands/config';
@@ -30,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`gantry: ${err.message}\n`);
       return err.exitCode;
     }
-    if (err instanceof ConnectionConfigError) {
+    // Problems with the settings given rather than failures: exit 2, nothing started.
+    if (err instanceof ConnectionConfigError || err instanceof PortTakenError) {
       process.stderr.write(`gantry: ${err.message}\n`);
       return EXIT.invalidInput;
     }

@@ -182,15 +182,18 @@ function runPip(python: string, args: string[], spec: BinarySpec): Promise<void>
       stdio: ['ignore', 'pipe', 'pipe'],
       // Quiet pip's "running as root" warning without an option older pips would reject.
       env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' },
-      timeout: PIP_TIMEOUT_MS,
     });
+    // Not spawn's own `timeout`: its timer outlives a child that never started (ENOENT).
+    const timer = setTimeout(() => child.kill('SIGKILL'), PIP_TIMEOUT_MS);
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       const why = err.code === 'ENOENT' ? `${python} was not found` : err.message;
       reject(new TemporalBinaryError('install-failed', `could not run pip: ${why}`));
     });
     child.once('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) return resolve();
       const tail = output.join('').trim().split('\n').slice(-15).join('\n');
       const how = signal ? `was killed by ${signal}` : `exited with ${code}`;

@@ -2,6 +2,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type ConnectionSettings, loadConnectionSettings } from '../worker/connection';
 import { type DevServer, startDevServer } from './dev-server';
+import { isPortInUse } from './ports';
+
+export class PortTakenError extends Error {
+  override name = 'PortTakenError';
+}
 
 export interface LocalStack {
   settings: ConnectionSettings;
@@ -19,6 +24,14 @@ export interface LocalStack {
 export async function startLocalStack(options: { port: number; uiPort: number; home: string; log?: (line: string) => void }): Promise<LocalStack> {
   if (process.env.TEMPORAL_ADDRESS) {
     return { settings: loadConnectionSettings(), stop: async () => undefined };
+  }
+  for (const [flag, port] of [['--port', options.port], ['--ui-port', options.uiPort]] as const) {
+    if (await isPortInUse('127.0.0.1', port)) {
+      throw new PortTakenError(
+        `port ${port} (${flag}) is already in use: is another \`gantry dev\` or Temporal server running? ` +
+          `Stop it, choose another ${flag}, or set TEMPORAL_ADDRESS to use that server.`,
+      );
+    }
   }
   mkdirSync(options.home, { recursive: true });
   const server = await startDevServer({
