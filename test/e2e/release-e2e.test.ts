@@ -102,7 +102,10 @@ describe('a release end to end: real builds, tests, processes and the real CLIs'
     const result = await done;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Waiting for approval\. Approve with:/);
+    // Every stage is reported, even one that passed between two polls.
+    for (const stage of ['build', 'test', 'artifact', 'staging', 'approval', 'production']) {
+      expect(result.stdout).toMatch(new RegExp(`web 3\\.1\\.0: ${stage}\\b`));
+    }
     expect(result.stdout).toMatch(new RegExp(`web ${version.replace(/\./g, '\\.')} succeeded`));
   });
 
