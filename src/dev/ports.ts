@@ -1,20 +1,6 @@
 import * as net from 'node:net';
 
-/** A TCP port that was free a moment ago on `host` (the OS picks it). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error(`could not read the port of a listening socket on ${host}`));
-      });
-    });
-  });
-}
+export { findFreePort as freePort } from '../providers/process/free-port';
 
 /** Resolves once `host:port` accepts a TCP connection, polling every 100 ms; rejects after `timeoutMs`. */
 export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {

@@ -1,6 +1,9 @@
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createLockActivities } from '../../src/activities/locks';
+import { WORKER_TUNING } from '../../src/worker/tuning';
+import type { FakeWorld } from './fake-delivery';
 import { resolveTestServer } from '../../src/dev/temporal-binaries';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
@@ -37,4 +40,20 @@ let queueCounter = 0;
 export function uniqueTaskQueue(prefix: string): string {
   queueCounter += 1;
   return `${prefix}-${process.pid}-${queueCounter}-${Date.now().toString(36)}`;
+}
+
+/**
+ * Runs `fn` while a worker serves Gantry's workflows on a fresh task queue, with the
+ * fake delivery activities of `world` and the real lock activities.
+ */
+export async function withReleaseWorker<T>(env: TestWorkflowEnvironment, world: FakeWorld, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = uniqueTaskQueue('release');
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await gantryWorkflowBundle(),
+    ...WORKER_TUNING,
+    activities: { ...world.activities, ...createLockActivities(env.client) },
+  });
+  return worker.runUntil(fn(taskQueue));
 }

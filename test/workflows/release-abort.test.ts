@@ -1,15 +1,13 @@
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createLockActivities } from '../../src/activities/locks';
 import { releaseResult } from '../../src/client/release-client';
 import { abortSignal, abortUpdate, statusQuery } from '../../src/shared/messages';
 import { releaseWorkflow } from '../../src/workflows/release';
-import { WORKER_TUNING } from '../../src/worker/tuning';
 import { instanceIdFor } from '../../src/policy/environment-restore';
 import { fakeDelivery, seedActive, type FakeWorld } from '../support/fake-delivery';
 import { releaseInput } from '../support/release-input';
-import { createTimeSkippingEnv, gantryWorkflowBundle, uniqueTaskQueue } from '../support/time-skipping';
+import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -21,17 +19,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function withWorker<T>(world: FakeWorld, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = uniqueTaskQueue('abort');
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await gantryWorkflowBundle(),
-    ...WORKER_TUNING,
-    activities: { ...world.activities, ...createLockActivities(env.client) },
-  });
-  return worker.runUntil(fn(taskQueue));
-}
+const withWorker = <T>(world: FakeWorld, fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn);
 
 describe('aborting a release (time-skipping server)', () => {
   test('abort while staging deploys: the start is cancelled and staging is left as it was', async () => {

@@ -1,15 +1,13 @@
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createLockActivities } from '../../src/activities/locks';
 import { releaseResult } from '../../src/client/release-client';
 import { approveSignal, approveUpdate, rejectUpdate, statusQuery } from '../../src/shared/messages';
 import type { ReleaseStatus } from '../../src/shared/release';
 import { releaseWorkflow } from '../../src/workflows/release';
-import { WORKER_TUNING } from '../../src/worker/tuning';
 import { fakeDelivery, seedActive, type FakeWorld } from '../support/fake-delivery';
 import { releaseInput } from '../support/release-input';
-import { createTimeSkippingEnv, gantryWorkflowBundle, uniqueTaskQueue } from '../support/time-skipping';
+import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -21,17 +19,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function withWorker<T>(world: FakeWorld, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = uniqueTaskQueue('release');
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await gantryWorkflowBundle(),
-    ...WORKER_TUNING,
-    activities: { ...world.activities, ...createLockActivities(env.client) },
-  });
-  return worker.runUntil(fn(taskQueue));
-}
+const withWorker = <T>(world: FakeWorld, fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn);
 
 /** Polls the status query (queries do not advance time) until the release reaches a stage. */
 async function waitForStage(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, stage: string): Promise<ReleaseStatus> {
