@@ -67,3 +67,20 @@ describe('bad input to the gantry CLI: exit code 2, a message naming the field, 
     expect(result.stderr).toMatch(/cannot reach Temporal at 127\.0\.0\.1:1/);
   });
 });
+
+describe('gantry doctor', () => {
+  test('reports binaries and connection settings without the API key, and whether the server answers', async () => {
+    const ok = await stack.gantry(['doctor', '--json'], { TEMPORAL_API_KEY: undefined });
+    expect(ok.code).toBe(0);
+    const report = JSON.parse(ok.stdout);
+    expect(report.temporalCli).toMatchObject({ ok: true, version: expect.stringMatching(/1\.9\.1/) });
+    expect(report.connection).toMatchObject({ ok: true, address: stack.address, namespace: 'default', apiKey: false });
+    expect(report.server).toMatchObject({ reachable: true });
+
+    const secret = 'do-not-print-this-key';
+    const down = await stack.gantry(['doctor'], { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_API_KEY: secret });
+    expect(down.code).toBe(3);
+    expect(down.stdout).toMatch(/127\.0\.0\.1:1/);
+    expect(down.stdout + down.stderr).not.toContain(secret);
+  });
+});

@@ -73,3 +73,20 @@ test('`gantry dev` on a port that is taken says so and exits 2', async () => {
   expect(code).toBe(2);
   expect(stderr).toContain(`port ${taken} (--port) is already in use`);
 });
+
+test('`gantry worker` serves the shared server and stops gracefully on SIGTERM', async () => {
+  const address = process.env.GANTRY_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('GANTRY_TEST_TEMPORAL_ADDRESS is not set: run through jest');
+  const home = mkdtempSync(path.join(os.tmpdir(), 'gantry-worker-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, GANTRY_HOME: home, GANTRY_TASK_QUEUE: 'worker-sigterm-test', TEMPORAL_ADDRESS: address };
+  const child = spawn(process.execPath, [GANTRY, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor('the worker to start', () => stderr.includes('gantry worker started'));
+  const started = JSON.parse(stderr.split('\n').find((l) => l.includes('gantry worker started'))!);
+  expect(started).toMatchObject({ address, namespace: 'default', taskQueue: 'worker-sigterm-test', home });
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(stderr).toContain('gantry worker stopped');
+});

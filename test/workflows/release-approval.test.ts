@@ -147,4 +147,20 @@ describe('release workflow decisions (time-skipping server)', () => {
       expect(world.running.size).toBe(0);
     });
   });
+
+  test('a production deploy that fails its smoke test leaves the previous version serving', async () => {
+    const world = fakeDelivery({ failingCommands: ['smoke (production)'] });
+    const previous = seedActive(world, 'web', 'production', '1.3.0');
+    await withWorker(world, async (taskQueue) => {
+      const input = releaseInput({ version: nextVersion(), approval: { approvers: [], minApprovals: 0 } });
+      const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/web/${input.version}`, args: [input] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('failed');
+      expect(result.reason).toMatch(/^production failed: smoke \(production\) failed/);
+      expect(world.active.get('web/production')?.id).toBe(previous.id);
+      expect([...world.running.values()].filter((i) => i.environment === 'production').map((i) => i.id)).toEqual([previous.id]);
+      expect(result.status?.timeline.find((t) => t.stage === 'approval')?.note).toBe('no approval required');
+    });
+  });
 });
+
