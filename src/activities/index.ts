@@ -5,6 +5,12 @@ import { createCommandActivities } from './run-command';
 import { createArtifactActivities } from './artifact';
 import { createRuntimeActivities } from './runtime';
 import { createLockActivities } from './locks';
+import { createMeasureActivities } from './measure';
+import { createPreviewTrafficActivities } from './preview-traffic';
+import { createRoutingActivities } from './routing';
+import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
+import type { MetricsProvider } from '../providers/metrics/metrics';
+import type { RouterProvider } from '../providers/router/router';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -12,6 +18,10 @@ export interface ActivityDeps {
   runtime: RuntimeProvider;
   /** Used to talk to other workflows (environment locks). */
   client: Client;
+  /** The router a service environment's config names. */
+  routerFor: (config: RouterConfig) => RouterProvider;
+  /** The metrics source a service environment's config names. */
+  metricsFor: (config: MetricsSourceConfig) => MetricsProvider;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +30,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createArtifactActivities(deps.artifacts),
     ...createRuntimeActivities(deps.runtime),
     ...createLockActivities(deps.client),
+    ...createRoutingActivities(deps.routerFor),
+    ...createMeasureActivities(deps.metricsFor),
+    ...createPreviewTrafficActivities(),
   };
 }
 

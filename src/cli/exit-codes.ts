@@ -2,7 +2,7 @@
 export const EXIT = {
   /** The command did what was asked; for a release: it succeeded. */
   ok: 0,
-  /** The release ended unsuccessfully (failed, rejected, aborted, expired), or a check failed. */
+  /** The release ended unsuccessfully (failed, rejected, aborted, expired, rolled back), or a check failed. */
   unsuccessful: 1,
   /** Invalid input: nothing was started or changed. */
   invalidInput: 2,

@@ -1,4 +1,5 @@
 import type { ReleaseResult, ReleaseStatus } from '../shared/release';
+import type { RolloutStatus } from '../shared/rollout';
 
 /** Human-readable views of a release for the terminal. */
 
@@ -26,6 +27,7 @@ export function renderStatus(s: ReleaseStatus): string {
   if (s.rejection) lines.push(`  rejected by ${s.rejection.by}: ${s.rejection.reason}`);
   if (s.abort) lines.push(`  aborted by ${s.abort.by}: ${s.abort.reason}`);
   for (const i of s.ignored) lines.push(`  ignored ${i.message} by ${i.by}: ${i.reason}`);
+  if (s.rollout) lines.push(...renderRollout(s.rollout));
   lines.push('  timeline');
   for (const t of s.timeline) {
     lines.push(`    ${t.stage.padEnd(11)} ${t.startedAt}${t.endedAt ? ` → ${t.endedAt}` : ' …'} ${t.result ?? ''}${t.note ? ` (${t.note})` : ''}`);
@@ -35,4 +37,18 @@ export function renderStatus(s: ReleaseStatus): string {
 
 export function renderResult(r: ReleaseResult, service: string, version: string): string {
   return `${service} ${version} ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`;
+}
+
+function renderRollout(r: RolloutStatus): string[] {
+  const lines = [
+    `  rollout (${r.strategy}) ${r.phase}: ${r.weights.canary} % → ${r.canaryVersion}, ${r.weights.stable} % → ${r.stableVersion ?? 'none'}${r.routerUrl ? ` via ${r.routerUrl}` : ''}`,
+  ];
+  if (r.steps.length) lines.push(`    steps ${r.steps.map((st, i) => (i === r.step ? `[${st.weight}]` : `${st.weight}`)).join(' → ')}`);
+  if (r.nextCheckAt) lines.push(`    next check ${r.nextCheckAt}`);
+  if (r.pausedBecause) lines.push(`    paused: ${r.pausedBecause}`);
+  for (const a of r.analyses.slice(-5)) lines.push(`    ${a.at} at ${a.weight} %: ${a.verdict} — ${a.summary}`);
+  if (r.analyses.length > 5) lines.push(`    (${r.analyses.length - 5} earlier analyses in --json)`);
+  for (const d of r.decisions) lines.push(`    ${d.kind} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}`);
+  if (r.reason) lines.push(`    reason: ${r.reason}`);
+  return lines;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationField } from './duration';
+import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
 
 /**
  * The service catalogue (`gantry.yaml`): what Gantry needs to know to build, test,
@@ -51,12 +52,16 @@ export const RunSchema = z
   })
   .describe('How the artifact is started.');
 
-export const STRATEGIES = ['allAtOnce'] as const;
+export const STRATEGIES = ['allAtOnce', 'canary', 'blueGreen'] as const;
 
 export const EnvironmentSchema = z
   .strictObject({
     target: z.enum(['local']).default('local').describe('Runtime that runs the service: `local` runs it as a process on the worker machine.'),
     strategy: z.enum(STRATEGIES).default('allAtOnce').describe('How a new version replaces the running one.'),
+    router: RouterSchema.default({ kind: 'embedded', canaryUsers: [] }),
+    metrics: MetricsSourceSchema.default({ kind: 'embedded' }),
+    canary: CanarySchema.default(CanarySchema.parse({})),
+    blueGreen: BlueGreenSchema.default(BlueGreenSchema.parse({})),
   })
   .describe('A deployment environment.');
 
@@ -95,6 +100,15 @@ export const ServiceSchema = z
       .strictObject({ staging: EnvironmentSchema, production: EnvironmentSchema })
       .describe('Where the service is deployed: staging first, then production.'),
     approval: ApprovalSchema.default({ approvers: [], minApprovals: 0, timeout: 86_400_000 }),
+  })
+  .superRefine((service, ctx) => {
+    if (service.environments.staging.strategy !== 'allAtOnce') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', 'staging', 'strategy'],
+        message: 'staging is deployed all at once; canary and blueGreen apply to production. Remove it or write allAtOnce',
+      });
+    }
   })
   .describe('One service in the catalogue.');
 

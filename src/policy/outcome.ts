@@ -6,6 +6,7 @@ export const FAILURE_TYPE: Record<Exclude<Outcome, 'succeeded'>, string> = {
   rejected: 'ReleaseRejected',
   aborted: 'ReleaseAborted',
   expired: 'ReleaseExpired',
+  rolled_back: 'ReleaseRolledBack',
 };
 
 export function outcomeFromFailureType(type: string | undefined | null): Outcome | undefined {

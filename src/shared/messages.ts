@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReleaseStatus } from './release';
+import type { PromotePayload, SteerPayload } from './rollout';
 
 /**
  * Every message a release understands, shared by the workflow, the CLI and the tests.
@@ -36,6 +37,12 @@ export const rejectSignal = defineSignal<[RejectPayload]>('reject');
 export const abortSignal = defineSignal<[AbortPayload]>('abort');
 
 export const statusQuery = defineQuery<ReleaseStatus>('status');
+
+/** Steering the production rollout through the release (forwarded to the rollout workflow). */
+export const pauseUpdate = defineUpdate<DecisionAnswer, [SteerPayload]>('pause');
+export const resumeUpdate = defineUpdate<DecisionAnswer, [SteerPayload]>('resume');
+export const promoteUpdate = defineUpdate<DecisionAnswer, [PromotePayload]>('promote');
+export const rollbackUpdate = defineUpdate<DecisionAnswer, [SteerPayload]>('rollback');
 
 /** Environment lock: a release asks for its turn, is granted it, and gives it back. */
 export interface LockRequest {

@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '../config/service-catalogue';
+import type { RolloutStatus } from './rollout';
 
 /**
  * Types that cross the boundary between the CLI, the workflow and the activities.
@@ -8,7 +9,7 @@ import type { ServiceConfig } from '../config/service-catalogue';
 export const STAGES = ['build', 'test', 'artifact', 'staging', 'approval', 'production', 'done'] as const;
 export type Stage = (typeof STAGES)[number];
 
-export const OUTCOMES = ['succeeded', 'failed', 'rejected', 'aborted', 'expired'] as const;
+export const OUTCOMES = ['succeeded', 'failed', 'rejected', 'aborted', 'expired', 'rolled_back'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** What CI asks for: one version of one service. */
@@ -90,6 +91,8 @@ export interface ReleaseStatus {
   abort?: { by: string; reason: string; at: string };
   ignored: IgnoredMessage[];
   timeline: StageRecord[];
+  /** The progressive rollout to production (canary, blue/green), while and after it runs. */
+  rollout?: RolloutStatus;
 }
 
 /** What a finished release returns (or carries as failure details). */

@@ -16,7 +16,7 @@ export const commands = proxyActivities<Pick<GantryActivities, 'runCommand'>>({
 });
 
 /** Packing and deploying: minutes at most, heartbeating while a process starts. */
-export const delivery = proxyActivities<Pick<GantryActivities, 'publishArtifact' | 'startInstance'>>({
+export const delivery = proxyActivities<Pick<GantryActivities, 'publishArtifact' | 'startInstance' | 'sendPreviewTraffic'>>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -29,4 +29,16 @@ export const control = proxyActivities<
 >({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Router changes: quick, retried patiently — a rollback must get through. */
+export const routing = proxyActivities<Pick<GantryActivities, 'ensureRouter' | 'setRoutes' | 'getRoutes'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 20, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['InvalidRoutes'] },
+});
+
+/** Measurements: an unreachable source is data (never an exception), so only real faults retry. */
+export const measuring = proxyActivities<Pick<GantryActivities, 'measure'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3 },
 });

@@ -1,3 +1,5 @@
 // Workflow entry points registered by the worker.
 export { releaseWorkflow } from './release';
 export { environmentLockWorkflow } from './environment-lock';
+export { canaryRolloutWorkflow } from './canary-rollout';
+export { blueGreenRolloutWorkflow } from './blue-green-rollout';

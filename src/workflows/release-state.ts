@@ -18,6 +18,8 @@ export class ReleaseState {
   readonly status: ReleaseStatus;
   readonly touched: Partial<Record<'staging' | 'production', EnvironmentTouch>> = {};
   readonly grantedLocks = new Set<string>();
+  /** The production rollout child workflow, once started. */
+  rolloutWorkflowId?: string;
 
   constructor(readonly input: ReleaseInput) {
     this.status = {

@@ -15,6 +15,7 @@ import { deployAllAtOnce } from './deploy-all-at-once';
 import { withEnvironmentTurn } from './environment-turn';
 import { approvalWaitText, registerReleaseMessages } from './release-messages';
 import { ReleaseState } from './release-state';
+import { registerRolloutSteering } from './release-steering';
 import { restoreEnvironments } from './restore-environments';
 import { PRODUCTION_STRATEGIES } from './strategies';
 
@@ -29,6 +30,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   const release = new ReleaseState(input);
   const pipeline = new CancellationScope();
   registerReleaseMessages(release, pipeline);
+  registerRolloutSteering(release);
 
   let outcome: Outcome = 'succeeded';
   let reason: string | undefined;

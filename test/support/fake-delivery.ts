@@ -19,7 +19,7 @@ export interface FakeDeliveryOptions {
 }
 
 export interface FakeWorld {
-  activities: Omit<GantryActivities, 'requestLock' | 'isWorkflowOpen'>;
+  activities: Pick<GantryActivities, 'runCommand' | 'publishArtifact' | 'startInstance' | 'activeInstance' | 'activateInstance' | 'stopInstance'>;
   commands: RunCommandInput[];
   active: Map<string, Instance>;
   running: Map<string, Instance>;

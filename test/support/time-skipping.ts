@@ -4,6 +4,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { createLockActivities } from '../../src/activities/locks';
 import { WORKER_TUNING } from '../../src/worker/tuning';
 import type { FakeWorld } from './fake-delivery';
+import { fakeProgressive, type FakeProgressive } from './fake-progressive';
 import { resolveTestServer } from '../../src/dev/temporal-binaries';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
@@ -44,16 +45,44 @@ export function uniqueTaskQueue(prefix: string): string {
 
 /**
  * Runs `fn` while a worker serves Gantry's workflows on a fresh task queue, with the
- * fake delivery activities of `world` and the real lock activities.
+ * fake delivery activities of `world` and the real lock activities. Before the worker
+ * stops it waits for the deploy locks the releases took to be handed back: a lock left
+ * with work pending on a queue nobody serves would stop the server from skipping time
+ * for every later test in the file.
  */
-export async function withReleaseWorker<T>(env: TestWorkflowEnvironment, world: FakeWorld, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+export async function withReleaseWorker<T>(
+  env: TestWorkflowEnvironment,
+  world: FakeWorld,
+  fn: (taskQueue: string) => Promise<T>,
+  progressive: FakeProgressive = fakeProgressive(() => ({ kind: 'noData', reason: 'no rollout in this test' })),
+): Promise<T> {
   const taskQueue = uniqueTaskQueue('release');
+  const locks = createLockActivities(env.client);
+  const lockIds = new Set<string>();
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await gantryWorkflowBundle(),
     ...WORKER_TUNING,
-    activities: { ...world.activities, ...createLockActivities(env.client) },
+    activities: {
+      ...world.activities,
+      ...progressive.activities,
+      ...locks,
+      requestLock: (input: Parameters<typeof locks.requestLock>[0]) => {
+        lockIds.add(input.lockId);
+        return locks.requestLock(input);
+      },
+    },
   });
-  return worker.runUntil(fn(taskQueue));
+  return worker.runUntil(async () => {
+    const result = await fn(taskQueue);
+    for (const lockId of lockIds) {
+      for (let i = 0; i < 200; i++) {
+        const { status } = await env.client.workflow.getHandle(lockId).describe();
+        if (status.name !== 'RUNNING') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return result;
+  });
 }

@@ -64,5 +64,13 @@ test('it describes what a person writes: durations as strings, defaulted fields 
   expect(approval?.properties?.timeout.type).toBe('string');
 
   const production = service.properties?.environments.properties?.production;
-  expect(production?.properties?.strategy.enum).toContain('allAtOnce');
+  expect(production?.properties?.strategy.enum).toEqual(['allAtOnce', 'canary', 'blueGreen']);
+  expect(production?.required ?? []).toEqual([]);
+  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'router', 'metrics', 'canary', 'blueGreen']);
+
+  const canary = production?.properties?.canary;
+  expect(canary?.required ?? []).toEqual([]);
+  expect(canary?.properties?.interval.type).toBe('string');
+  expect(canary?.properties?.analysis.properties?.maxErrorRate).toMatchObject({ type: 'number', minimum: 0, maximum: 1, default: 0.01 });
+  expect(production?.properties?.blueGreen.properties?.keepBlueFor.type).toBe('string');
 });

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, findCatalogueFile, loadCatalogue } from '../../src/config/load-catalogue';
+import { EnvironmentSchema } from '../../src/config/service-catalogue';
 
 const CATALOGUE = `# Two services: one spelled out in full, one relying on defaults.
 version: 1
@@ -44,6 +45,13 @@ services:
       production: {}
 `;
 
+/**
+ * What an environment that names only its target and strategy gets for router, metrics,
+ * canary and blue/green (their values are tested in config-progressive-delivery.test.ts).
+ */
+const { router, metrics, canary, blueGreen } = EnvironmentSchema.parse({});
+const PROGRESSIVE_DEFAULTS = { router, metrics, canary, blueGreen };
+
 let workDir: string;
 let catalogueFile: string;
 
@@ -66,7 +74,7 @@ describe('loadCatalogue', () => {
     const web = loaded.catalogue.services.web;
     expect(web.run).toEqual({ command: 'node dist/server.js', health: '/ready', startTimeout: 90_000 });
     expect(web.approval).toEqual({ approvers: ['alice', 'bob@example.com'], minApprovals: 2, timeout: 7_200_000 });
-    expect(web.environments.staging).toEqual({ target: 'local', strategy: 'allAtOnce' });
+    expect(web.environments.staging).toEqual({ target: 'local', strategy: 'allAtOnce', ...PROGRESSIVE_DEFAULTS });
   });
 
   test('fills in the defaults of what a service leaves out', () => {
@@ -74,8 +82,8 @@ describe('loadCatalogue', () => {
     expect(api.run).toEqual({ command: './bin/api', health: '/healthz', startTimeout: 30_000 });
     expect(api.approval).toEqual({ approvers: [], minApprovals: 0, timeout: 86_400_000 });
     expect(api.environments).toEqual({
-      staging: { target: 'local', strategy: 'allAtOnce' },
-      production: { target: 'local', strategy: 'allAtOnce' },
+      staging: { target: 'local', strategy: 'allAtOnce', ...PROGRESSIVE_DEFAULTS },
+      production: { target: 'local', strategy: 'allAtOnce', ...PROGRESSIVE_DEFAULTS },
     });
     expect(api.test).toEqual({ unit: 'make test', integration: 'make integration', lint: 'make lint' });
     expect(api.smoke).toBe('curl -f "$BASE_URL/healthz"');

@@ -35,6 +35,11 @@ services:
 
 const MARKER = '#<';
 
+/** Production's strategy line, which the progressive-delivery cases replace. */
+const STRATEGY = '        strategy: allAtOnce';
+/** Production as a canary with the given lines (indented under `canary:`). */
+const canary = (lines: string): string => `        strategy: canary\n        canary:\n${lines}`;
+
 interface BrokenCatalogue {
   name: string;
   /** Replacements applied to VALID; each `from` must occur exactly once. */
@@ -253,6 +258,86 @@ const CASES: BrokenCatalogue[] = [
     edits: [['    source: web', '    source: ./nowhere #<']],
     path: 'services.web.source',
     message: /^source directory "\.\/nowhere" does not exist \(resolved to .*nowhere\); it is relative to the directory of gantry-\d+\.yaml$/,
+  },
+  {
+    name: 'canary steps whose weights do not increase',
+    edits: [[STRATEGY, canary('          steps:\n            - { weight: 10, soak: 5m }\n            - { weight: 5, soak: 5m } #<\n            - { weight: 100 }')]],
+    path: 'services.web.environments.production.canary.steps[1].weight',
+    message: 'weights must increase: 5 follows 10',
+  },
+  {
+    name: 'canary steps that end below 100 %',
+    edits: [[STRATEGY, canary('          steps:\n            - { weight: 10, soak: 5m }\n            - { weight: 50, soak: 5m } #<')]],
+    path: 'services.web.environments.production.canary.steps[1].weight',
+    message: 'the last step must be 100 (it is 50); add { weight: 100 }',
+  },
+  {
+    name: 'a canary step below 100 % without a soak',
+    edits: [[STRATEGY, canary('          steps:\n            - weight: 10 #<\n            - { weight: 100 }')]],
+    path: 'services.web.environments.production.canary.steps[0].soak',
+    message: 'step 10 % needs a soak, e.g. soak: 10m',
+  },
+  {
+    name: 'a negative analysis interval',
+    edits: [[STRATEGY, canary('          interval: -1m #<')]],
+    path: 'services.web.environments.production.canary.interval',
+    message: '"-1m" is not a positive duration; write a number followed by ms, s, m, h or d, e.g. 1m',
+    column: 21,
+  },
+  {
+    name: 'a zero analysis interval',
+    edits: [[STRATEGY, canary('          interval: 0s #<')]],
+    path: 'services.web.environments.production.canary.interval',
+    message: /^"0s" is not a positive duration/,
+  },
+  {
+    name: 'a zero blue/green interval',
+    edits: [[STRATEGY, '        strategy: blueGreen\n        blueGreen:\n          interval: 0ms #<']],
+    path: 'services.web.environments.production.blueGreen.interval',
+    message: /^"0ms" is not a positive duration/,
+  },
+  {
+    name: 'an error rate above 1 (a percentage where a fraction belongs)',
+    edits: [[STRATEGY, canary('          analysis:\n            maxErrorRate: 2 #<')]],
+    path: 'services.web.environments.production.canary.analysis.maxErrorRate',
+    message: 'must be at most 1, got 2',
+  },
+  {
+    name: 'a misspelt analysis rule',
+    edits: [[STRATEGY, canary('          analysis:\n            maxErrorRat: 0.05 #<')]],
+    path: 'services.web.environments.production.canary.analysis.maxErrorRat',
+    message: 'unknown key "maxErrorRat"; did you mean "maxErrorRate"?',
+  },
+  {
+    name: 'an unknown router kind',
+    edits: [[STRATEGY, `${STRATEGY}\n        router:\n          kind: nginx #<`]],
+    path: 'services.web.environments.production.router.kind',
+    message: /"embedded".*"haproxy"|'embedded' \| 'haproxy'/,
+  },
+  {
+    name: 'an HAProxy router without its socket',
+    edits: [[STRATEGY, `${STRATEGY}\n        router: #<\n          kind: haproxy\n          backend: web\n          url: http://127.0.0.1:8080`]],
+    path: 'services.web.environments.production.router.socket',
+    message: /^missing required key "socket" — path of the HAProxy stats socket/,
+  },
+  {
+    name: 'a Prometheus URL without a scheme',
+    edits: [[STRATEGY, `${STRATEGY}\n        metrics:\n          kind: prometheus\n          url: localhost:9090 #<`]],
+    path: 'services.web.environments.production.metrics.url',
+    message: 'must be the Prometheus base URL, e.g. http://127.0.0.1:9090',
+    column: 16,
+  },
+  {
+    name: 'a Prometheus URL that is no URL',
+    edits: [[STRATEGY, `${STRATEGY}\n        metrics:\n          kind: prometheus\n          url: prometheus at port 9090 #<`]],
+    path: 'services.web.environments.production.metrics.url',
+    message: 'must be the Prometheus base URL, e.g. http://127.0.0.1:9090',
+  },
+  {
+    name: 'a progressive strategy in staging',
+    edits: [['        target: local', '        target: local\n        strategy: canary #<']],
+    path: 'services.web.environments.staging.strategy',
+    message: /^staging is deployed all at once; canary and blueGreen apply to production/,
   },
   {
     name: 'a YAML syntax error',

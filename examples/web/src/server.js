@@ -1,29 +1,37 @@
 'use strict';
 
 const http = require('node:http');
-const { route } = require('./app');
+const { createApp } = require('./app');
+const { GOOD, describeBehaviour } = require('./behaviour');
 
-/** The build writes version.json beside this file; running from src/ has none. */
-function readVersion() {
+/** The build writes version.json (version and behaviour) beside this file; running from src/ has none. */
+function readBuild() {
   try {
-    return require('./version.json').version;
+    const build = require('./version.json');
+    return { version: build.version, behaviour: build.behaviour || GOOD };
   } catch {
-    return '0.0.0-dev';
+    return { version: '0.0.0-dev', behaviour: GOOD };
   }
 }
 
-const info = { service: process.env.GANTRY_SERVICE || 'web', version: readVersion() };
+const build = readBuild();
+const info = { service: process.env.GANTRY_SERVICE || 'web', ...build };
 const port = Number(process.env.PORT || 8080);
 const host = process.env.HOST || '127.0.0.1';
+const app = createApp(info);
 
 const server = http.createServer((req, res) => {
-  const { status, body } = route(req.method, req.url, info);
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(body)}\n`);
+  const { status, body, delayMs = 0 } = app(req.method, req.url);
+  const answer = () => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(body)}\n`);
+  };
+  if (delayMs > 0) setTimeout(answer, delayMs);
+  else answer();
 });
 
 server.listen(port, host, () => {
-  process.stdout.write(`${info.service} ${info.version} listening on http://${host}:${port}\n`);
+  process.stdout.write(`${info.service} ${info.version} listening on http://${host}:${port} (${describeBehaviour(info.behaviour)})\n`);
 });
 
 // Stop accepting connections and exit when Gantry stops the instance.

@@ -6,7 +6,7 @@ import { ConfigError, findCatalogueFile, loadCatalogue } from '../../config/load
 import { checkReleaseRequest } from '../../policy/release-request';
 import { isSuccessful } from '../../policy/outcome';
 import { DEFAULT_TASK_QUEUE, releaseWorkflowId } from '../../shared/ids';
-import { abortUpdate, approveUpdate, rejectUpdate, statusQuery } from '../../shared/messages';
+import { abortUpdate, approveUpdate, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../shared/messages';
 import type { ReleaseInput, ReleaseResult } from '../../shared/release';
 import { GantryOutcome, GantryService, GantryStage, GantryVersion } from '../../shared/search-attributes';
 import { EXIT, invalidInput } from '../exit-codes';
@@ -193,5 +193,48 @@ export function registerReleaseCommands(program: Command): void {
     .action((service: string, version: string, opts) => {
       if (!opts.reason?.trim()) throw invalidInput('an abort needs a reason: add --reason "<why>"');
       return decide(service, version, (h) => h.executeUpdate(abortUpdate, { args: [{ by: opts.as, reason: opts.reason }] }), opts.json);
+    });
+
+  release
+    .command('pause <service> <version>')
+    .description('Pause the production rollout (canary or blue/green) at its current step.')
+    .requiredOption('--as <who>', 'your identity')
+    .option('--reason <text>', 'why')
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) =>
+      decide(service, version, (h) => h.executeUpdate(pauseUpdate, { args: [{ by: opts.as, reason: opts.reason }] }), opts.json),
+    );
+
+  release
+    .command('resume <service> <version>')
+    .description('Resume a paused production rollout.')
+    .requiredOption('--as <who>', 'your identity')
+    .option('--reason <text>', 'why')
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) =>
+      decide(service, version, (h) => h.executeUpdate(resumeUpdate, { args: [{ by: opts.as, reason: opts.reason }] }), opts.json),
+    );
+
+  release
+    .command('promote <service> <version>')
+    .description('End the current soak now (with --full: send 100 % of traffic to the new version now).')
+    .requiredOption('--as <who>', 'your identity')
+    .option('--reason <text>', 'why (required, recorded)')
+    .option('--full', 'go to 100 % at once', false)
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) => {
+      if (!opts.reason?.trim()) throw invalidInput('a promote needs a reason: add --reason "<why>"');
+      return decide(service, version, (h) => h.executeUpdate(promoteUpdate, { args: [{ by: opts.as, reason: opts.reason, full: opts.full }] }), opts.json);
+    });
+
+  release
+    .command('rollback <service> <version>')
+    .description('Roll the production rollout back: the stable version takes all traffic again.')
+    .requiredOption('--as <who>', 'your identity')
+    .option('--reason <text>', 'why (required, recorded)')
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) => {
+      if (!opts.reason?.trim()) throw invalidInput('a rollback needs a reason: add --reason "<why>"');
+      return decide(service, version, (h) => h.executeUpdate(rollbackUpdate, { args: [{ by: opts.as, reason: opts.reason }] }), opts.json);
     });
 }

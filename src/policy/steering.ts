@@ -1,0 +1,21 @@
+import type { RolloutStatus } from '../shared/rollout';
+import type { Verdict } from './approval';
+
+const FINAL_PHASES: RolloutStatus['phase'][] = ['promoted', 'rolled_back', 'rolling_back'];
+
+/**
+ * Whether a person may steer (pause, resume, promote, roll back) a release's rollout now.
+ * Promote and roll back are recorded for the auditor, so they need a reason.
+ */
+export function checkSteer(action: string, rollout: RolloutStatus | undefined, releaseFinished: boolean, by: string | undefined, reason: string | undefined): Verdict {
+  if (releaseFinished) return { ok: false, reason: 'the release has already ended' };
+  if (!rollout) return { ok: false, reason: `there is no rollout to ${action}: the release is not in a canary or blue/green production stage` };
+  if (FINAL_PHASES.includes(rollout.phase)) return { ok: false, reason: `the rollout is already ${rollout.phase.replace('_', ' ')}` };
+  if (!by || !by.trim()) return { ok: false, reason: 'say who you are (by / --as)' };
+  if ((action === 'promote' || action === 'rollback') && (!reason || !reason.trim())) {
+    return { ok: false, reason: `a ${action} needs a reason (--reason)` };
+  }
+  if (action === 'resume' && rollout.phase !== 'paused') return { ok: false, reason: `the rollout is not paused (it is ${rollout.phase})` };
+  if (action === 'pause' && rollout.phase === 'paused') return { ok: false, reason: 'the rollout is already paused' };
+  return { ok: true };
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { RouterAdminClient } from '../../router/router-admin-client';
+import { readRouterRecord } from '../router/embedded-router-provider';
+import type { Measurement, MetricsProvider, MetricsQuery } from './metrics';
+
+/**
+ * Measures through the embedded router's own counters: every service environment has a
+ * router that records what it forwarded, and answers `GET /stats?windowMs=N` on its
+ * admin port. Nothing to install; the numbers are the traffic the router really saw.
+ */
+
+export interface EmbeddedMetricsOptions {
+  /** Where the embedded routers record themselves: `<GANTRY_HOME>/routers`. */
+  routersRoot: string;
+  /** Per request to a router's admin port; default 5 s. */
+  timeoutMs?: number;
+}
+
+// The router's answer crosses a process boundary: check it rather than trust a cast.
+const nullableMs = z.number().nonnegative().nullish();
+
+const StatsSchema = z.object({
+  windowMs: z.number(),
+  versions: z.record(
+    z.string(),
+    z.object({
+      requests: z.number().nonnegative(),
+      errors: z.number().nonnegative(),
+      latencyMs: z.object({ p50: nullableMs, p99: nullableMs }).partial().default({}),
+    }),
+  ),
+});
+
+export class EmbeddedMetricsProvider implements MetricsProvider {
+  private readonly routersRoot: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: EmbeddedMetricsOptions) {
+    this.routersRoot = options.routersRoot;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  async measure(query: MetricsQuery): Promise<Measurement> {
+    const where = `${query.service}/${query.environment}`;
+    let adminUrl: string;
+    try {
+      const record = await readRouterRecord(this.routersRoot, query.service, query.environment);
+      if (!record) {
+        return { kind: 'unreachable', reason: `no embedded router is recorded for ${where} under ${this.routersRoot}; it starts with the first rollout to that environment` };
+      }
+      adminUrl = record.adminUrl;
+    } catch (err) {
+      return { kind: 'unreachable', reason: `the router record of ${where} under ${this.routersRoot} cannot be read: ${errorMessage(err)}` };
+    }
+
+    let stats: z.infer<typeof StatsSchema>;
+    try {
+      // Throws with the admin URL and what went wrong: no answer, a timeout, or non-2xx.
+      const answer = await new RouterAdminClient(adminUrl, this.timeoutMs).stats(query.windowMs);
+      const parsed = StatsSchema.safeParse(answer);
+      if (!parsed.success) {
+        return { kind: 'unreachable', reason: `the router of ${where} at ${adminUrl} answered something that is not its stats: ${errorMessage(parsed.error)}` };
+      }
+      stats = parsed.data;
+    } catch (err) {
+      return { kind: 'unreachable', reason: `the router of ${where}: ${errorMessage(err)}` };
+    }
+
+    const seconds = `${query.windowMs / 1000} s`;
+    const counts = stats.versions[query.version];
+    if (!counts || counts.requests === 0) {
+      return { kind: 'noData', reason: `the router of ${where} forwarded no request to version ${query.version} in the last ${seconds}` };
+    }
+    const latencyMs: { p50?: number; p99?: number } = {};
+    if (typeof counts.latencyMs.p50 === 'number') latencyMs.p50 = counts.latencyMs.p50;
+    if (typeof counts.latencyMs.p99 === 'number') latencyMs.p99 = counts.latencyMs.p99;
+    return {
+      kind: 'value',
+      requests: counts.requests,
+      errors: counts.errors,
+      errorRate: Math.min(1, counts.errors / counts.requests),
+      latencyMs,
+    };
+  }
+
+  /**
+   * Always true: there is no metrics service to be down. Each router is started by the
+   * rollout that needs it, and one that is not running shows up as `unreachable` in
+   * its measurements.
+   */
+  async isOnline(): Promise<boolean> {
+    return true;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof z.ZodError) return z.prettifyError(err).replace(/\n/g, '; ');
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,45 @@
+/**
+ * Metric providers measure; they never judge. A measurement that could not be made is
+ * data too: `noData` (the source answered but had nothing for this version and window)
+ * and `unreachable` (the source did not answer) are distinct, and the analysis policy
+ * never counts either as a pass.
+ */
+
+export interface MetricsQuery {
+  service: string;
+  environment: string;
+  version: string;
+  /** The window that ends now. */
+  windowMs: number;
+}
+
+export type Measurement =
+  | {
+      kind: 'value';
+      requests: number;
+      /** 5xx answers plus requests the router could not forward. */
+      errors: number;
+      /** errors / requests, 0–1. */
+      errorRate: number;
+      /** Latency percentiles in milliseconds; absent when no request completed. */
+      latencyMs: { p50?: number; p99?: number };
+    }
+  | { kind: 'noData'; reason: string }
+  | { kind: 'unreachable'; reason: string };
+
+export interface MetricsProvider {
+  measure(query: MetricsQuery): Promise<Measurement>;
+  /** Whether the source answers at all (for doctor and for a clear error before a rollout starts). */
+  isOnline(): Promise<boolean>;
+}
+
+/**
+ * Metric names the embedded router exposes on /metrics (Prometheus exposition format),
+ * shared by the router, the Prometheus provider's default queries and the tests.
+ */
+export const ROUTER_METRICS = {
+  /** Counter, labels: service, environment, version, code_class (2xx, 3xx, 4xx, 5xx, error). */
+  requests: 'gantry_router_requests_total',
+  /** Histogram in seconds, labels: service, environment, version. */
+  duration: 'gantry_router_request_duration_seconds',
+} as const;

@@ -1,0 +1,272 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RouterAdminClient } from '../../router/router-admin-client';
+import { ROUTER_EXIT } from '../../router/router-protocol';
+import { routerArguments } from '../../router/router-settings';
+import { assertValidRouteTable } from '../../router/route-table-validation';
+import { findFreePort } from '../process/free-port';
+import { readLastLines } from '../process/log-tail';
+import { DEFAULT_KILL_GRACE_MS, isProcessAlive, isProcessGroupAlive, killProcessGroup } from '../process/process-group';
+import { readJsonFile, writeJsonAtomic } from '../state-dir';
+import type { Route, RouterEndpoint, RouterOptions, RouterProvider } from './router';
+
+export interface EmbeddedRouterProviderOptions {
+  /** `<GANTRY_HOME>/routers`: one folder per service environment. */
+  root: string;
+  /** The router program; by default the compiled `dist/router/main.js` (see {@link defaultRouterEntry}). */
+  routerEntry?: string;
+  /** How long a starting router may take to answer /healthz (default 10 s). */
+  startTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL when stopping (default 5 s). */
+  killGraceMs?: number;
+}
+
+/** `router.json`: how a worker (or the metrics provider) finds a running router. */
+export interface RouterRecord {
+  service: string;
+  environment: string;
+  pid: number;
+  publicUrl: string;
+  adminUrl: string;
+  logFile: string;
+  stateFile: string;
+  startedAt: string;
+}
+
+const HOST = '127.0.0.1';
+const DEFAULT_START_TIMEOUT_MS = 10_000;
+const POLL_MS = 50;
+const HEALTH_TIMEOUT_MS = 1_000;
+/** Tries with fresh ports when another process took one between choosing and binding it. */
+const PORT_ATTEMPTS = 3;
+const LOG_LINES_IN_ERRORS = 20;
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+/** Starts of one router in this process, so two concurrent activities do not start two. */
+const starting = new Map<string, Promise<RouterRecord>>();
+
+/**
+ * The embedded router: one reverse-proxy process per service environment (see
+ * src/router), driven over its loopback admin API.
+ *
+ * ```
+ * <root>/<service>/<environment>/router.json   pid and addresses (RouterRecord)
+ * <root>/<service>/<environment>/routes.json   the router's own state: routes and options
+ * <root>/<service>/<environment>/router.log    its output (JSON lines)
+ * ```
+ *
+ * Like deployed instances, routers are not children of the worker: they run detached
+ * in their own process group, keep serving while workers restart, and are found again
+ * through router.json. A router that died is started again on its old state, so it
+ * comes back with the weights it had.
+ */
+export class EmbeddedRouterProvider implements RouterProvider {
+  private readonly root: string;
+  private readonly routerEntry: string | undefined;
+  private readonly startTimeoutMs: number;
+  private readonly killGraceMs: number;
+
+  constructor(options: EmbeddedRouterProviderOptions) {
+    this.root = options.root;
+    this.routerEntry = options.routerEntry;
+    this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    this.killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  }
+
+  async ensureRouter(service: string, environment: string, options?: RouterOptions): Promise<RouterEndpoint> {
+    const record = await this.running(service, environment);
+    if (options?.canaryUsers !== undefined) {
+      await new RouterAdminClient(record.adminUrl).setOptions({ canaryUsers: options.canaryUsers });
+    }
+    return { url: record.publicUrl };
+  }
+
+  async setRoutes(service: string, environment: string, routes: Route[]): Promise<void> {
+    const table = assertValidRouteTable(routes, `${service} in ${environment}`);
+    const record = await this.running(service, environment);
+    await new RouterAdminClient(record.adminUrl).setRoutes(table);
+  }
+
+  /** Empty when the environment never had a router; a router that died is started again (on its saved table) to answer. */
+  async getRoutes(service: string, environment: string): Promise<Route[]> {
+    const known = await readRouterRecord(this.root, service, environment);
+    if (!known) return [];
+    const record = await this.running(service, environment);
+    return new RouterAdminClient(record.adminUrl).getRoutes();
+  }
+
+  /** Stops the environment's router, if it runs; its saved routes stay for the next start. */
+  async stopRouter(service: string, environment: string): Promise<void> {
+    const record = await readRouterRecord(this.root, service, environment);
+    if (record && isProcessGroupAlive(record.pid)) await killProcessGroup(record.pid, this.killGraceMs);
+  }
+
+  /** A router that answers as this environment's, started if needed. */
+  private running(service: string, environment: string): Promise<RouterRecord> {
+    const dir = routerDir(this.root, service, environment);
+    let pending = starting.get(dir);
+    if (!pending) {
+      pending = this.findOrStart(dir, service, environment).finally(() => starting.delete(dir));
+      starting.set(dir, pending);
+    }
+    return pending;
+  }
+
+  private async findOrStart(dir: string, service: string, environment: string): Promise<RouterRecord> {
+    const existing = await readJsonFile<RouterRecord>(path.join(dir, 'router.json'));
+    if (existing && isProcessAlive(existing.pid)) {
+      // Running, or still starting (another worker started it a moment ago): give it the start timeout.
+      const answer = await this.awaitHealthy(existing, () => (isProcessAlive(existing.pid) ? undefined : 'exited'));
+      if (answer.ok) return existing;
+    }
+    if (existing && isProcessGroupAlive(existing.pid)) await killProcessGroup(existing.pid, this.killGraceMs);
+
+    const entry = this.routerEntry ?? defaultRouterEntry();
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.start(dir, service, environment, entry);
+      const child = record.child;
+      const answer = await this.awaitHealthy(record.record, () => howItEnded(child));
+      if (answer.ok) return record.record;
+      await killProcessGroup(record.record.pid, this.killGraceMs);
+      if (child.exitCode === ROUTER_EXIT.portTaken && attempt < PORT_ATTEMPTS) continue;
+      const lines = await readLastLines(record.record.logFile, LOG_LINES_IN_ERRORS);
+      const log = lines.length > 0 ? lines.map((line) => `  ${line}`).join('\n') : '  (empty)';
+      throw new Error(`the router for ${service} in ${environment} did not start: ${answer.reason}. Last lines of ${record.record.logFile}:\n${log}`);
+    }
+  }
+
+  private async start(dir: string, service: string, environment: string, entry: string): Promise<{ record: RouterRecord; child: ChildProcess }> {
+    await mkdir(dir, { recursive: true });
+    const settings = {
+      service,
+      environment,
+      host: HOST,
+      publicPort: await findFreePort(HOST),
+      adminPort: await findFreePort(HOST),
+      stateFile: path.join(dir, 'routes.json'),
+    };
+    const logFile = path.join(dir, 'router.log');
+    const child = await spawnDetached(process.execPath, [entry, ...routerArguments(settings)], dir, logFile);
+    const record: RouterRecord = {
+      service,
+      environment,
+      pid: child.pid as number,
+      publicUrl: `http://${HOST}:${settings.publicPort}`,
+      adminUrl: `http://${HOST}:${settings.adminPort}`,
+      logFile,
+      stateFile: settings.stateFile,
+      startedAt: new Date().toISOString(),
+    };
+    // Written before it answers, so a cleanup finds it even if this worker dies now.
+    await writeJsonAtomic(path.join(dir, 'router.json'), record);
+    return { record, child };
+  }
+
+  /** Polls /healthz until the router answers as the one recorded, ends, or the start timeout passes. */
+  private async awaitHealthy(record: RouterRecord, exited: () => string | undefined): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const admin = new RouterAdminClient(record.adminUrl, HEALTH_TIMEOUT_MS);
+    const deadline = Date.now() + this.startTimeoutMs;
+    let last = 'not tried yet';
+    for (;;) {
+      const exit = exited();
+      if (exit) return { ok: false, reason: `it ${exit} before ${record.adminUrl}/healthz answered` };
+      try {
+        const health = await admin.health();
+        if (health.pid === record.pid && health.service === record.service && health.environment === record.environment) return { ok: true };
+        last = `${record.adminUrl} is another process (pid ${health.pid}, ${health.service} in ${health.environment})`;
+      } catch (err) {
+        last = err instanceof Error ? err.message : String(err);
+      }
+      if (Date.now() >= deadline) return { ok: false, reason: `no answer from ${record.adminUrl}/healthz within ${this.startTimeoutMs} ms (last: ${last})` };
+      await sleep(POLL_MS);
+    }
+  }
+}
+
+/** The record of an environment's router, if one was ever started (it may have stopped since). */
+export function readRouterRecord(root: string, service: string, environment: string): Promise<RouterRecord | undefined> {
+  return readJsonFile<RouterRecord>(path.join(routerDir(root, service, environment), 'router.json'));
+}
+
+/** Stops every router recorded under `root`; returns how many were running. For tests and demo cleanup. */
+export async function stopAllRouters(root: string, killGraceMs = DEFAULT_KILL_GRACE_MS): Promise<number> {
+  let stopped = 0;
+  for (const service of await subdirectories(root)) {
+    for (const environment of await subdirectories(path.join(root, service))) {
+      const record = await readJsonFile<RouterRecord>(path.join(root, service, environment, 'router.json'));
+      if (record && isProcessGroupAlive(record.pid)) {
+        await killProcessGroup(record.pid, killGraceMs);
+        stopped += 1;
+      }
+    }
+  }
+  return stopped;
+}
+
+/**
+ * `dist/router/main.js`. From the compiled provider (dist/providers/router) it is two
+ * folders up; when this file runs from its TypeScript source (jest), there is no .js
+ * beside it and the compiled one at the repository root is used, which `npm run build`
+ * produces.
+ */
+export function defaultRouterEntry(): string {
+  const besideThis = path.resolve(__dirname, '../../router/main.js');
+  if (existsSync(besideThis)) return besideThis;
+  const compiled = path.resolve(__dirname, '../../../dist/router/main.js');
+  if (existsSync(compiled)) return compiled;
+  throw new Error(`the embedded router program ${compiled} does not exist; run \`npm run build\` first`);
+}
+
+async function spawnDetached(command: string, args: string[], cwd: string, logFile: string): Promise<ChildProcess> {
+  const log = await open(logFile, 'a');
+  try {
+    const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', log.fd, log.fd], env: routerEnv() });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) => reject(new Error(`could not start the router (${command} ${args[0]}): ${err.message}`)));
+    });
+    // The router must not keep the worker's event loop alive, nor die with it.
+    child.unref();
+    return child;
+  } finally {
+    // The child holds its own copy of the descriptor.
+    await log.close();
+  }
+}
+
+/** The worker's environment minus its Temporal settings: an API key has no business in a proxy. */
+function routerEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TEMPORAL_') && !key.startsWith('GANTRY_ROUTER_')));
+}
+
+function howItEnded(child: ChildProcess): string | undefined {
+  if (child.signalCode) return `was killed by ${child.signalCode}`;
+  if (child.exitCode !== null) return `exited with code ${child.exitCode}`;
+  return undefined;
+}
+
+function routerDir(root: string, service: string, environment: string): string {
+  return path.join(root, safeSegment('service', service), safeSegment('environment', environment));
+}
+
+/** Names become directory names: nothing that could climb out of the root. */
+function safeSegment(what: string, value: string): string {
+  if (!SAFE_SEGMENT.test(value) || value.includes('..')) {
+    throw new Error(`${what} "${value}" cannot be used as a directory name: use letters, digits, . _ + - (no ..)`);
+  }
+  return value;
+}
+
+async function subdirectories(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}

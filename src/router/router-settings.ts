@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROUTER_FLAGS } from './router-protocol';
+
+/** What one router process serves and where it keeps its state. */
+export interface RouterSettings {
+  service: string;
+  environment: string;
+  /** Interface both ports bind to; loopback unless a deployment says otherwise. */
+  host: string;
+  publicPort: number;
+  adminPort: number;
+  /** JSON file holding the route table and options across restarts. */
+  stateFile: string;
+}
+
+export class RouterSettingsError extends Error {
+  constructor(problems: string[]) {
+    super(`cannot start the router: ${problems.join('; ')}`);
+    this.name = 'RouterSettingsError';
+  }
+}
+
+/**
+ * Reads the settings from command-line flags, each of which falls back to an
+ * environment variable: `--service` / `GANTRY_ROUTER_SERVICE`, `--environment`,
+ * `--public-port`, `--admin-port`, `--state-file`, `--host` (default 127.0.0.1).
+ * Port 0 lets the system choose (the log says which).
+ */
+export function routerSettings(argv: string[], env: NodeJS.ProcessEnv): RouterSettings {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.values(ROUTER_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+    strict: true,
+  });
+  const problems: string[] = [];
+  const read = (flag: string): string | undefined => {
+    const fromFlag = values[flag];
+    const fromEnv = env[`GANTRY_ROUTER_${flag.toUpperCase().replace(/-/g, '_')}`];
+    const value = (typeof fromFlag === 'string' ? fromFlag : fromEnv)?.trim();
+    return value === '' ? undefined : value;
+  };
+  const required = (flag: string): string => {
+    const value = read(flag);
+    if (value === undefined) problems.push(`--${flag} (or GANTRY_ROUTER_${flag.toUpperCase().replace(/-/g, '_')}) is required`);
+    return value ?? '';
+  };
+  const port = (flag: string): number => {
+    const raw = required(flag);
+    const value = Number(raw);
+    if (raw !== '' && (!Number.isInteger(value) || value < 0 || value > 65535)) problems.push(`--${flag} must be a port number from 0 to 65535, got "${raw}"`);
+    return value;
+  };
+  const settings: RouterSettings = {
+    service: required(ROUTER_FLAGS.service),
+    environment: required(ROUTER_FLAGS.environment),
+    host: read(ROUTER_FLAGS.host) ?? '127.0.0.1',
+    publicPort: port(ROUTER_FLAGS.publicPort),
+    adminPort: port(ROUTER_FLAGS.adminPort),
+    stateFile: path.resolve(required(ROUTER_FLAGS.stateFile) || '.'),
+  };
+  if (problems.length > 0) throw new RouterSettingsError(problems);
+  return settings;
+}
+
+/** The flags that reproduce these settings, for whoever starts the router. */
+export function routerArguments(settings: RouterSettings): string[] {
+  return [
+    `--${ROUTER_FLAGS.service}`, settings.service,
+    `--${ROUTER_FLAGS.environment}`, settings.environment,
+    `--${ROUTER_FLAGS.host}`, settings.host,
+    `--${ROUTER_FLAGS.publicPort}`, String(settings.publicPort),
+    `--${ROUTER_FLAGS.adminPort}`, String(settings.adminPort),
+    `--${ROUTER_FLAGS.stateFile}`, settings.stateFile,
+  ];
+}

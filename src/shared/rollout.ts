@@ -1,0 +1,90 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { AnalysisConfig, BlueGreenConfig, CanaryConfig, MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
+import type { ArtifactRef } from './release';
+
+/**
+ * A progressive rollout (canary or blue/green) runs as a child workflow of the release,
+ * one per environment, ID `rollout/<service>/<environment>/<version>`. People steer it
+ * through the release (which forwards) or directly.
+ */
+
+export interface RolloutInput {
+  service: string;
+  environment: 'production';
+  version: string;
+  artifact: ArtifactRef;
+  /** The release that started this rollout (progress is reported to it). */
+  releaseWorkflowId: string;
+  run: { command: string; healthPath: string; startTimeoutMs: number };
+  router: RouterConfig;
+  metrics: MetricsSourceConfig;
+  canary: CanaryConfig;
+  blueGreen: BlueGreenConfig;
+  /** Smoke command and where it runs, for blue/green's verification of green. */
+  smoke?: { command: string; cwd: string };
+}
+
+export type RolloutPhase =
+  | 'starting'
+  | 'verifying'
+  | 'progressing'
+  | 'paused'
+  | 'waiting_for_switch'
+  | 'keeping_blue'
+  | 'rolling_back'
+  | 'promoted'
+  | 'rolled_back';
+
+export interface AnalysisRecord {
+  at: string;
+  weight: number;
+  verdict: 'pass' | 'fail' | 'inconclusive';
+  summary: string;
+}
+
+export interface RolloutStatus {
+  strategy: 'canary' | 'blueGreen';
+  phase: RolloutPhase;
+  stableVersion?: string;
+  canaryVersion: string;
+  /** Share of public traffic per role right now. */
+  weights: { stable: number; canary: number };
+  routerUrl?: string;
+  /** Index into `steps` (canary) of the step being soaked. */
+  step?: number;
+  steps: { weight: number; soakMs?: number }[];
+  nextCheckAt?: string;
+  pausedBecause?: string;
+  analyses: AnalysisRecord[];
+  decisions: { kind: 'pause' | 'resume' | 'promote' | 'promote_full' | 'rollback'; by: string; reason?: string; at: string }[];
+  reason?: string;
+}
+
+export interface RolloutResult {
+  outcome: 'promoted' | 'rolled_back';
+  reason?: string;
+  status: RolloutStatus;
+}
+
+export interface SteerPayload {
+  by: string;
+  reason?: string;
+}
+export interface PromotePayload extends SteerPayload {
+  /** Go to 100 % now instead of ending only the current soak. */
+  full?: boolean;
+}
+
+export const pauseSignal = defineSignal<[SteerPayload]>('pause');
+export const resumeSignal = defineSignal<[SteerPayload]>('resume');
+export const promoteSignal = defineSignal<[PromotePayload]>('promote');
+export const rollbackSignal = defineSignal<[SteerPayload]>('rollback');
+export const rolloutStatusQuery = defineQuery<RolloutStatus>('rolloutStatus');
+/** Sent by a rollout to its release whenever its status changes, so the release's status shows it. */
+export const rolloutProgressSignal = defineSignal<[RolloutStatus]>('rolloutProgress');
+
+export function rolloutWorkflowId(service: string, environment: string, version: string): string {
+  return `rollout/${service}/${environment}/${version}`;
+}
+
+export type { AnalysisConfig };

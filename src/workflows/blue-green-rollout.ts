@@ -1,0 +1,116 @@
+import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { analyse } from '../policy/analysis';
+import { instanceIdFor } from '../policy/environment-restore';
+import type { Instance } from '../shared/release';
+import type { RolloutInput, RolloutResult } from '../shared/rollout';
+import { commands, control, delivery, measuring, routing } from './activity-stubs';
+import { promote, rollBack, rolledBack, setSplit, waitWhilePaused } from './rollout-actions';
+import { RolloutState } from './rollout-state';
+
+/**
+ * Blue/green: green (the new version) starts beside blue at 0 % of public traffic and is
+ * verified — health, smoke test, and an analysis of traffic sent to it through the
+ * preview header. After an optional approval all traffic switches at once. Blue keeps
+ * running for `keepBlueFor` while green is analysed, so a failure (or a person) switches
+ * back instantly; then blue is retired.
+ */
+export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
+  const rollout = new RolloutState(input, 'blueGreen');
+  const { service, environment } = input;
+  const config = input.blueGreen;
+  const blue = (await control.activeInstance({ service, environment })) ?? undefined;
+  rollout.status.stableVersion = blue?.artifact.version;
+  const { url: routerUrl } = await routing.ensureRouter({ service, environment, router: input.router });
+  rollout.status.routerUrl = routerUrl;
+  const greenId = instanceIdFor(input.version, input.artifact.digest);
+  try {
+    const green = await delivery.startInstance({
+      service,
+      environment,
+      artifact: input.artifact,
+      command: input.run.command,
+      healthPath: input.run.healthPath,
+      startTimeoutMs: input.run.startTimeoutMs,
+    });
+    if (!blue) {
+      await promote(input, rollout, green, undefined, 'no blue version yet: the first release takes all traffic');
+      return { outcome: 'promoted', reason: rollout.status.reason, status: rollout.status };
+    }
+    await setSplit(input, rollout, blue, green, 0);
+
+    const verdict = await verifyGreen(input, rollout, routerUrl, blue, green);
+    if (verdict) return rolledBack(input, rollout, blue, green, verdict);
+
+    if (config.approveSwitch) {
+      rollout.status.phase = 'waiting_for_switch';
+      rollout.report();
+      await condition(() => rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined);
+      if (rollout.rollbackRequest) return rolledBack(input, rollout, blue, green, `switch refused by ${rollout.rollbackRequest.by}`);
+      rollout.promoteRequest = undefined;
+    }
+
+    await setSplit(input, rollout, blue, green, 100);
+    const failure = await keepBlue(input, rollout, green);
+    if (failure) return rolledBack(input, rollout, blue, green, failure);
+    await promote(input, rollout, green, blue);
+    return { outcome: 'promoted', status: rollout.status };
+  } catch (err) {
+    const reason = isCancellation(err) ? 'the release was aborted' : `the rollout failed: ${(err as Error).message}`;
+    await CancellationScope.nonCancellable(() => rollBack(input, rollout, blue, greenId, reason));
+    throw err;
+  }
+}
+
+/** Smoke test and preview analysis of green; returns why green is refused, or undefined when it passed. */
+async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl: string, blue: Instance, green: Instance): Promise<string | undefined> {
+  rollout.status.phase = 'verifying';
+  rollout.report();
+  if (input.smoke) {
+    await commands.runCommand({ label: 'smoke (green)', command: input.smoke.command, cwd: input.smoke.cwd, env: { BASE_URL: green.url, GANTRY_VERSION: input.version } });
+  }
+  for (;;) {
+    const started = Date.now();
+    await delivery.sendPreviewTraffic({ url: routerUrl, requests: input.blueGreen.previewRequests });
+    const windowMs = Math.max(Date.now() - started, 1_000);
+    const [greenMeasure, blueMeasure] = await Promise.all([
+      measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, windowMs, metrics: input.metrics }),
+      measuring.measure({ service: input.service, environment: input.environment, version: blue.artifact.version, windowMs: input.blueGreen.interval, metrics: input.metrics }),
+    ]);
+    const result = analyse(greenMeasure, blueMeasure, input.blueGreen.analysis);
+    rollout.status.analyses.push({ at: rollout.now(), weight: 0, verdict: result.verdict, summary: `preview: ${result.summary}` });
+    if (result.verdict === 'pass') return undefined;
+    if (result.verdict === 'fail') return `green failed its preview analysis: ${result.summary}`;
+    rollout.paused = true;
+    rollout.status.pausedBecause = `the preview analysis of green was inconclusive (${result.summary}); resume to analyse again, promote to switch anyway, or roll back`;
+    await waitWhilePaused(rollout);
+    if (rollout.rollbackRequest) return `rolled back by ${rollout.rollbackRequest.by}`;
+    if (rollout.promoteRequest) return undefined;
+  }
+}
+
+/** Blue stays up while green takes all traffic; returns why to switch back, or undefined when green held. */
+async function keepBlue(input: RolloutInput, rollout: RolloutState, green: Instance): Promise<string | undefined> {
+  const config = input.blueGreen;
+  rollout.status.phase = 'keeping_blue';
+  rollout.promoteRequest = undefined;
+  let leftMs = config.keepBlueFor;
+  let failures = 0;
+  while (leftMs > 0) {
+    const waitMs = Math.min(config.interval, leftMs);
+    rollout.status.nextCheckAt = new Date(Date.now() + waitMs).toISOString();
+    rollout.report();
+    const started = Date.now();
+    await condition(() => rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitMs);
+    leftMs -= Date.now() - started;
+    if (rollout.rollbackRequest) return `switched back by ${rollout.rollbackRequest.by}${rollout.rollbackRequest.reason ? `: ${rollout.rollbackRequest.reason}` : ''}`;
+    if (rollout.promoteRequest) break; // retire blue now
+    const greenMeasure = await measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, windowMs: config.interval, metrics: input.metrics });
+    // Blue serves nothing now, so only green's own limits apply (no relative check).
+    const result = analyse(greenMeasure, undefined, config.analysis);
+    rollout.status.analyses.push({ at: rollout.now(), weight: 100, verdict: result.verdict, summary: result.summary });
+    failures = result.verdict === 'fail' ? failures + 1 : 0;
+    if (failures >= config.analysis.failureLimit) return `green failed after the switch: ${result.summary}`;
+  }
+  rollout.status.nextCheckAt = undefined;
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { analyse } from '../policy/analysis';
+import { instanceIdFor } from '../policy/environment-restore';
+import { canaryPlan } from '../policy/rollout-plan';
+import { decide, decisionReason, emptyTally, recordAnalysis, resumedTally } from '../policy/rollout-verdict';
+import type { Instance } from '../shared/release';
+import type { RolloutInput, RolloutResult } from '../shared/rollout';
+import { control, delivery, measuring, routing } from './activity-stubs';
+import { promote, rollBack, rolledBack, setSplit, waitWhilePaused } from './rollout-actions';
+import { RolloutState } from './rollout-state';
+
+/**
+ * Canary: the new version takes a growing share of traffic, step by step (by default
+ * 5 → 10 → 50 → 100 %). Every step soaks for its time while the new version is analysed
+ * against stable every interval; enough failed checks roll it back with no human, too
+ * many inconclusive ones pause and ask a human. People may pause, resume, promote (end
+ * this soak), promote fully (100 % now) or roll back. At 100 % the canary becomes stable
+ * and the old version is retired. Rollback always completes and leaves stable at 100 %.
+ */
+export async function canaryRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
+  const rollout = new RolloutState(input, 'canary');
+  const { service, environment } = input;
+  const stable = (await control.activeInstance({ service, environment })) ?? undefined;
+  rollout.status.stableVersion = stable?.artifact.version;
+  const { url: routerUrl } = await routing.ensureRouter({ service, environment, router: input.router });
+  rollout.status.routerUrl = routerUrl;
+
+  // Known before the canary starts, so an abort during the start still cleans it up.
+  const canaryId = instanceIdFor(input.version, input.artifact.digest);
+  try {
+    const canary = await delivery.startInstance({
+      service,
+      environment,
+      artifact: input.artifact,
+      command: input.run.command,
+      healthPath: input.run.healthPath,
+      startTimeoutMs: input.run.startTimeoutMs,
+    });
+    if (!stable) {
+      // Nothing to compare against: the first version of a service takes all traffic.
+      await promote(input, rollout, canary, undefined, 'no stable version yet: the first release takes all traffic');
+      return { outcome: 'promoted', reason: rollout.status.reason, status: rollout.status };
+    }
+    const result = await runSteps(input, rollout, stable, canary);
+    if (result.outcome === 'promoted') await promote(input, rollout, canary, stable);
+    return result;
+  } catch (err) {
+    const reason = isCancellation(err) ? 'the release was aborted' : `the rollout failed: ${(err as Error).message}`;
+    await CancellationScope.nonCancellable(() => rollBack(input, rollout, stable, canaryId, reason));
+    throw err;
+  }
+}
+
+async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Instance, canary: Instance): Promise<RolloutResult> {
+  const rules = input.canary.analysis;
+  let tally = emptyTally();
+  const plan = canaryPlan(input.canary);
+  for (let index = 0; index < plan.length; index++) {
+    const step = plan[index];
+    rollout.status.step = index;
+    await setSplit(input, rollout, stable, canary, step.weight);
+    if (step.weight >= 100 || rollout.promoteRequest?.full) break;
+    rollout.status.phase = 'progressing';
+    let soakLeftMs = step.soakMs;
+    while (soakLeftMs > 0) {
+      const waitMs = Math.min(input.canary.interval, soakLeftMs);
+      rollout.status.nextCheckAt = new Date(Date.now() + waitMs).toISOString();
+      rollout.report();
+      const started = Date.now();
+      await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitMs);
+      soakLeftMs -= Date.now() - started;
+
+      if (rollout.rollbackRequest) return rolledBack(input, rollout, stable, canary, `rolled back by ${rollout.rollbackRequest.by}${rollout.rollbackRequest.reason ? `: ${rollout.rollbackRequest.reason}` : ''}`);
+      if (rollout.promoteRequest) break;
+      if (rollout.paused) {
+        await waitWhilePaused(rollout);
+        continue; // the soak resumes where it stopped: paused time does not count
+      }
+      const [canaryMeasure, stableMeasure] = await Promise.all([
+        measuring.measure({ service: input.service, environment: input.environment, version: canary.artifact.version, windowMs: input.canary.interval, metrics: input.metrics }),
+        measuring.measure({ service: input.service, environment: input.environment, version: stable.artifact.version, windowMs: input.canary.interval, metrics: input.metrics }),
+      ]);
+      const result = analyse(canaryMeasure, stableMeasure, rules);
+      rollout.status.analyses.push({ at: rollout.now(), weight: step.weight, verdict: result.verdict, summary: result.summary });
+      tally = recordAnalysis(tally, result);
+      const next = decide(tally, rules);
+      if (next === 'rollback') return rolledBack(input, rollout, stable, canary, `canary at ${step.weight} %: ${decisionReason(next, tally, rules, result)}`);
+      if (next === 'pause') {
+        rollout.paused = true;
+        rollout.status.pausedBecause = `${decisionReason(next, tally, rules, result)}; resume, promote or roll back`;
+        await waitWhilePaused(rollout);
+        tally = resumedTally(tally);
+      }
+    }
+    rollout.status.nextCheckAt = undefined;
+    if (rollout.promoteRequest?.full) break;
+    rollout.promoteRequest = undefined; // a plain promote ends only the current soak
+  }
+  return { outcome: 'promoted', status: rollout.status };
+}
+

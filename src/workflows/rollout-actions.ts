@@ -1,0 +1,76 @@
+import { CancellationScope, condition } from '@temporalio/workflow';
+import type { Route } from '../providers/router/router';
+import type { Instance } from '../shared/release';
+import type { RolloutInput, RolloutResult } from '../shared/rollout';
+import { control, routing } from './activity-stubs';
+import type { RolloutState } from './rollout-state';
+
+/** Steps both progressive strategies take: split traffic, wait while paused, promote, roll back. */
+
+export async function waitWhilePaused(rollout: RolloutState): Promise<void> {
+  rollout.status.phase = 'paused';
+  rollout.status.nextCheckAt = undefined;
+  rollout.report();
+  await condition(() => !rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined);
+  rollout.paused = false;
+  rollout.status.pausedBecause = undefined;
+  rollout.status.phase = 'progressing';
+  rollout.report();
+}
+
+export function routes(stable: Instance | undefined, canary: Instance, canaryWeight: number): Route[] {
+  const table: Route[] = [{ instanceId: canary.id, version: canary.artifact.version, url: canary.url, weight: canaryWeight, role: 'canary' }];
+  if (stable) table.unshift({ instanceId: stable.id, version: stable.artifact.version, url: stable.url, weight: 100 - canaryWeight, role: 'stable' });
+  return table;
+}
+
+export async function setSplit(input: RolloutInput, rollout: RolloutState, stable: Instance, canary: Instance, canaryWeight: number): Promise<void> {
+  await routing.setRoutes({ service: input.service, environment: input.environment, router: input.router, routes: routes(stable, canary, canaryWeight) });
+  rollout.status.weights = { stable: 100 - canaryWeight, canary: canaryWeight };
+  rollout.report();
+}
+
+/** The canary becomes stable: all traffic, the runtime's active instance, and the old version retired. */
+export async function promote(input: RolloutInput, rollout: RolloutState, canary: Instance, stable: Instance | undefined, reason?: string): Promise<void> {
+  const { service, environment } = input;
+  await routing.setRoutes({
+    service,
+    environment,
+    router: input.router,
+    routes: [{ instanceId: canary.id, version: canary.artifact.version, url: canary.url, weight: 100, role: 'stable' }],
+  });
+  await control.activateInstance({ service, environment, instanceId: canary.id });
+  if (stable && stable.id !== canary.id) await control.stopInstance({ service, environment, instanceId: stable.id });
+  rollout.status.weights = { stable: 0, canary: 100 };
+  rollout.status.stableVersion = canary.artifact.version;
+  rollout.status.phase = 'promoted';
+  rollout.status.nextCheckAt = undefined;
+  rollout.status.reason = reason;
+  rollout.report();
+}
+
+export async function rolledBack(input: RolloutInput, rollout: RolloutState, stable: Instance, canary: Instance, reason: string): Promise<RolloutResult> {
+  await CancellationScope.nonCancellable(() => rollBack(input, rollout, stable, canary.id, reason));
+  return { outcome: 'rolled_back', reason, status: rollout.status };
+}
+
+/** Stable takes all traffic again and the canary is stopped; runs to completion whatever happens. */
+export async function rollBack(input: RolloutInput, rollout: RolloutState, stable: Instance | undefined, canaryId: string, reason: string): Promise<void> {
+  const { service, environment } = input;
+  rollout.status.phase = 'rolling_back';
+  rollout.report();
+  if (stable) {
+    await routing.setRoutes({
+      service,
+      environment,
+      router: input.router,
+      routes: [{ instanceId: stable.id, version: stable.artifact.version, url: stable.url, weight: 100, role: 'stable' }],
+    });
+  }
+  if (canaryId !== stable?.id) await control.stopInstance({ service, environment, instanceId: canaryId });
+  rollout.status.weights = { stable: 100, canary: 0 };
+  rollout.status.phase = 'rolled_back';
+  rollout.status.nextCheckAt = undefined;
+  rollout.status.reason = reason;
+  rollout.report();
+}

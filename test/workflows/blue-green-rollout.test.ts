@@ -1,0 +1,123 @@
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { releaseResult } from '../../src/client/release-client';
+import { promoteUpdate, rollbackUpdate, statusQuery } from '../../src/shared/messages';
+import type { ReleaseStatus } from '../../src/shared/release';
+import { releaseWorkflow } from '../../src/workflows/release';
+import { fakeDelivery, seedActive } from '../support/fake-delivery';
+import { canaryWeights, failing, fakeProgressive, healthy, type MeasurementScript } from '../support/fake-progressive';
+import { releaseInput } from '../support/release-input';
+import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+// A fresh time-skipping server per test: long soaks in one test must not leave the
+// next test a server whose clock it has to share.
+let env: TestWorkflowEnvironment;
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+const BLUE = '1.0.0';
+let seq = 0;
+async function startBlueGreenRelease(service: string, taskQueue: string, blueGreen: Record<string, unknown> = {}) {
+  const input = releaseInput({
+    service,
+    version: `3.0.${++seq}`,
+    approval: { approvers: [], minApprovals: 0 },
+    production: { strategy: 'blueGreen', blueGreen: { keepBlueFor: '10m', interval: '1m', previewRequests: 40, ...blueGreen } },
+  });
+  const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/${service}/${input.version}`, args: [input] });
+  return { input, handle };
+}
+
+async function waitForStatus(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, ready: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
+  for (let i = 0; i < 400; i++) {
+    const status = await handle.query(statusQuery);
+    if (ready(status)) return status;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the release never reached the expected state');
+}
+
+/**
+ * Every test releases its own service: deploy locks are per service environment and live
+ * on the task queue of the worker that first asked, which ends with its test.
+ */
+let services = 0;
+function run(script: MeasurementScript) {
+  const service = `bluegreen-${++services}`;
+  const world = fakeDelivery();
+  seedActive(world, service, 'production', BLUE);
+  const progressive = fakeProgressive(script);
+  return { service, world, progressive, within: <T>(fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn, progressive) };
+}
+
+describe('blue/green rollout (time-skipping server)', () => {
+  test('green is verified on preview traffic, takes all traffic at once, blue is kept for a while and then retired', async () => {
+    const { service, world, progressive, within } = run(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      // 0 % beside blue, the switch to 100 %, then green alone as stable.
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 100]);
+      expect(progressive.tables[1]).toEqual(
+        expect.arrayContaining([expect.objectContaining({ version: BLUE, weight: 0, role: 'stable' }), expect.objectContaining({ version: input.version, weight: 100 })]),
+      );
+      expect(progressive.previewRequests).toBe(40);
+      expect(world.commands.map((c) => c.label)).toContain('smoke (green)');
+      // One preview analysis and ten one-minute checks while blue was kept.
+      expect(result.status?.rollout?.analyses.map((a) => a.weight)).toEqual([0, ...Array(10).fill(100)]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(input.version);
+      expect(world.stopped.some((s) => s.startsWith(`production/${BLUE}-`))).toBe(true);
+    });
+  });
+
+  test('green failing after the switch switches back to blue by itself', async () => {
+    let switched = false;
+    const { service, world, progressive, within } = run((version) => (version === BLUE || !switched ? healthy() : failing(0.3)));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'keeping_blue');
+      switched = true;
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toMatch(/green failed after the switch: .*error rate 30(\.0)? % > limit 1 %/);
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 0]);
+      expect(progressive.tables[progressive.tables.length - 1]).toEqual([expect.objectContaining({ version: BLUE, weight: 100, role: 'stable' })]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(BLUE);
+    });
+  });
+
+  test('green failing its preview analysis never receives public traffic', async () => {
+    const { service, progressive, within } = run((version) => (version === BLUE ? healthy() : failing(0.5)));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toMatch(/green failed its preview analysis/);
+      expect(Math.max(...canaryWeights(progressive.tables, input.version))).toBe(0);
+    });
+  });
+
+  test('with approveSwitch the switch waits for a promote; a rollback during the keep window switches back at once', async () => {
+    const { service, progressive, within } = run(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue, { approveSwitch: true, keepBlueFor: '1h' });
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'waiting_for_switch');
+      await env.sleep('3 hours'); // nothing switches without a person
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0]);
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'lead', reason: 'go' }] });
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'keeping_blue');
+      await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'oncall', reason: 'support tickets spiking' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toBe('switched back by oncall: support tickets spiking');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 0]);
+    });
+  });
+});

@@ -1,0 +1,177 @@
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { releaseResult } from '../../src/client/release-client';
+import { pauseUpdate, promoteUpdate, resumeUpdate, abortUpdate, statusQuery } from '../../src/shared/messages';
+import type { ReleaseStatus } from '../../src/shared/release';
+import { releaseWorkflow } from '../../src/workflows/release';
+import { fakeDelivery, seedActive } from '../support/fake-delivery';
+import { canaryWeights, failing, fakeProgressive, healthy, noData, slow, type MeasurementScript } from '../support/fake-progressive';
+import { releaseInput } from '../support/release-input';
+import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+// A fresh time-skipping server per test: long soaks in one test must not leave the
+// next test a server whose clock it has to share.
+let env: TestWorkflowEnvironment;
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+const STABLE = '1.0.0';
+const canaryProduction = (analysis: Record<string, unknown> = {}) => ({
+  strategy: 'canary',
+  canary: {
+    steps: [
+      { weight: 5, soak: '10m' },
+      { weight: 10, soak: '10m' },
+      { weight: 50, soak: '30m' },
+      { weight: 100 },
+    ],
+    interval: '1m',
+    analysis,
+  },
+});
+
+let seq = 0;
+async function startCanaryRelease(service: string, taskQueue: string, analysis?: Record<string, unknown>) {
+  const input = releaseInput({ service, version: `2.0.${++seq}`, approval: { approvers: [], minApprovals: 0 }, production: canaryProduction(analysis) });
+  const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/${service}/${input.version}`, args: [input] });
+  return { input, handle };
+}
+
+/** Polls the release's status (queries do not advance time) until `ready` says so. */
+async function waitForStatus(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, ready: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
+  for (let i = 0; i < 400; i++) {
+    const status = await handle.query(statusQuery);
+    if (ready(status)) return status;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the release never reached the expected state');
+}
+
+/**
+ * Every test releases its own service: deploy locks are per service environment and live
+ * on the task queue of the worker that first asked, which ends with its test.
+ */
+let services = 0;
+function run(script: MeasurementScript) {
+  const service = `canary-${++services}`;
+  const world = fakeDelivery();
+  seedActive(world, service, 'production', STABLE);
+  const progressive = fakeProgressive(script);
+  return { service, world, progressive, within: <T>(fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn, progressive) };
+}
+
+describe('canary rollout (time-skipping server: hours of soak pass in moments)', () => {
+  test('a healthy canary goes 5 → 10 → 50 → 100 % and becomes stable; the old version is retired', async () => {
+    const { service, world, progressive, within } = run(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([5, 10, 50, 100, 100]);
+      expect(progressive.tables[progressive.tables.length - 1]).toEqual([expect.objectContaining({ version: input.version, weight: 100, role: 'stable' })]);
+      // 10 + 10 + 30 one-minute checks, canary and stable measured at each.
+      expect(progressive.measured.filter((m) => m.version === input.version)).toHaveLength(50);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(input.version);
+      expect(world.stopped.some((s) => s.startsWith(`production/${STABLE}-`))).toBe(true);
+      expect(result.status?.rollout).toMatchObject({ phase: 'promoted', weights: { canary: 100, stable: 0 }, stableVersion: input.version });
+      expect(result.status?.rollout?.analyses).toHaveLength(50);
+    });
+  });
+
+  test('a canary with a high error rate is rolled back by itself; stable serves 100 % again', async () => {
+    const { service, world, progressive, within } = run((version) => (version === STABLE ? healthy() : failing(0.2)));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toMatch(/canary at 5 %: 2 failed checks in a row \(limit 2\): .*error rate 20(\.0)? % > limit 1 %/);
+      const last = progressive.tables[progressive.tables.length - 1];
+      expect(last).toEqual([expect.objectContaining({ version: STABLE, weight: 100, role: 'stable' })]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(STABLE);
+      expect(world.stopped.some((s) => s.startsWith(`production/${input.version}-`))).toBe(true);
+      expect(result.status?.rollout?.phase).toBe('rolled_back');
+    });
+  });
+
+  test('a slow canary is rolled back on p99 latency relative to stable', async () => {
+    const { service, progressive, within } = run((version) => (version === STABLE ? slow(100) : slow(400)));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toMatch(/p99 400 ms > 1\.25 × stable 100 ms/);
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([5, 0]);
+    });
+  });
+
+  test('inconclusive analyses pause the rollout and ask a human; resume through the release continues it', async () => {
+    let resumed = false;
+    const { service, progressive, within } = run((version) => (version === STABLE || resumed ? healthy() : noData));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue, { inconclusiveLimit: 3 });
+      await env.sleep('5 minutes'); // three one-minute checks, all without data
+      const paused = await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+      expect(paused.rollout?.pausedBecause).toMatch(/3 inconclusive checks in a row \(limit 3\)/);
+      expect(paused.rollout?.weights.canary).toBe(5);
+      expect(paused.waitingFor).toMatch(/paused, 5 % on/);
+
+      const refused = await handle.executeUpdate(resumeUpdate, { args: [{ by: '' }] }).catch((err: WorkflowUpdateFailedError) => err);
+      expect((refused as WorkflowUpdateFailedError).cause?.message).toBe('say who you are (by / --as)');
+      resumed = true;
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(result.status?.rollout?.decisions).toEqual([expect.objectContaining({ kind: 'resume', by: 'oncall' })]);
+      expect(canaryWeights(progressive.tables, input.version).slice(-1)).toEqual([100]);
+    });
+  });
+
+  test('pause holds the step; promote ends the soak; promote --full goes to 100 % at once', async () => {
+    const { service, progressive, within } = run(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'progressing');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'watching a dashboard' }] });
+      const paused = await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+      expect(paused.rollout?.pausedBecause).toBe('paused by oncall: watching a dashboard');
+      await env.sleep('2 hours'); // a paused rollout does not move, however long
+      expect((await handle.query(statusQuery)).rollout).toMatchObject({ phase: 'paused', step: 0 });
+
+      const refused = await handle.executeUpdate(promoteUpdate, { args: [{ by: 'oncall' }] }).catch((err: WorkflowUpdateFailedError) => err);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((refused as WorkflowUpdateFailedError).cause?.message).toBe('a promote needs a reason (--reason)');
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'oncall', reason: 'metrics look fine' }] });
+      await waitForStatus(handle, (s) => s.rollout?.step === 1);
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'lead', reason: 'hotfix needed everywhere', full: true }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([5, 10, 100]);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([
+        ['pause', 'oncall'],
+        ['promote', 'oncall'],
+        ['promote_full', 'lead'],
+      ]);
+    });
+  });
+
+  test('abort mid-soak rolls back (stable at 100 %) and ends the release as aborted', async () => {
+    const { service, world, progressive, within } = run(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'progressing' && s.rollout.weights.canary === 5);
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'oncall', reason: 'incident elsewhere' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('aborted');
+      expect(progressive.tables[progressive.tables.length - 1]).toEqual([expect.objectContaining({ version: STABLE, weight: 100 })]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(STABLE);
+      expect(world.stopped.some((s) => s.startsWith(`production/${input.version}-`))).toBe(true);
+    });
+  });
+});
