@@ -36,7 +36,7 @@ describe('examples/gantry.yaml and examples/web', () => {
   it('builds deterministically from $GANTRY_VERSION', async () => {
     const versionFile = path.join(dir, 'dist', 'version.json');
     const first = await readFile(versionFile, 'utf8');
-    expect(JSON.parse(first)).toEqual({ version: '2.0.0' });
+    expect(JSON.parse(first)).toEqual({ version: '2.0.0', behaviour: { delayMs: 0, errorPercent: 0 } });
     const again = await runProcess({ command: web.build, cwd: dir, env: { GANTRY_VERSION: '2.0.0' } });
     expect(again.exitCode).toBe(0);
     expect(await readFile(versionFile, 'utf8')).toBe(first);
