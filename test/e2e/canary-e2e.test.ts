@@ -1,0 +1,100 @@
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import YAML from 'yaml';
+import { stopAllRouters } from '../../src/providers/router/embedded-router-provider';
+import { VERSION_HEADER } from '../../src/router/router-protocol';
+import { releaseWorkflowId } from '../../src/shared/ids';
+import { statusQuery } from '../../src/shared/messages';
+import { fakeCommit, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { startLoad, type Load } from '../support/load';
+import path from 'node:path';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+/**
+ * Canary end to end: real builds, real processes, the embedded router in front of them,
+ * real HTTP traffic from a load generator, and verdicts from the router's measurements.
+ */
+let stack: E2EStack;
+let load: Load | undefined;
+beforeAll(async () => {
+  stack = await startE2EStack('canary', {
+    editConfig: (text) => {
+      const doc = YAML.parse(text);
+      const service = doc.services.web;
+      delete doc.services.web;
+      service.approval = { approvers: [], minApprovals: 0 };
+      service.environments.production = {
+        strategy: 'canary',
+        canary: {
+          steps: [
+            { weight: 20, soak: '6s' },
+            { weight: 50, soak: '6s' },
+            { weight: 100 },
+          ],
+          interval: '2s',
+          analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, inconclusiveLimit: 5 },
+        },
+      };
+      doc.services.shop = service;
+      return YAML.stringify(doc);
+    },
+  });
+});
+afterAll(async () => {
+  await load?.stop();
+  await stack?.stop();
+  await stopAllRouters(path.join(stack.home, 'routers'));
+});
+
+async function release(version: string) {
+  const result = await stack.gantry(['release', 'start', '--service', 'shop', '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--wait', '--json']);
+  return { ...result, doc: result.stdout ? JSON.parse(result.stdout) : undefined };
+}
+
+/** Which versions answer through the router right now, over `n` requests. */
+async function versionsServing(url: string, n = 60): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const response = await fetch(url, { headers: { 'x-gantry-user': `probe-${i}` } });
+    await response.arrayBuffer();
+    const v = response.headers.get(VERSION_HEADER) ?? 'none';
+    seen[v] = (seen[v] ?? 0) + 1;
+  }
+  return seen;
+}
+
+test('a good canary goes to 100 % under real traffic; a bad one is rolled back by itself and stable serves everything', async () => {
+  const first = await release('1.0.0');
+  expect(first.stderr).toBe('');
+  expect(first.doc).toMatchObject({ outcome: 'succeeded' });
+  expect(first.doc.status.rollout.reason).toMatch(/first release takes all traffic/);
+  const routerUrl: string = first.doc.status.rollout.routerUrl;
+  expect(await versionsServing(routerUrl, 20)).toEqual({ '1.0.0': 20 });
+
+  load = startLoad(routerUrl, { concurrency: 4, pauseMs: 20, userKeys: true });
+
+  const good = await release('1.1.0');
+  expect(good.doc).toMatchObject({ outcome: 'succeeded' });
+  const goodRollout = good.doc.status.rollout;
+  expect(goodRollout.phase).toBe('promoted');
+  expect(goodRollout.analyses.length).toBeGreaterThanOrEqual(4);
+  expect(goodRollout.analyses.every((a: { verdict: string }) => a.verdict === 'pass')).toBe(true);
+  // Real traffic reached the canary while it soaked, and nothing failed.
+  expect(load.counts.get('1.1.0')?.ok).toBeGreaterThan(20);
+  expect([...load.counts.values()].reduce((n, c) => n + c.failed, 0)).toBe(0);
+  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 60 });
+
+  load.reset();
+  const bad = await release('1.2.0-bad');
+  expect(bad.code).toBe(1);
+  expect(bad.doc.outcome).toBe('rolled_back');
+  expect(bad.doc.reason).toMatch(/canary at 20 %: 2 failed checks in a row \(limit 2\): .*error rate \d+(\.\d)? % > limit 5 %/);
+  expect(bad.doc.status.rollout.weights).toEqual({ stable: 100, canary: 0 });
+  // The bad version really served (and failed) some requests before it was rolled back…
+  expect(load.counts.get('1.2.0-bad')?.failed).toBeGreaterThan(0);
+  // …and now the stable version serves all traffic again.
+  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 60 });
+
+  const status = await stack.client.workflow.getHandle(releaseWorkflowId('shop', '1.2.0-bad')).query(statusQuery);
+  expect(status.outcome).toBe('rolled_back');
+});
