@@ -15,6 +15,7 @@ const { startDevServer } = dist('dev/dev-server');
 const { createGantryWorker } = dist('worker/worker');
 const { loadCatalogue } = dist('config/load-catalogue');
 const { stopAllInstances } = dist('providers/runtime/local-process-runtime');
+const { stopAllRouters } = dist('providers/router/embedded-router-provider');
 const messages = dist('shared/messages');
 
 const OUT = path.join(__dirname, '..', 'test', 'replay', 'histories');
@@ -66,12 +67,52 @@ async function main() {
     await aborted.result().catch(() => undefined);
     await save('release-aborted', aborted);
 
-    for await (const wf of client.workflow.list({ query: 'WorkflowType = "environmentLockWorkflow"' })) {
-      await save(`lock-${wf.workflowId.split('/').slice(1).join('-')}`, client.workflow.getHandle(wf.workflowId, wf.runId));
-      break; // one lock history is enough to guard the lock workflow
-    }
+    // Progressive rollouts need traffic to judge: a small bounded load through the router.
+    const progressive = async (strategy, versions) => {
+      const cfg = JSON.parse(JSON.stringify(service.config));
+      cfg.approval = { approvers: [], minApprovals: 0, timeout: 86_400_000 };
+      cfg.environments.production = {
+        ...cfg.environments.production,
+        strategy,
+        canary: { ...cfg.environments.production.canary, steps: [{ weight: 25, soak: 4000 }, { weight: 100 }], interval: 2000, analysis: { ...cfg.environments.production.canary.analysis, minRequests: 3 } },
+        blueGreen: { ...cfg.environments.production.blueGreen, keepBlueFor: 4000, interval: 2000, previewRequests: 20, analysis: { ...cfg.environments.production.blueGreen.analysis, minRequests: 3 } },
+      };
+      const name = strategy === 'canary' ? 'canary-web' : 'bluegreen-web';
+      let stopLoad = false;
+      let loadLoop;
+      for (const version of versions) {
+        const handle = await client.workflow.start('releaseWorkflow', {
+          taskQueue, workflowId: `release/${name}/${version}`, args: [{ ...input(version), service: name, config: cfg }],
+        });
+        const result = await handle.result();
+        if (!loadLoop) {
+          const url = result.status.rollout.routerUrl;
+          loadLoop = (async () => {
+            while (!stopLoad) {
+              await fetch(url, { headers: { 'x-gantry-user': `u${Math.floor(Math.random() * 100)}` } }).then((r) => r.arrayBuffer()).catch(() => undefined);
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          })();
+        }
+        if (version === versions[versions.length - 1]) {
+          await save(`${strategy}-release`, handle);
+          await save(`${strategy}-rollout`, client.workflow.getHandle(`rollout/${name}/production/${version}`));
+        }
+      }
+      stopLoad = true;
+      await loadLoop;
+    };
+    await progressive('canary', ['1.0.0', '1.1.0']);
+    await progressive('blueGreen', ['1.0.0', '1.1.0']);
+
+    // One lock history is enough to guard the lock workflow: the first run of web's staging lock.
+    const locks = [];
+    for await (const wf of client.workflow.list({ query: 'WorkflowId = "lock/web/staging"' })) locks.push(wf);
+    const firstLock = locks.sort((a, b) => a.startTime - b.startTime)[0];
+    await save('lock-web-staging', client.workflow.getHandle(firstLock.workflowId, firstLock.runId));
   });
   await stopAllInstances(path.join(dir, '.gantry', 'runtime'));
+  await stopAllRouters(path.join(dir, '.gantry', 'routers'));
   await connection.close();
   await server.stop();
 }

@@ -13,13 +13,28 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
  * today's workflow code: a change that would break running releases fails here.
  */
 describe('recorded histories replay against the current workflow code', () => {
-  test('there are histories of every release ending and of the environment lock', () => {
-    expect(files).toEqual(expect.arrayContaining(['release-succeeded.json', 'release-rejected.json', 'release-aborted.json', 'lock-web-staging.json']));
+  test('there are histories of every release ending, of both rollouts and of the environment lock', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'release-succeeded.json',
+        'release-rejected.json',
+        'release-aborted.json',
+        'lock-web-staging.json',
+        'canary-release.json',
+        'canary-rollout.json',
+        'blueGreen-release.json',
+        'blueGreen-rollout.json',
+      ]),
+    );
   });
 
   test.each(files)('%s', async (file) => {
     const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
-    const workflowType = file.startsWith('lock-') ? 'environmentLockWorkflow' : 'releaseWorkflow';
+    const workflowType = file.startsWith('lock-')
+      ? 'environmentLockWorkflow'
+      : file.endsWith('-rollout.json')
+        ? `${file.replace('-rollout.json', '')}RolloutWorkflow`
+        : 'releaseWorkflow';
     await expect(
       Worker.runReplayHistory({ workflowBundle: await gantryWorkflowBundle() }, history, `replay-${file}`),
     ).resolves.toBeUndefined();
