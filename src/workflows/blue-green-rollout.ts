@@ -1,10 +1,9 @@
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import { analyse } from '../policy/analysis';
-import { instanceIdFor } from '../policy/environment-restore';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
-import { commands, control, delivery, measuring, routing } from './activity-stubs';
-import { promote, rollBack, rolledBack, setSplit, waitWhilePaused } from './rollout-actions';
+import { commands, delivery, measuring } from './activity-stubs';
+import { prepareRollout, promote, rollBack, rolledBack, setSplit, startNewVersion, waitWhilePaused } from './rollout-actions';
 import { RolloutState } from './rollout-state';
 
 /**
@@ -16,22 +15,10 @@ import { RolloutState } from './rollout-state';
  */
 export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const rollout = new RolloutState(input, 'blueGreen');
-  const { service, environment } = input;
   const config = input.blueGreen;
-  const blue = (await control.activeInstance({ service, environment })) ?? undefined;
-  rollout.status.stableVersion = blue?.artifact.version;
-  const { url: routerUrl } = await routing.ensureRouter({ service, environment, router: input.router });
-  rollout.status.routerUrl = routerUrl;
-  const greenId = instanceIdFor(input.version, input.artifact.digest);
+  const { stable: blue, routerUrl, newId: greenId } = await prepareRollout(input, rollout);
   try {
-    const green = await delivery.startInstance({
-      service,
-      environment,
-      artifact: input.artifact,
-      command: input.run.command,
-      healthPath: input.run.healthPath,
-      startTimeoutMs: input.run.startTimeoutMs,
-    });
+    const green = await startNewVersion(input);
     if (!blue) {
       await promote(input, rollout, green, undefined, 'no blue version yet: the first release takes all traffic');
       return { outcome: 'promoted', reason: rollout.status.reason, status: rollout.status };

@@ -1,12 +1,11 @@
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import { analyse } from '../policy/analysis';
-import { instanceIdFor } from '../policy/environment-restore';
 import { canaryPlan } from '../policy/rollout-plan';
 import { decide, decisionReason, emptyTally, recordAnalysis, resumedTally } from '../policy/rollout-verdict';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
-import { control, delivery, measuring, routing } from './activity-stubs';
-import { promote, rollBack, rolledBack, setSplit, waitWhilePaused } from './rollout-actions';
+import { measuring } from './activity-stubs';
+import { prepareRollout, promote, rollBack, rolledBack, setSplit, startNewVersion, waitWhilePaused } from './rollout-actions';
 import { RolloutState } from './rollout-state';
 
 /**
@@ -19,23 +18,9 @@ import { RolloutState } from './rollout-state';
  */
 export async function canaryRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const rollout = new RolloutState(input, 'canary');
-  const { service, environment } = input;
-  const stable = (await control.activeInstance({ service, environment })) ?? undefined;
-  rollout.status.stableVersion = stable?.artifact.version;
-  const { url: routerUrl } = await routing.ensureRouter({ service, environment, router: input.router });
-  rollout.status.routerUrl = routerUrl;
-
-  // Known before the canary starts, so an abort during the start still cleans it up.
-  const canaryId = instanceIdFor(input.version, input.artifact.digest);
+  const { stable, newId: canaryId } = await prepareRollout(input, rollout);
   try {
-    const canary = await delivery.startInstance({
-      service,
-      environment,
-      artifact: input.artifact,
-      command: input.run.command,
-      healthPath: input.run.healthPath,
-      startTimeoutMs: input.run.startTimeoutMs,
-    });
+    const canary = await startNewVersion(input);
     if (!stable) {
       // Nothing to compare against: the first version of a service takes all traffic.
       await promote(input, rollout, canary, undefined, 'no stable version yet: the first release takes all traffic');

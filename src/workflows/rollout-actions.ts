@@ -2,10 +2,37 @@ import { CancellationScope, condition } from '@temporalio/workflow';
 import type { Route } from '../providers/router/router';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
-import { control, routing } from './activity-stubs';
+import { instanceIdFor } from '../policy/environment-restore';
+import { control, delivery, routing } from './activity-stubs';
 import type { RolloutState } from './rollout-state';
 
-/** Steps both progressive strategies take: split traffic, wait while paused, promote, roll back. */
+/** Steps both progressive strategies take: prepare, split traffic, wait while paused, promote, roll back. */
+
+/**
+ * What a rollout starts from: the version serving now (if any), the router in front of
+ * the environment, and the ID the new version's instance will have (known before it
+ * starts, so an abort during the start still cleans it up).
+ */
+export async function prepareRollout(input: RolloutInput, rollout: RolloutState): Promise<{ stable?: Instance; routerUrl: string; newId: string }> {
+  const { service, environment } = input;
+  const stable = (await control.activeInstance({ service, environment })) ?? undefined;
+  rollout.status.stableVersion = stable?.artifact.version;
+  const { url: routerUrl } = await routing.ensureRouter({ service, environment, router: input.router });
+  rollout.status.routerUrl = routerUrl;
+  return { stable, routerUrl, newId: instanceIdFor(input.version, input.artifact.digest) };
+}
+
+/** Starts the new version beside the stable one; resolves once it is healthy. */
+export function startNewVersion(input: RolloutInput): Promise<Instance> {
+  return delivery.startInstance({
+    service: input.service,
+    environment: input.environment,
+    artifact: input.artifact,
+    command: input.run.command,
+    healthPath: input.run.healthPath,
+    startTimeoutMs: input.run.startTimeoutMs,
+  });
+}
 
 export async function waitWhilePaused(rollout: RolloutState): Promise<void> {
   rollout.status.phase = 'paused';

@@ -1,13 +1,12 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
-import { promoteUpdate, rollbackUpdate, statusQuery } from '../../src/shared/messages';
-import type { ReleaseStatus } from '../../src/shared/release';
+import { promoteUpdate, rollbackUpdate } from '../../src/shared/messages';
 import { releaseWorkflow } from '../../src/workflows/release';
-import { fakeDelivery, seedActive } from '../support/fake-delivery';
-import { canaryWeights, failing, fakeProgressive, healthy, type MeasurementScript } from '../support/fake-progressive';
+import { canaryWeights, failing, healthy, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
-import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
+import { rolloutScenario, waitForStatus } from '../support/rollout-scenario';
+import { createTimeSkippingEnv } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -34,27 +33,7 @@ async function startBlueGreenRelease(service: string, taskQueue: string, blueGre
   return { input, handle };
 }
 
-async function waitForStatus(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, ready: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
-  for (let i = 0; i < 400; i++) {
-    const status = await handle.query(statusQuery);
-    if (ready(status)) return status;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the release never reached the expected state');
-}
-
-/**
- * Every test releases its own service: deploy locks are per service environment and live
- * on the task queue of the worker that first asked, which ends with its test.
- */
-let services = 0;
-function run(script: MeasurementScript) {
-  const service = `bluegreen-${++services}`;
-  const world = fakeDelivery();
-  seedActive(world, service, 'production', BLUE);
-  const progressive = fakeProgressive(script);
-  return { service, world, progressive, within: <T>(fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn, progressive) };
-}
+const run = (script: MeasurementScript) => rolloutScenario(env, 'bluegreen', BLUE, script);
 
 describe('blue/green rollout (time-skipping server)', () => {
   test('green is verified on preview traffic, takes all traffic at once, blue is kept for a while and then retired', async () => {

@@ -3,12 +3,11 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
 import { pauseUpdate, promoteUpdate, resumeUpdate, abortUpdate, statusQuery } from '../../src/shared/messages';
-import type { ReleaseStatus } from '../../src/shared/release';
 import { releaseWorkflow } from '../../src/workflows/release';
-import { fakeDelivery, seedActive } from '../support/fake-delivery';
-import { canaryWeights, failing, fakeProgressive, healthy, noData, slow, type MeasurementScript } from '../support/fake-progressive';
+import { canaryWeights, failing, healthy, noData, slow, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
-import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
+import { rolloutScenario, waitForStatus } from '../support/rollout-scenario';
+import { createTimeSkippingEnv } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -44,28 +43,7 @@ async function startCanaryRelease(service: string, taskQueue: string, analysis?:
   return { input, handle };
 }
 
-/** Polls the release's status (queries do not advance time) until `ready` says so. */
-async function waitForStatus(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, ready: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
-  for (let i = 0; i < 400; i++) {
-    const status = await handle.query(statusQuery);
-    if (ready(status)) return status;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the release never reached the expected state');
-}
-
-/**
- * Every test releases its own service: deploy locks are per service environment and live
- * on the task queue of the worker that first asked, which ends with its test.
- */
-let services = 0;
-function run(script: MeasurementScript) {
-  const service = `canary-${++services}`;
-  const world = fakeDelivery();
-  seedActive(world, service, 'production', STABLE);
-  const progressive = fakeProgressive(script);
-  return { service, world, progressive, within: <T>(fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn, progressive) };
-}
+const run = (script: MeasurementScript) => rolloutScenario(env, 'canary', STABLE, script);
 
 describe('canary rollout (time-skipping server: hours of soak pass in moments)', () => {
   test('a healthy canary goes 5 → 10 → 50 → 100 % and becomes stable; the old version is retired', async () => {

@@ -1,0 +1,30 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { statusQuery } from '../../src/shared/messages';
+import type { ReleaseStatus } from '../../src/shared/release';
+import { fakeDelivery, seedActive } from './fake-delivery';
+import { fakeProgressive, type MeasurementScript } from './fake-progressive';
+import { withReleaseWorker } from './time-skipping';
+
+let services = 0;
+
+/**
+ * One rollout test's world: its own service (deploy locks are per service environment),
+ * a stable version already serving production, scripted measurements, and a worker.
+ */
+export function rolloutScenario(env: TestWorkflowEnvironment, prefix: string, stableVersion: string, script: MeasurementScript) {
+  const service = `${prefix}-${++services}`;
+  const world = fakeDelivery();
+  seedActive(world, service, 'production', stableVersion);
+  const progressive = fakeProgressive(script);
+  return { service, world, progressive, within: <T>(fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn, progressive) };
+}
+
+/** Polls the release's status (queries do not advance time) until `ready` says so. */
+export async function waitForStatus(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, ready: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
+  for (let i = 0; i < 400; i++) {
+    const status = await handle.query(statusQuery);
+    if (ready(status)) return status;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the release never reached the expected state');
+}
