@@ -48,6 +48,11 @@ export const AnalysisSchema = z
     maxErrorRate: z.number().min(0).max(1).default(0.01).describe('Highest acceptable error rate of the new version, 0–1 (0.01 = 1 %).'),
     maxLatencyP99Ms: z.number().positive().optional().describe('Highest acceptable p99 latency in ms, whatever stable does.'),
     maxLatencyRatio: z.number().min(1).default(1.25).describe("Highest acceptable p99 latency as a multiple of stable's."),
+    latencyToleranceMs: z
+      .number()
+      .min(0)
+      .default(10)
+      .describe("p99 differences from stable smaller than this are noise, not a regression (the relative limit is never below stable's p99 plus this)."),
     minRequests: z.number().int().min(1).default(20).describe('Requests the new version must have served in a window before it is judged.'),
     failureLimit: z.number().int().min(1).default(2).describe('Failed checks that trigger a rollback.'),
     failureMode: z.enum(['consecutive', 'total']).default('consecutive').describe('Count failed checks in a row, or in total.'),

@@ -54,10 +54,11 @@ export interface AnalysisResult {
   summary: string;
 }
 
-export type AnalysisRules = Pick<AnalysisConfig, 'maxErrorRate' | 'maxLatencyP99Ms' | 'maxLatencyRatio' | 'minRequests'>;
+export type AnalysisRules = Pick<AnalysisConfig, 'maxErrorRate' | 'maxLatencyP99Ms' | 'maxLatencyRatio' | 'minRequests'> &
+  Partial<Pick<AnalysisConfig, 'latencyToleranceMs'>>;
 
 /** A p99 rise smaller than this over stable's is never called a regression by the relative rule. */
-export const LATENCY_NOISE_MS = 10;
+export const LATENCY_NOISE_MS = 10; // the default of `latencyToleranceMs`
 
 type Measured = Extract<Measurement, { kind: 'value' }>;
 
@@ -96,7 +97,7 @@ function checkLatency(canary: Measured, stable: Measurement | undefined, rules: 
   }
   const checks: Check[] = [];
   if (rules.maxLatencyP99Ms !== undefined) checks.push(checkAbsoluteLatency(p99, rules.maxLatencyP99Ms));
-  checks.push(checkRelativeLatency(p99, stable, rules.maxLatencyRatio));
+  checks.push(checkRelativeLatency(p99, stable, rules.maxLatencyRatio, rules.latencyToleranceMs));
   return checks;
 }
 
@@ -105,15 +106,15 @@ function checkAbsoluteLatency(p99: number, limit: number): Check {
   return { metric: 'latencyP99', value: p99, limit, verdict: failed ? 'fail' : 'pass', reason: `p99 ${ms(p99)} ${failed ? '>' : '≤'} limit ${ms(limit)}` };
 }
 
-function checkRelativeLatency(p99: number, stable: Measurement | undefined, ratio: number): Check {
+function checkRelativeLatency(p99: number, stable: Measurement | undefined, ratio: number, toleranceMs = LATENCY_NOISE_MS): Check {
   const baseline = stableP99(stable);
   if (typeof baseline === 'string') return { metric: 'latencyP99', value: p99, verdict: 'skipped', reason: `p99 ${ms(p99)} not compared: ${baseline}` };
   const byRatio = ratio * baseline;
-  const byNoise = baseline + LATENCY_NOISE_MS;
+  const byNoise = baseline + toleranceMs;
   const limit = Math.max(byRatio, byNoise);
   const failed = p99 > limit;
   const derivation =
-    byRatio >= byNoise ? `${ratio} × stable ${ms(baseline)} = ${ms(limit)}` : `stable ${ms(baseline)} + ${ms(LATENCY_NOISE_MS)} = ${ms(limit)}`;
+    byRatio >= byNoise ? `${ratio} × stable ${ms(baseline)} = ${ms(limit)}` : `stable ${ms(baseline)} + ${ms(toleranceMs)} = ${ms(limit)}`;
   return { metric: 'latencyP99', value: p99, limit, verdict: failed ? 'fail' : 'pass', reason: `p99 ${ms(p99)} ${failed ? '>' : '≤'} ${derivation}` };
 }
 

@@ -83,14 +83,14 @@ test('an environment that says nothing gets the release standard', () => {
     canary: {
       steps: DEFAULT_CANARY_STEPS,
       interval: 60_000,
-      analysis: { maxErrorRate: 0.01, maxLatencyRatio: 1.25, minRequests: 20, failureLimit: 2, failureMode: 'consecutive', inconclusiveLimit: 3 },
+      analysis: { maxErrorRate: 0.01, maxLatencyRatio: 1.25, latencyToleranceMs: 10, minRequests: 20, failureLimit: 2, failureMode: 'consecutive', inconclusiveLimit: 3 },
     },
     blueGreen: {
       keepBlueFor: 600_000,
       interval: 60_000,
       previewRequests: 50,
       approveSwitch: false,
-      analysis: { maxErrorRate: 0.01, maxLatencyRatio: 1.25, minRequests: 20, failureLimit: 2, failureMode: 'consecutive', inconclusiveLimit: 3 },
+      analysis: { maxErrorRate: 0.01, maxLatencyRatio: 1.25, latencyToleranceMs: 10, minRequests: 20, failureLimit: 2, failureMode: 'consecutive', inconclusiveLimit: 3 },
     },
   });
   expect(DEFAULT_CANARY_STEPS).toEqual([
@@ -113,7 +113,7 @@ test('a canary environment: steps and interval in milliseconds, analysis overrid
   expect(production.canary).toEqual({
     steps: [{ weight: 10, soak: 300_000 }, { weight: 50, soak: 90_000 }, { weight: 100 }],
     interval: 30_000,
-    analysis: { maxErrorRate: 0.02, maxLatencyP99Ms: 300, maxLatencyRatio: 1.25, minRequests: 20, failureLimit: 2, failureMode: 'total', inconclusiveLimit: 3 },
+    analysis: { maxErrorRate: 0.02, maxLatencyP99Ms: 300, maxLatencyRatio: 1.25, latencyToleranceMs: 10, minRequests: 20, failureLimit: 2, failureMode: 'total', inconclusiveLimit: 3 },
   });
 });
 

@@ -76,8 +76,12 @@ describe('analyse: differences under the noise floor are not regressions', () =>
     expect(result.verdict).toBe(verdict);
   });
 
-  test('the floor is 10 ms', () => {
+  test('the floor is 10 ms unless latencyToleranceMs says otherwise', () => {
     expect(LATENCY_NOISE_MS).toBe(10);
+    const latency = (tolerance: number) =>
+      analyse(value(240, 0, 60), value(4_000, 0, 2), { ...DEFAULTS, latencyToleranceMs: tolerance }).checks.find((c) => c.metric === 'latencyP99');
+    expect(latency(100)).toMatchObject({ verdict: 'pass', limit: 102, reason: 'p99 60 ms ≤ stable 2 ms + 100 ms = 102 ms' });
+    expect(latency(10)).toMatchObject({ verdict: 'fail', limit: 12 });
   });
 });
 

@@ -19,9 +19,9 @@ function route(method, url, info, nextSequence = () => 0) {
 }
 
 function home(info, sequence) {
-  const { errorPercent, delayMs } = info.behaviour || GOOD;
+  const { errorPercent, delayMs, failAfter = 0 } = info.behaviour || GOOD;
   const delay = delayMs > 0 ? { delayMs } : {};
-  if (failsAt(sequence, errorPercent)) {
+  if (sequence >= failAfter && failsAt(sequence - failAfter, errorPercent)) {
     return { status: 500, body: { error: `${info.version} fails ${errorPercent} % of requests on purpose` }, ...delay };
   }
   return { status: 200, body: { service: info.service, version: info.version }, ...delay };

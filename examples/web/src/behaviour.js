@@ -7,7 +7,9 @@
  * - a pre-release or build tag `bad` (1.2.0-bad, 1.2.0-rc.1.bad, 1.2.0+bad) answers 500
  *   to 30 % of the requests on /;
  * - a tag `slow` (1.2.0-slow) adds 400 ms to every request on /;
- * - both tags combine (1.2.0-bad.slow); anything else (1.2.0, 1.2.0-rc.1, 0.0.0-dev) is good.
+ * - a tag `latebad` (1.2.0-latebad) is good for its first 150 requests on /, then fails
+ *   30 % like `bad`: it passes a short preview and goes wrong once it takes real traffic;
+ * - tags combine (1.2.0-bad.slow); anything else (1.2.0, 1.2.0-rc.1, 0.0.0-dev) is good.
  *
  * /healthz is never affected: deploys, health checks and the smoke test succeed, and only
  * the metrics tell a bad version from a good one.
@@ -15,6 +17,7 @@
 
 const BAD_ERROR_PERCENT = 30;
 const SLOW_DELAY_MS = 400;
+const LATE_BAD_HEALTHY_REQUESTS = 150;
 
 const GOOD = Object.freeze({ errorPercent: 0, delayMs: 0 });
 
@@ -30,9 +33,12 @@ function versionTags(version) {
 /** { errorPercent, delayMs } for a version: "1.2.0-bad" → { errorPercent: 30, delayMs: 0 }. */
 function behaviourFor(version) {
   const tags = versionTags(version);
+  const lateBad = tags.includes('latebad');
   return {
-    errorPercent: tags.includes('bad') ? BAD_ERROR_PERCENT : 0,
+    errorPercent: tags.includes('bad') || lateBad ? BAD_ERROR_PERCENT : 0,
     delayMs: tags.includes('slow') ? SLOW_DELAY_MS : 0,
+    // Only present when set, so good and plainly bad builds keep their simple shape.
+    ...(lateBad ? { failAfter: LATE_BAD_HEALTHY_REQUESTS } : {}),
   };
 }
 
@@ -49,7 +55,9 @@ function failsAt(sequence, errorPercent) {
 /** "fails 30 % of requests on /, adds 400 ms to every request on /", or "good". */
 function describeBehaviour(behaviour) {
   const parts = [];
-  if (behaviour.errorPercent > 0) parts.push(`fails ${behaviour.errorPercent} % of requests on /`);
+  if (behaviour.errorPercent > 0) {
+    parts.push(`fails ${behaviour.errorPercent} % of requests on /${behaviour.failAfter ? ` after the first ${behaviour.failAfter}` : ''}`);
+  }
   if (behaviour.delayMs > 0) parts.push(`adds ${behaviour.delayMs} ms to every request on /`);
   return parts.length > 0 ? parts.join(', ') : 'good';
 }

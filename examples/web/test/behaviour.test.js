@@ -28,6 +28,7 @@ test('the version selects the behaviour', () => {
     ['1.2.0-slow', SLOW],
     ['1.2.0+slow', SLOW],
     ['1.2.0-bad.slow', { errorPercent: 30, delayMs: 400 }],
+    ['1.2.0-latebad', { errorPercent: 30, delayMs: 0, failAfter: 150 }],
   ];
   for (const [version, expected] of cases) assert.deepEqual(behaviourFor(version), expected, version);
 });
@@ -56,4 +57,13 @@ test('the behaviour is described in words', () => {
   assert.equal(describeBehaviour(BAD), 'fails 30 % of requests on /');
   assert.equal(describeBehaviour(SLOW), 'adds 400 ms to every request on /');
   assert.equal(describeBehaviour({ errorPercent: 30, delayMs: 400 }), 'fails 30 % of requests on /, adds 400 ms to every request on /');
+});
+
+test('a late-bad build answers its first 150 requests on / and then fails like a bad one', () => {
+  const { route } = require('../src/app');
+  const info = { service: 'web', version: '1.2.0-latebad', behaviour: behaviourFor('1.2.0-latebad') };
+  const statuses = Array.from({ length: 300 }, (_, sequence) => route('GET', '/', info, () => sequence).status);
+  assert.ok(statuses.slice(0, 150).every((s) => s === 200));
+  assert.equal(statuses.slice(150).filter((s) => s === 500).length, 45);
+  assert.match(describeBehaviour(info.behaviour), /fails 30 % of requests on \/ after the first 150/);
 });

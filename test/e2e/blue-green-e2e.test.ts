@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import YAML from 'yaml';
+import { stopAllRouters } from '../../src/providers/router/embedded-router-provider';
+import { VERSION_HEADER } from '../../src/router/router-protocol';
+import { releaseWorkflowId } from '../../src/shared/ids';
+import { statusQuery } from '../../src/shared/messages';
+import { eventually, fakeCommit, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { startLoad, type Load } from '../support/load';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+/** Blue/green end to end: real processes behind the embedded router, real traffic. */
+let stack: E2EStack;
+let load: Load | undefined;
+beforeAll(async () => {
+  stack = await startE2EStack('bluegreen', {
+    editConfig: (text) => {
+      const doc = YAML.parse(text);
+      const service = doc.services.web;
+      delete doc.services.web;
+      service.approval = { approvers: [], minApprovals: 0 };
+      service.environments.production = {
+        strategy: 'blueGreen',
+        blueGreen: {
+          keepBlueFor: '8s',
+          interval: '2s',
+          previewRequests: 30,
+          analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100 },
+        },
+      };
+      doc.services.store = service;
+      return YAML.stringify(doc);
+    },
+  });
+});
+afterAll(async () => {
+  await load?.stop();
+  await stack?.stop();
+  await stopAllRouters(path.join(stack.home, 'routers'));
+});
+
+async function release(version: string) {
+  const result = await stack.gantry(['release', 'start', '--service', 'store', '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--wait', '--json']);
+  return { ...result, doc: result.stdout ? JSON.parse(result.stdout) : undefined };
+}
+
+async function versionsServing(url: string, n = 40): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    const v = response.headers.get(VERSION_HEADER) ?? 'none';
+    seen[v] = (seen[v] ?? 0) + 1;
+  }
+  return seen;
+}
+
+test('green replaces blue in one switch; a green that goes bad after the switch is switched back; a bad green never gets public traffic', async () => {
+  const first = await release('1.0.0');
+  expect({ outcome: first.doc.outcome, reason: first.doc.reason }).toEqual({ outcome: 'succeeded' });
+  const routerUrl: string = first.doc.status.rollout.routerUrl;
+  load = startLoad(routerUrl, { concurrency: 3, pauseMs: 20 });
+
+  // A good green: verified on preview traffic, switched, blue kept for a while, then retired.
+  const workflowId = releaseWorkflowId('store', '1.1.0');
+  const good = release('1.1.0');
+  const keeping = await eventually('the switch to green', async () => {
+    const status = await stack.client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
+    return status?.rollout?.phase === 'keeping_blue' ? status : undefined;
+  });
+  expect(keeping.rollout?.weights).toEqual({ stable: 0, canary: 100 });
+  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 40 });
+  const goodResult = await good;
+  expect({ outcome: goodResult.doc.outcome, reason: goodResult.doc.reason }).toEqual({ outcome: 'succeeded' });
+  expect(goodResult.doc.status.rollout.analyses[0].summary).toMatch(/^preview: /);
+
+  // A green that passes its preview and fails once it takes all traffic: switched back.
+  const late = await release('1.2.0-latebad');
+  expect(late.code).toBe(1);
+  expect(late.doc.outcome).toBe('rolled_back');
+  expect(late.doc.reason).toMatch(/green failed after the switch: .*error rate/);
+  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 40 });
+
+  // A green that is bad from the start fails its preview and never serves the public.
+  load.reset();
+  const bad = await release('1.3.0-bad');
+  expect(bad.doc.outcome).toBe('rolled_back');
+  expect(bad.doc.reason).toMatch(/green failed its preview analysis/);
+  expect(load.counts.get('1.3.0-bad')).toBeUndefined();
+  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 40 });
+});
