@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -8,12 +8,14 @@ import { startOrAttachRelease } from '../client/release-client';
 import { buildReleaseInput } from '../cli/commands/release';
 import { followRelease } from '../cli/follow-release';
 import { EXIT } from '../cli/exit-codes';
-import { startLocalStack, workflowUiLink } from '../dev/local-stack';
+import { type LocalStack, startLocalStack, workflowUiLink } from '../dev/local-stack';
+import { stopAllRouters } from '../providers/router/embedded-router-provider';
+import { type DemoLoad, describeServed, startDemoLoad } from './demo-load';
 import { stopAllInstances } from '../providers/runtime/local-process-runtime';
 import { gantryHome, runtimeDir } from '../providers/state-dir';
 import { DEFAULT_TASK_QUEUE, releaseWorkflowId } from '../shared/ids';
 import { approveUpdate } from '../shared/messages';
-import type { ReleaseStatus } from '../shared/release';
+import type { Outcome, ReleaseResult, ReleaseStatus } from '../shared/release';
 import { createLogger } from '../worker/logger';
 import { runWorker } from '../worker/run-worker';
 
@@ -28,12 +30,15 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLE_CONFIG = path.join(REPO_ROOT, 'examples', 'gantry.yaml');
 const DEMO_AUTHOR = 'alice';
 const DEMO_APPROVER = 'bob';
+/** After the first release has shown how to approve, the demo approves the others quickly. */
+const QUICK_APPROVAL_MS = 1_000;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /**
- * `npm start`: the local stack (dev server, UI, worker) and one real release of the
- * example service through build, tests, artifact, staging, approval and production.
+ * `npm start`: the local stack (dev server, UI, worker) and real releases of the example
+ * service: all at once through every stage; a canary that goes to 100 % under real
+ * traffic and a bad one rolled back by itself; and a blue/green release.
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const started = Date.now();
@@ -47,29 +52,50 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const stack = await startLocalStack({ port: options.port, uiPort: options.uiPort, home });
   say(`Temporal at ${stack.settings.address}${stack.uiUrl ? `; UI at ${stack.uiUrl}` : ''}`);
 
+  // Deployed processes do not outlive a demo (it stops them at the end), so each run
+  // starts from empty environments; the release history stays in Temporal.
+  await stopAllInstances(runtimeDir(home));
+  await stopAllRouters(path.join(home, 'routers'));
+  rmSync(runtimeDir(home), { recursive: true, force: true });
+  rmSync(path.join(home, 'routers'), { recursive: true, force: true });
+
   let stopWorker!: () => void;
   const workerStop = new Promise<void>((resolve) => (stopWorker = resolve));
   const worker = runWorker({ settings: stack.settings, logger, home, until: workerStop });
+  const loads: DemoLoad[] = [];
   try {
     const client = await connectClient(stack.settings);
-    const version = await nextUnreleasedVersion(client, 'web');
-    const input = buildReleaseInput({ service: 'web', version, commit: currentCommit(), author: DEMO_AUTHOR, config: EXAMPLE_CONFIG });
-    const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
-    const { handle } = await startOrAttachRelease(client, input, { taskQueue });
-    const { runId } = await handle.describe();
-    const link = stack.uiUrl ? workflowUiLink(stack.uiUrl, stack.settings.namespace, handle.workflowId, runId) : handle.workflowId;
-    say(`\nReleasing web ${version} as ${DEMO_AUTHOR}: ${link}\n`);
+    const checks: { what: string; expected: Outcome; actual: Outcome }[] = [];
+    const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome) => {
+      const result = await demoRelease(client, stack, worker, { service, version, approveAfterMs });
+      checks.push({ what: `${service} ${version}`, expected, actual: result.outcome });
+      return result;
+    };
 
-    const autoApprove = demoApprover(handle, options.approveAfterMs);
-    const result = await Promise.race([
-      followRelease(handle, process.stdout, { onStatus: autoApprove }),
-      worker.then(() => Promise.reject(new Error('the worker stopped before the release ended'))),
-    ]);
+    say('\n== 1. All at once: build, test, artifact, staging, approval, production');
+    await release('web', await nextUnreleasedVersion(client, 'web'), options.approveAfterMs, 'succeeded');
+
+    say('\n== 2. Canary: a good version goes 10 → 50 → 100 %, a bad one is rolled back by itself');
+    const shopBase = await release('shop', await nextUnreleasedVersion(client, 'shop'), QUICK_APPROVAL_MS, 'succeeded');
+    const shopRouter = shopBase.status?.rollout?.routerUrl;
+    if (shopRouter) {
+      loads.push(startDemoLoad(shopRouter));
+      say(`(load generator: 4 loops of requests to ${shopRouter})`);
+    }
+    await release('shop', await nextUnreleasedVersion(client, 'shop'), QUICK_APPROVAL_MS, 'succeeded');
+    await release('shop', `${await nextUnreleasedVersion(client, 'shop')}-bad`, QUICK_APPROVAL_MS, 'rolled_back');
+    if (loads[0]) say(`Traffic served through the canary router: ${describeServed(loads[0].served)}`);
+
+    say('\n== 3. Blue/green: green verified on preview traffic, one switch, blue kept briefly, then retired');
+    const storeBase = await release('store', await nextUnreleasedVersion(client, 'store'), QUICK_APPROVAL_MS, 'succeeded');
+    const storeRouter = storeBase.status?.rollout?.routerUrl;
+    if (storeRouter) loads.push(startDemoLoad(storeRouter));
+    await release('store', await nextUnreleasedVersion(client, 'store'), QUICK_APPROVAL_MS, 'succeeded');
+
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    say(`\nRelease web ${version} ${result.outcome}${result.reason ? `: ${result.reason}` : ''} (${seconds} s from start)`);
-    const production = result.status?.environments.production;
-    if (production) say(`Production serves ${await fetchText(production.url)} at ${production.url}`);
-    say(`History and details: ${link}`);
+    say(`\n== Summary (${seconds} s)`);
+    for (const c of checks) say(`  ${c.actual === c.expected ? 'as expected' : 'UNEXPECTED '}  ${c.what}: ${c.actual}${c.actual === c.expected ? '' : ` (expected ${c.expected})`}`);
+    if (stack.uiUrl) say(`All releases: ${stack.uiUrl}/namespaces/${stack.settings.namespace}/workflows?query=${encodeURIComponent('WorkflowType="releaseWorkflow"')}`);
 
     if (options.keep) {
       say('\nThe stack keeps running so you can explore the UI; press Ctrl-C to stop it.');
@@ -78,13 +104,44 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         process.once('SIGTERM', () => resolve());
       });
     }
-    return result.outcome === 'succeeded' ? EXIT.ok : EXIT.unsuccessful;
+    return checks.every((c) => c.actual === c.expected) ? EXIT.ok : EXIT.unsuccessful;
   } finally {
+    await Promise.all(loads.map((l) => l.stop()));
     await stopAllInstances(runtimeDir(home));
+    await stopAllRouters(path.join(home, 'routers'));
     stopWorker();
     await worker.catch((err: Error) => say(`worker: ${err.message}`));
     await stack.stop();
   }
+}
+
+/** One release of the demo: started, followed stage by stage, approved if nobody does, and summed up. */
+async function demoRelease(
+  client: Client,
+  stack: LocalStack,
+  worker: Promise<void>,
+  options: { service: string; version: string; approveAfterMs: number },
+): Promise<ReleaseResult> {
+  const { service, version } = options;
+  const input = buildReleaseInput({ service, version, commit: currentCommit(), author: DEMO_AUTHOR, config: EXAMPLE_CONFIG });
+  const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  const { handle } = await startOrAttachRelease(client, input, { taskQueue });
+  const { runId } = await handle.describe();
+  const link = stack.uiUrl ? workflowUiLink(stack.uiUrl, stack.settings.namespace, handle.workflowId, runId) : handle.workflowId;
+  say(`\nReleasing ${service} ${version} (production: ${input.config.environments.production.strategy}) as ${DEMO_AUTHOR}: ${link}`);
+  const result = await Promise.race([
+    followRelease(handle, process.stdout, { onStatus: demoApprover(handle, options.approveAfterMs) }),
+    worker.then(() => Promise.reject(new Error('the worker stopped before the release ended'))),
+  ]);
+  say(`Release ${service} ${version} ${result.outcome}${result.reason ? `: ${result.reason}` : ''}`);
+  const rollout = result.status?.rollout;
+  if (rollout) {
+    const verdicts = rollout.analyses.map((a) => a.verdict);
+    say(`  ${rollout.strategy}: ${rollout.phase}, ${verdicts.length} analyses (${verdicts.filter((v) => v === 'pass').length} passed)`);
+  }
+  const production = result.status?.environments.production;
+  if (production) say(`  production serves ${await fetchText(production.url)} at ${production.url}`);
+  return result;
 }
 
 /** Approves as the demo approver once the release has waited `afterMs` at the approval stage with no approval. */
@@ -93,7 +150,7 @@ function demoApprover(handle: Parameters<typeof followRelease>[0], afterMs: numb
   return (status) => {
     if (scheduled || status.stage !== 'approval' || status.outcome) return;
     scheduled = true;
-    say(`(If nobody approves within ${afterMs / 1000} s, the demo approves as ${DEMO_APPROVER}.)`);
+    if (afterMs >= 5_000) say(`(If nobody approves within ${afterMs / 1000} s, the demo approves as ${DEMO_APPROVER}.)`);
     setTimeout(() => {
       handle
         .executeUpdate(approveUpdate, { args: [{ by: DEMO_APPROVER, comment: 'approved by the demo after a short wait' }] })
