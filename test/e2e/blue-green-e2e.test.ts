@@ -2,11 +2,11 @@ import path from 'node:path';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import YAML from 'yaml';
 import { stopAllRouters } from '../../src/providers/router/embedded-router-provider';
-import { VERSION_HEADER } from '../../src/router/router-protocol';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
-import { eventually, fakeCommit, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { eventually, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
+import { releaseAndWait, versionsServing } from '../support/traffic';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -40,21 +40,7 @@ afterAll(async () => {
   await stopAllRouters(path.join(stack.home, 'routers'));
 });
 
-async function release(version: string) {
-  const result = await stack.gantry(['release', 'start', '--service', 'store', '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--wait', '--json']);
-  return { ...result, doc: result.stdout ? JSON.parse(result.stdout) : undefined };
-}
-
-async function versionsServing(url: string, n = 40): Promise<Record<string, number>> {
-  const seen: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const response = await fetch(url);
-    await response.arrayBuffer();
-    const v = response.headers.get(VERSION_HEADER) ?? 'none';
-    seen[v] = (seen[v] ?? 0) + 1;
-  }
-  return seen;
-}
+const release = (version: string) => releaseAndWait(stack, 'store', version);
 
 test('green replaces blue in one switch; a green that goes bad after the switch is switched back; a bad green never gets public traffic', async () => {
   const first = await release('1.0.0');
@@ -70,7 +56,7 @@ test('green replaces blue in one switch; a green that goes bad after the switch 
     return status?.rollout?.phase === 'keeping_blue' ? status : undefined;
   });
   expect(keeping.rollout?.weights).toEqual({ stable: 0, canary: 100 });
-  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 40 });
+  expect(await versionsServing(routerUrl, 40)).toEqual({ '1.1.0': 40 });
   const goodResult = await good;
   expect({ outcome: goodResult.doc.outcome, reason: goodResult.doc.reason }).toEqual({ outcome: 'succeeded' });
   expect(goodResult.doc.status.rollout.analyses[0].summary).toMatch(/^preview: /);
@@ -80,7 +66,7 @@ test('green replaces blue in one switch; a green that goes bad after the switch 
   expect(late.code).toBe(1);
   expect(late.doc.outcome).toBe('rolled_back');
   expect(late.doc.reason).toMatch(/green failed after the switch: .*error rate/);
-  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 40 });
+  expect(await versionsServing(routerUrl, 40)).toEqual({ '1.1.0': 40 });
 
   // A green that is bad from the start fails its preview and never serves the public.
   load.reset();
@@ -88,5 +74,5 @@ test('green replaces blue in one switch; a green that goes bad after the switch 
   expect(bad.doc.outcome).toBe('rolled_back');
   expect(bad.doc.reason).toMatch(/green failed its preview analysis/);
   expect(load.counts.get('1.3.0-bad')).toBeUndefined();
-  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 40 });
+  expect(await versionsServing(routerUrl, 40)).toEqual({ '1.1.0': 40 });
 });

@@ -1,11 +1,11 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import YAML from 'yaml';
 import { stopAllRouters } from '../../src/providers/router/embedded-router-provider';
-import { VERSION_HEADER } from '../../src/router/router-protocol';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
-import { eventually, fakeCommit, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { eventually, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
+import { releaseAndWait, versionsServing } from '../support/traffic';
 import path from 'node:path';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -49,22 +49,7 @@ afterAll(async () => {
   await stopAllRouters(path.join(stack.home, 'routers'));
 });
 
-async function release(version: string) {
-  const result = await stack.gantry(['release', 'start', '--service', 'shop', '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--wait', '--json']);
-  return { ...result, doc: result.stdout ? JSON.parse(result.stdout) : undefined };
-}
-
-/** Which versions answer through the router right now, over `n` requests. */
-async function versionsServing(url: string, n = 60): Promise<Record<string, number>> {
-  const seen: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const response = await fetch(url, { headers: { 'x-gantry-user': `probe-${i}` } });
-    await response.arrayBuffer();
-    const v = response.headers.get(VERSION_HEADER) ?? 'none';
-    seen[v] = (seen[v] ?? 0) + 1;
-  }
-  return seen;
-}
+const release = (version: string) => releaseAndWait(stack, 'shop', version);
 
 test('a good canary goes to 100 % under real traffic; a bad one is rolled back by itself and stable serves everything', async () => {
   const first = await release('1.0.0');
