@@ -60,8 +60,8 @@ async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl
     await delivery.sendPreviewTraffic({ url: routerUrl, requests: input.blueGreen.previewRequests });
     const windowMs = Math.max(Date.now() - started, 1_000);
     const [greenMeasure, blueMeasure] = await Promise.all([
-      measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, windowMs, metrics: input.metrics }),
-      measuring.measure({ service: input.service, environment: input.environment, version: blue.artifact.version, windowMs: input.blueGreen.interval, metrics: input.metrics }),
+      measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, role: 'canary', windowMs, metrics: input.metrics }),
+      measuring.measure({ service: input.service, environment: input.environment, version: blue.artifact.version, role: 'stable', windowMs: input.blueGreen.interval, metrics: input.metrics }),
     ]);
     const result = analyse(greenMeasure, blueMeasure, input.blueGreen.analysis);
     rollout.status.analyses.push({ at: rollout.now(), weight: 0, verdict: result.verdict, summary: `preview: ${result.summary}` });
@@ -91,7 +91,7 @@ async function keepBlue(input: RolloutInput, rollout: RolloutState, green: Insta
     leftMs -= Date.now() - started;
     if (rollout.rollbackRequest) return `switched back by ${rollout.rollbackRequest.by}${rollout.rollbackRequest.reason ? `: ${rollout.rollbackRequest.reason}` : ''}`;
     if (rollout.promoteRequest) break; // retire blue now
-    const greenMeasure = await measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, windowMs: config.interval, metrics: input.metrics });
+    const greenMeasure = await measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, role: 'canary', windowMs: config.interval, metrics: input.metrics });
     // Blue serves nothing now, so only green's own limits apply (no relative check).
     const result = analyse(greenMeasure, undefined, config.analysis);
     rollout.status.analyses.push({ at: rollout.now(), weight: 100, verdict: result.verdict, summary: result.summary });

@@ -62,8 +62,8 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
         continue; // the soak resumes where it stopped: paused time does not count
       }
       const [canaryMeasure, stableMeasure] = await Promise.all([
-        measuring.measure({ service: input.service, environment: input.environment, version: canary.artifact.version, windowMs: input.canary.interval, metrics: input.metrics }),
-        measuring.measure({ service: input.service, environment: input.environment, version: stable.artifact.version, windowMs: input.canary.interval, metrics: input.metrics }),
+        measuring.measure({ service: input.service, environment: input.environment, version: canary.artifact.version, role: 'canary', windowMs: input.canary.interval, metrics: input.metrics }),
+        measuring.measure({ service: input.service, environment: input.environment, version: stable.artifact.version, role: 'stable', windowMs: input.canary.interval, metrics: input.metrics }),
       ]);
       const result = analyse(canaryMeasure, stableMeasure, rules);
       rollout.status.analyses.push({ at: rollout.now(), weight: step.weight, verdict: result.verdict, summary: result.summary });

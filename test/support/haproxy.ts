@@ -25,6 +25,8 @@ export interface RunningHaproxy {
   backend: string;
   pid: number;
   config: string;
+  /** `host:port` of the Prometheus exporter, when asked for. */
+  metricsHost?: string;
   /** Stops HAProxy and removes its directory. */
   stop(): Promise<void>;
 }
@@ -33,12 +35,22 @@ export interface HaproxyOptions {
   backend?: string;
   /** User keys written to the allow-list file. */
   canaryUsers?: string[];
+  /** Also serve HAProxy's Prometheus exporter at http://127.0.0.1:<port>/metrics (see `metricsHost`). */
+  prometheusExporter?: boolean;
 }
 
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-export function haproxyConfig(options: { port: number; socket: string; backend: string; allowList: string }): string {
+export function haproxyConfig(options: { port: number; socket: string; backend: string; allowList: string; metricsPort?: number }): string {
+  // HAProxy's built-in Prometheus exporter, for tests that judge a canary by its metrics.
+  const exporter = options.metricsPort
+    ? `
+frontend prometheus
+  bind 127.0.0.1:${options.metricsPort}
+  http-request use-service prometheus-exporter if { path /metrics }
+`
+    : '';
   return `global
   stats socket ${options.socket} mode 600 level admin
   maxconn 4096
@@ -61,7 +73,7 @@ backend ${options.backend}
   hash-type consistent
   server stable 127.0.0.1:1 weight 100 disabled
   server canary 127.0.0.1:1 weight 0 disabled
-`;
+${exporter}`;
 }
 
 export async function startHaproxy(options: HaproxyOptions = {}): Promise<RunningHaproxy> {
@@ -75,9 +87,11 @@ export async function startHaproxy(options: HaproxyOptions = {}): Promise<Runnin
     const port = await findFreePort();
     const socket = path.join(dir, `admin-${port}.sock`);
     const config = path.join(dir, `haproxy-${port}.cfg`);
-    await writeFile(config, haproxyConfig({ port, socket, backend, allowList }));
+    const metricsPort = options.prometheusExporter ? await findFreePort() : undefined;
+    await writeFile(config, haproxyConfig({ port, socket, backend, allowList, metricsPort }));
     try {
-      return await launch({ dir, port, socket, config, backend });
+      const running = await launch({ dir, port, socket, config, backend });
+      return metricsPort ? { ...running, metricsHost: `127.0.0.1:${metricsPort}` } : running;
     } catch (err) {
       lastError = err as Error;
       if (!/address already in use|cannot bind/i.test(lastError.message)) break;

@@ -9,6 +9,8 @@ export interface MetricsQuery {
   service: string;
   environment: string;
   version: string;
+  /** The version's role in the rollout, for sources that label by role rather than version (HAProxy servers). */
+  role?: 'stable' | 'canary';
   /** The window that ends now. */
   windowMs: number;
 }

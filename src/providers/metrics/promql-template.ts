@@ -15,7 +15,7 @@ export interface PromqlTemplates {
   latencyP99Ms: string;
 }
 
-export const PLACEHOLDERS = ['service', 'environment', 'version', 'window'] as const;
+export const PLACEHOLDERS = ['service', 'environment', 'version', 'role', 'window'] as const;
 
 const SELECTOR = 'service="{{service}}",environment="{{environment}}",version="{{version}}"';
 
@@ -33,7 +33,9 @@ export function unknownPlaceholders(template: string): string[] {
 }
 
 /**
- * Fills `{{service}}`, `{{environment}}`, `{{version}}` and `{{window}}`. Label values
+ * Fills `{{service}}`, `{{environment}}`, `{{version}}`, `{{role}}` (`stable` or `canary`:
+ * what a router that knows roles rather than versions, like HAProxy's `stable` and
+ * `canary` servers, labels its metrics with) and `{{window}}`. Label values
  * are escaped for a double-quoted PromQL string, so a version like `1.0"}` stays a
  * value and cannot change the query; the window is a duration Gantry formats itself.
  */
@@ -42,6 +44,7 @@ export function fillTemplate(template: string, query: MetricsQuery): string {
     service: escapeLabelValue(query.service),
     environment: escapeLabelValue(query.environment),
     version: escapeLabelValue(query.version),
+    role: escapeLabelValue(query.role ?? ''),
     window: promDuration(query.windowMs),
   };
   return template.replace(PLACEHOLDER, (whole, name: string) => (name in values ? values[name as keyof typeof values] : whole));
