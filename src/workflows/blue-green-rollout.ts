@@ -69,7 +69,7 @@ async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl
     if (result.verdict === 'fail') return `green failed its preview analysis: ${result.summary}`;
     rollout.paused = true;
     rollout.status.pausedBecause = `the preview analysis of green was inconclusive (${result.summary}); resume to analyse again, promote to switch anyway, or roll back`;
-    await waitWhilePaused(rollout);
+    await waitWhilePaused(rollout, 'verifying');
     if (rollout.rollbackRequest) return `rolled back by ${rollout.rollbackRequest.by}`;
     if (rollout.promoteRequest) return undefined;
   }
@@ -87,8 +87,13 @@ async function keepBlue(input: RolloutInput, rollout: RolloutState, green: Insta
     rollout.status.nextCheckAt = new Date(Date.now() + waitMs).toISOString();
     rollout.report();
     const started = Date.now();
-    await condition(() => rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitMs);
+    await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitMs);
     leftMs -= Date.now() - started;
+    if (rollout.paused && !rollout.promoteRequest && !rollout.rollbackRequest) {
+      // Blue stays up while paused: the time paused does not count towards keepBlueFor.
+      await waitWhilePaused(rollout, 'keeping_blue');
+      continue;
+    }
     if (rollout.rollbackRequest) return `switched back by ${rollout.rollbackRequest.by}${rollout.rollbackRequest.reason ? `: ${rollout.rollbackRequest.reason}` : ''}`;
     if (rollout.promoteRequest) break; // retire blue now
     const greenMeasure = await measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, role: 'canary', windowMs: config.interval, metrics: input.metrics });

@@ -1,7 +1,7 @@
 import { CancellationScope, condition } from '@temporalio/workflow';
 import type { Route } from '../providers/router/router';
 import type { Instance } from '../shared/release';
-import type { RolloutInput, RolloutResult } from '../shared/rollout';
+import type { RolloutInput, RolloutPhase, RolloutResult } from '../shared/rollout';
 import { instanceIdFor } from '../policy/environment-restore';
 import { control, delivery, routing } from './activity-stubs';
 import type { RolloutState } from './rollout-state';
@@ -34,14 +34,15 @@ export function startNewVersion(input: RolloutInput): Promise<Instance> {
   });
 }
 
-export async function waitWhilePaused(rollout: RolloutState): Promise<void> {
+/** Holds the rollout where it is until a person resumes, promotes or rolls back; then carries on as `resumeAs`. */
+export async function waitWhilePaused(rollout: RolloutState, resumeAs: RolloutPhase = 'progressing'): Promise<void> {
   rollout.status.phase = 'paused';
   rollout.status.nextCheckAt = undefined;
   rollout.report();
   await condition(() => !rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined);
   rollout.paused = false;
   rollout.status.pausedBecause = undefined;
-  rollout.status.phase = 'progressing';
+  rollout.status.phase = resumeAs;
   rollout.report();
 }
 

@@ -1,7 +1,7 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
-import { promoteUpdate, rollbackUpdate } from '../../src/shared/messages';
+import { abortUpdate, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/shared/messages';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { canaryWeights, failing, healthy, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
@@ -99,4 +99,38 @@ describe('blue/green rollout (time-skipping server)', () => {
       expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 0]);
     });
   });
+
+  test('a pause while blue is kept holds blue up, however long; resume lets it retire', async () => {
+    const { service, world, progressive, within } = run(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'keeping_blue');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'checking a report' }] });
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+      await env.sleep('3 hours');
+      expect((await handle.query(statusQuery)).rollout?.phase).toBe('paused');
+      expect(world.stopped.some((s) => s.startsWith(`production/${BLUE}-`))).toBe(false);
+
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(world.stopped.some((s) => s.startsWith(`production/${BLUE}-`))).toBe(true);
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 100]);
+    });
+  });
+
+  test('an abort while waiting for the switch leaves blue serving and stops green', async () => {
+    const { service, world, progressive, within } = run(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue, { approveSwitch: true });
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'waiting_for_switch');
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'oncall', reason: 'change freeze' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('aborted');
+      expect(Math.max(...canaryWeights(progressive.tables, input.version))).toBe(0);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(BLUE);
+      expect(world.stopped.some((s) => s.startsWith(`production/${input.version}-`))).toBe(true);
+    });
+  });
 });
+
