@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
-import YAML from 'yaml';
 import { stopAllRouters } from '../../src/providers/router/embedded-router-provider';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
-import { eventually, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { eventually, exampleServiceAs, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
 import { releaseAndWait, versionsServing } from '../support/traffic';
 
@@ -15,23 +14,15 @@ let stack: E2EStack;
 let load: Load | undefined;
 beforeAll(async () => {
   stack = await startE2EStack('bluegreen', {
-    editConfig: (text) => {
-      const doc = YAML.parse(text);
-      const service = doc.services.web;
-      delete doc.services.web;
-      service.approval = { approvers: [], minApprovals: 0 };
-      service.environments.production = {
-        strategy: 'blueGreen',
-        blueGreen: {
-          keepBlueFor: '8s',
-          interval: '2s',
-          previewRequests: 30,
-          analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100 },
-        },
-      };
-      doc.services.store = service;
-      return YAML.stringify(doc);
-    },
+    editConfig: exampleServiceAs('store', {
+      strategy: 'blueGreen',
+      blueGreen: {
+        keepBlueFor: '8s',
+        interval: '2s',
+        previewRequests: 30,
+        analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100 },
+      },
+    }),
   });
 });
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
-import YAML from 'yaml';
 import { stopAllRouters } from '../../src/providers/router/embedded-router-provider';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
-import { eventually, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { eventually, exampleServiceAs, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
 import { releaseAndWait, versionsServing } from '../support/traffic';
 import path from 'node:path';
@@ -18,29 +17,21 @@ let stack: E2EStack;
 let load: Load | undefined;
 beforeAll(async () => {
   stack = await startE2EStack('canary', {
-    editConfig: (text) => {
-      const doc = YAML.parse(text);
-      const service = doc.services.web;
-      delete doc.services.web;
-      service.approval = { approvers: [], minApprovals: 0 };
-      service.environments.production = {
-        strategy: 'canary',
-        canary: {
-          steps: [
-            { weight: 20, soak: '6s' },
-            { weight: 50, soak: '6s' },
-            { weight: 100 },
-          ],
-          interval: '2s',
-          // Latency on a loaded 2-core CI machine is noisy in 2 s windows of a 1 ms
-          // service; a 100 ms tolerance lets only a real regression (the -slow build's
-          // +400 ms) trip the latency check.
-          analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100, inconclusiveLimit: 5 },
-        },
-      };
-      doc.services.shop = service;
-      return YAML.stringify(doc);
-    },
+    editConfig: exampleServiceAs('shop', {
+      strategy: 'canary',
+      canary: {
+        steps: [
+          { weight: 20, soak: '6s' },
+          { weight: 50, soak: '6s' },
+          { weight: 100 },
+        ],
+        interval: '2s',
+        // Latency on a loaded 2-core CI machine is noisy in 2 s windows of a 1 ms
+        // service; a 100 ms tolerance lets only a real regression (the -slow build's
+        // +400 ms) trip the latency check.
+        analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100, inconclusiveLimit: 5 },
+      },
+    }),
   });
 });
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
-import YAML from 'yaml';
 import { HaproxyRuntimeApi } from '../../src/providers/router/haproxy-runtime-api';
-import { startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { exampleServiceAs, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startHaproxy, type RunningHaproxy } from '../support/haproxy';
 import { startLoad, type Load } from '../support/load';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
@@ -23,33 +22,25 @@ beforeAll(async () => {
   prometheus = await startPrometheus({ targets: [haproxy.metricsHost!], scrapeIntervalMs: 1000 });
   const server = `proxy="${haproxy.backend}",server="{{role}}"`;
   stack = await startE2EStack('haproxy', {
-    editConfig: (text) => {
-      const doc = YAML.parse(text);
-      const service = doc.services.web;
-      delete doc.services.web;
-      service.approval = { approvers: [], minApprovals: 0 };
-      service.environments.production = {
-        strategy: 'canary',
-        router: { kind: 'haproxy', socket: haproxy.socket, backend: haproxy.backend, url: haproxy.url },
-        metrics: {
-          kind: 'prometheus',
-          url: prometheus.url,
-          queries: {
-            requests: `sum(increase(haproxy_server_http_responses_total{${server}}[{{window}}]))`,
-            errors: `sum(increase(haproxy_server_http_responses_total{${server},code="5xx"}[{{window}}]))`,
-            // HAProxy 2.6 exports an average response time per server, not a histogram.
-            latencyP99Ms: `1000 * max(haproxy_server_response_time_average_seconds{${server}})`,
-          },
+    editConfig: exampleServiceAs('depot', {
+      strategy: 'canary',
+      router: { kind: 'haproxy', socket: haproxy.socket, backend: haproxy.backend, url: haproxy.url },
+      metrics: {
+        kind: 'prometheus',
+        url: prometheus.url,
+        queries: {
+          requests: `sum(increase(haproxy_server_http_responses_total{${server}}[{{window}}]))`,
+          errors: `sum(increase(haproxy_server_http_responses_total{${server},code="5xx"}[{{window}}]))`,
+          // HAProxy 2.6 exports an average response time per server, not a histogram.
+          latencyP99Ms: `1000 * max(haproxy_server_response_time_average_seconds{${server}})`,
         },
-        canary: {
-          steps: [{ weight: 30, soak: '12s' }, { weight: 100 }],
-          interval: '4s',
-          analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100, inconclusiveLimit: 5 },
-        },
-      };
-      doc.services.depot = service;
-      return YAML.stringify(doc);
-    },
+      },
+      canary: {
+        steps: [{ weight: 30, soak: '12s' }, { weight: 100 }],
+        interval: '4s',
+        analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100, inconclusiveLimit: 5 },
+      },
+    }),
   });
 });
 afterAll(async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import YAML from 'yaml';
 import { readRouterRecord, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
-import { startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { exampleServiceAs, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
 import { releaseAndWait, versionsServing } from '../support/traffic';
@@ -19,22 +19,14 @@ let prometheus: RunningPrometheus | undefined;
 let load: Load | undefined;
 beforeAll(async () => {
   stack = await startE2EStack('prometheus', {
-    editConfig: (text) => {
-      const doc = YAML.parse(text);
-      const service = doc.services.web;
-      delete doc.services.web;
-      service.approval = { approvers: [], minApprovals: 0 };
-      service.environments.production = {
-        strategy: 'canary',
-        canary: {
-          steps: [{ weight: 30, soak: '12s' }, { weight: 100 }],
-          interval: '4s',
-          analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100, inconclusiveLimit: 5 },
-        },
-      };
-      doc.services.mall = service;
-      return YAML.stringify(doc);
-    },
+    editConfig: exampleServiceAs('mall', {
+      strategy: 'canary',
+      canary: {
+        steps: [{ weight: 30, soak: '12s' }, { weight: 100 }],
+        interval: '4s',
+        analysis: { minRequests: 5, failureLimit: 2, maxErrorRate: 0.05, latencyToleranceMs: 100, inconclusiveLimit: 5 },
+      },
+    }),
   });
 });
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import YAML from 'yaml';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,4 +133,21 @@ let commitCounter = 0;
 export function fakeCommit(): string {
   commitCounter += 1;
   return `${Date.now().toString(16)}${process.pid.toString(16)}${commitCounter.toString(16)}`.padEnd(40, '0').slice(0, 40);
+}
+
+/**
+ * A catalogue edit for rollout tests: the example service under another name (each test
+ * file its own, since deploy locks are per service), released without approval, with
+ * the given production environment.
+ */
+export function exampleServiceAs(name: string, production: Record<string, unknown>): (yaml: string) => string {
+  return (text) => {
+    const doc = YAML.parse(text);
+    const service = doc.services.web;
+    delete doc.services.web;
+    service.approval = { approvers: [], minApprovals: 0 };
+    service.environments.production = production;
+    doc.services[name] = service;
+    return YAML.stringify(doc);
+  };
 }
