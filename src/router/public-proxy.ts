@@ -1,10 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { createProxyServer } from 'http-proxy-3';
 import type pino from 'pino';
 import type { Route } from '../providers/router/router';
 import { chooseRoute } from './choose-route';
+import { forwardRequest } from './forward-request';
+import type { ForwardTarget } from './forward-request';
+import { InFlightDeadlines } from './in-flight-deadlines';
 import { requestFacts } from './request-facts';
 import type { RollingStats } from './rolling-stats';
 import { VERSION_HEADER } from './router-protocol';
@@ -21,18 +23,11 @@ export interface PublicProxyDeps {
   log: pino.Logger;
 }
 
-/** A backend that accepts the connection but never answers gets a 502 after this long. */
+/** A backend that accepts the connection but never finishes its answer gets cut off after this long. */
 const BACKEND_TIMEOUT_MS = 60_000;
+const DEADLINE_SWEEP_MS = 1_000;
 /** Proxy errors are logged as one summary line per interval, not one line per request. */
 const ERROR_LOG_INTERVAL_MS = 1_000;
-
-/** What the proxy tracks for one request while it is in flight. */
-interface InFlight {
-  route: Route;
-  failed: boolean;
-  /** Set once the client side closed and the request was counted. */
-  recorded: boolean;
-}
 
 /**
  * The public side of the router: an HTTP server that sends each request to the route
@@ -48,37 +43,21 @@ export function createPublicProxy(deps: PublicProxyDeps): http.Server {
     http: new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
     https: new https.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
   };
-  const proxy = createProxyServer({ xfwd: true, proxyTimeout: BACKEND_TIMEOUT_MS });
-  const inFlight = new WeakMap<http.ServerResponse, InFlight>();
+  const deadlines = new InFlightDeadlines(BACKEND_TIMEOUT_MS, DEADLINE_SWEEP_MS);
   const errors = new ErrorSummary(deps.log);
-  const targets = new WeakMap<Route, URL>();
-  const targetOf = (route: Route): URL => {
-    let url = targets.get(route);
-    if (!url) {
-      url = new URL(route.url);
-      targets.set(route, url);
+  const targets = new WeakMap<Route, { target: ForwardTarget; headers: [string, string][] }>();
+  const forwardingOf = (route: Route) => {
+    let forwarding = targets.get(route);
+    if (!forwarding) {
+      const url = new URL(route.url);
+      const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
+      const port = url.port === '' ? (protocol === 'https:' ? 443 : 80) : Number(url.port);
+      // The router's word on which version answered wins over anything the backend says.
+      forwarding = { target: { protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port }, headers: [[VERSION_HEADER, route.version]] };
+      targets.set(route, forwarding);
     }
-    return url;
+    return forwarding;
   };
-
-  // Errors of requests proxied with a callback go to the callback; this catches anything
-  // the library emits otherwise, which would crash the router with no listener.
-  proxy.on('error', (err) => deps.log.error({ err }, `proxy error outside a request: ${err.message}`));
-
-  proxy.on('proxyRes', (proxyRes, _req, res) => {
-    const request = inFlight.get(res);
-    // The router's word on which version answered wins over anything the backend says.
-    if (request) proxyRes.headers[VERSION_HEADER] = request.route.version;
-    // A backend that dies halfway through its answer: without this the client would wait
-    // for the rest forever, and the request would be counted as a success. (When the
-    // client left first, the library cuts the backend answer itself: not the backend's fault.)
-    proxyRes.once('close', () => {
-      if (proxyRes.complete || !request || request.recorded) return;
-      request.failed = true;
-      errors.note(request.route.version, 'the backend closed the connection before its answer was complete');
-      res.destroy();
-    });
-  });
 
   const server = http.createServer((req, res) => {
     const started = performance.now();
@@ -90,34 +69,35 @@ export function createPublicProxy(deps: PublicProxyDeps): http.Server {
       return;
     }
     const { route } = choice;
-    const request: InFlight = { route, failed: false, recorded: false };
-    inFlight.set(res, request);
-    res.setHeader(VERSION_HEADER, route.version);
+    let failed = false;
     res.once('close', () => {
-      request.recorded = true;
       const elapsedMs = performance.now() - started;
       // A request the client gave up on before its answer ended is counted like nginx's
       // 499: a client-side outcome, visible in the latency, not held against the version.
-      const codeClass: CodeClass = request.failed ? 'error' : res.writableFinished ? codeClassOf(res.statusCode) : '4xx';
+      const codeClass: CodeClass = failed ? 'error' : res.writableFinished ? codeClassOf(res.statusCode) : '4xx';
       deps.stats.record(route.version, elapsedMs, codeClass === 'error' || codeClass === '5xx');
       deps.metrics.record(route.version, codeClass, elapsedMs / 1000);
     });
 
-    const target = targetOf(route);
-    proxy.web(req, res, { target, agent: target.protocol === 'https:' ? agents.https : agents.http }, (err) => {
-      request.failed = true;
-      errors.note(route.version, `${route.url}: ${err.message}`);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`502 Bad Gateway: the router could not reach ${deps.service} ${route.version} (${route.instanceId}) at ${route.url}: ${err.message}\n`);
+    const { target, headers } = forwardingOf(route);
+    forwardRequest(req, res, {
+      target,
+      agent: target.protocol === 'https:' ? agents.https : agents.http,
+      deadlines,
+      responseHeaders: headers,
+      onFailure: (err) => {
+        failed = true;
+        errors.note(route.version, `${route.url}: ${err.message}`);
+        if (res.headersSent) return;
+        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', [VERSION_HEADER]: route.version });
+        res.end(`502 Bad Gateway: the router could not reach ${deps.service} ${route.version} (${route.instanceId}) at ${route.url}: ${err.message}\n`);
+      },
     });
   });
   server.on('close', () => {
     errors.flush();
     errors.stop();
+    deadlines.stop();
     agents.http.destroy();
     agents.https.destroy();
   });
