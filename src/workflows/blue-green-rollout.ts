@@ -3,7 +3,7 @@ import { analyse } from '../policy/analysis';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
 import { commands, delivery, measuring } from './activity-stubs';
-import { prepareRollout, promote, rollBack, rolledBack, setSplit, startNewVersion, waitWhilePaused } from './rollout-actions';
+import { holdBeforeTrafficMoves, prepareRollout, promote, rollBack, rolledBack, setSplit, startNewVersion, waitWhilePaused } from './rollout-actions';
 import { RolloutState } from './rollout-state';
 
 /**
@@ -25,7 +25,7 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Rol
     }
     await setSplit(input, rollout, blue, green, 0);
 
-    const verdict = await verifyGreen(input, rollout, routerUrl, blue, green);
+    const verdict = (await verifyGreen(input, rollout, routerUrl, blue, green)) ?? (await holdBeforeTrafficMoves(rollout, 'verifying'));
     if (verdict) return rolledBack(input, rollout, blue, green, verdict);
 
     if (config.approveSwitch) {

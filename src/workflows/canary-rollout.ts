@@ -5,7 +5,7 @@ import { decide, decisionReason, emptyTally, recordAnalysis, resumedTally } from
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
 import { measuring } from './activity-stubs';
-import { prepareRollout, promote, rollBack, rolledBack, setSplit, startNewVersion, waitWhilePaused } from './rollout-actions';
+import { holdBeforeTrafficMoves, prepareRollout, promote, rollBack, rolledBack, rolledBackBy, setSplit, startNewVersion, waitWhilePaused } from './rollout-actions';
 import { RolloutState } from './rollout-state';
 
 /**
@@ -42,6 +42,8 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
   const plan = canaryPlan(input.canary);
   for (let index = 0; index < plan.length; index++) {
     const step = plan[index];
+    const refused = await holdBeforeTrafficMoves(rollout, 'progressing');
+    if (refused) return rolledBack(input, rollout, stable, canary, refused);
     rollout.status.step = index;
     await setSplit(input, rollout, stable, canary, step.weight);
     if (step.weight >= 100 || rollout.promoteRequest?.full) break;
@@ -55,7 +57,7 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
       await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitMs);
       soakLeftMs -= Date.now() - started;
 
-      if (rollout.rollbackRequest) return rolledBack(input, rollout, stable, canary, `rolled back by ${rollout.rollbackRequest.by}${rollout.rollbackRequest.reason ? `: ${rollout.rollbackRequest.reason}` : ''}`);
+      if (rollout.rollbackRequest) return rolledBack(input, rollout, stable, canary, rolledBackBy(rollout.rollbackRequest));
       if (rollout.promoteRequest) break;
       if (rollout.paused) {
         await waitWhilePaused(rollout);

@@ -1,7 +1,7 @@
-import { CancellationScope, condition } from '@temporalio/workflow';
+import { CancellationScope, condition, patched } from '@temporalio/workflow';
 import type { Route } from '../providers/router/router';
 import type { Instance } from '../shared/release';
-import type { RolloutInput, RolloutPhase, RolloutResult } from '../shared/rollout';
+import type { RolloutInput, RolloutPhase, RolloutResult, SteerPayload } from '../shared/rollout';
 import { instanceIdFor } from '../policy/environment-restore';
 import { control, delivery, routing } from './activity-stubs';
 import type { RolloutState } from './rollout-state';
@@ -19,6 +19,9 @@ export async function prepareRollout(input: RolloutInput, rollout: RolloutState)
   rollout.status.stableVersion = stable?.artifact.version;
   const { url: routerUrl } = await routing.ensureRouter({ service, environment, router: input.router });
   rollout.status.routerUrl = routerUrl;
+  // The release forwards steering only once it has heard from its rollout: report before
+  // the new version starts (which may take minutes), so people can steer meanwhile.
+  if (patched('rollout-reports-before-start')) rollout.report();
   return { stable, routerUrl, newId: instanceIdFor(input.version, input.artifact.digest) };
 }
 
@@ -44,6 +47,26 @@ export async function waitWhilePaused(rollout: RolloutState, resumeAs: RolloutPh
   rollout.status.pausedBecause = undefined;
   rollout.status.phase = resumeAs;
   rollout.report();
+}
+
+/**
+ * Called before a rollout moves public traffic. A pause or rollback that arrived while
+ * it was busy (starting, verifying, measuring) takes effect here, before the new version
+ * gets more traffic: a pause holds the rollout until it is resumed or promoted; returns
+ * the rollback's reason when the rollout must end instead.
+ */
+export async function holdBeforeTrafficMoves(rollout: RolloutState, resumeAs: RolloutPhase): Promise<string | undefined> {
+  const holding = rollout.paused && !rollout.promoteRequest && !rollout.rollbackRequest;
+  if (!holding && !rollout.rollbackRequest) return undefined;
+  // Rollouts that ran before this hold existed moved traffic first; their replays must too.
+  if (!patched('hold-before-traffic-moves')) return undefined;
+  if (holding) await waitWhilePaused(rollout, resumeAs);
+  return rollout.rollbackRequest ? rolledBackBy(rollout.rollbackRequest) : undefined;
+}
+
+/** A person's rollback as a reason: who, and why when they said. */
+export function rolledBackBy(request: SteerPayload): string {
+  return `rolled back by ${request.by}${request.reason ? `: ${request.reason}` : ''}`;
 }
 
 export function routes(stable: Instance | undefined, canary: Instance, canaryWeight: number): Route[] {

@@ -16,6 +16,10 @@ export interface FakeDeliveryOptions {
   failingCommands?: string[];
   /** Environments where starting an instance blocks until the activity is cancelled. */
   hangStartIn?: string[];
+  /** Environments where starting an instance waits until `letHeldFinish()` (or a cancel): a test steers while it starts. */
+  holdStartIn?: string[];
+  /** Commands (by label) that run until `letHeldFinish()` (or a cancel): a test steers while they run. */
+  holdCommands?: string[];
 }
 
 export interface FakeWorld {
@@ -26,6 +30,20 @@ export interface FakeWorld {
   stopped: string[];
   /** Resolves when a start begins in an environment (for abort-while-deploying tests). */
   startBegan: Promise<string>;
+  /** Lets every held start and command finish normally. */
+  letHeldFinish: () => void;
+}
+
+/**
+ * Keeps a fake activity running, heartbeating like a real start or command, until
+ * `done()` says so; a cancel ends it the way it ends a real one.
+ */
+async function runUntil(done: () => boolean): Promise<void> {
+  const ctx = Context.current();
+  while (!done()) {
+    ctx.heartbeat('running');
+    await Promise.race([ctx.cancelled, new Promise((r) => setTimeout(r, 100))]);
+  }
 }
 
 export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
@@ -36,10 +54,15 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
   let announceStart!: (env: string) => void;
   const startBegan = new Promise<string>((resolve) => (announceStart = resolve));
   const key = (service: string, environment: string) => `${service}/${environment}`;
+  let released = false;
+  const letHeldFinish = () => {
+    released = true;
+  };
 
   const activities: FakeWorld['activities'] = {
     async runCommand(input) {
       commands.push(input);
+      if (options.holdCommands?.includes(input.label)) await runUntil(() => released);
       if (options.failingCommands?.includes(input.label)) {
         throw ApplicationFailure.create({
           type: 'CommandFailed',
@@ -55,13 +78,8 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
     },
     async startInstance(req) {
       announceStart(req.environment);
-      if (options.hangStartIn?.includes(req.environment)) {
-        const ctx = Context.current();
-        for (;;) {
-          ctx.heartbeat('starting');
-          await Promise.race([ctx.cancelled, new Promise((r) => setTimeout(r, 100))]);
-        }
-      }
+      if (options.hangStartIn?.includes(req.environment)) await runUntil(() => false);
+      if (options.holdStartIn?.includes(req.environment)) await runUntil(() => released);
       const id = instanceIdFor(req.artifact.version, req.artifact.digest);
       const instance: Instance = {
         id,
@@ -88,7 +106,7 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
       if (active.get(key(service, environment))?.id === instanceId) active.delete(key(service, environment));
     },
   };
-  return { activities, commands, active, running, stopped, startBegan };
+  return { activities, commands, active, running, stopped, startBegan, letHeldFinish };
 }
 
 /** An instance of an older version already serving an environment before the release. */

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { statusQuery } from '../../src/shared/messages';
 import type { ReleaseStatus } from '../../src/shared/release';
-import { fakeDelivery, seedActive } from './fake-delivery';
+import { type FakeDeliveryOptions, fakeDelivery, seedActive } from './fake-delivery';
 import { fakeProgressive, type MeasurementScript } from './fake-progressive';
 import { withReleaseWorker } from './time-skipping';
 
@@ -11,9 +11,9 @@ let services = 0;
  * One rollout test's world: its own service (deploy locks are per service environment),
  * a stable version already serving production, scripted measurements, and a worker.
  */
-export function rolloutScenario(env: TestWorkflowEnvironment, prefix: string, stableVersion: string, script: MeasurementScript) {
+export function rolloutScenario(env: TestWorkflowEnvironment, prefix: string, stableVersion: string, script: MeasurementScript, delivery: FakeDeliveryOptions = {}) {
   const service = `${prefix}-${++services}`;
-  const world = fakeDelivery();
+  const world = fakeDelivery(delivery);
   seedActive(world, service, 'production', stableVersion);
   const progressive = fakeProgressive(script);
   return { service, world, progressive, within: <T>(fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn, progressive) };

@@ -2,6 +2,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
 import { abortUpdate, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/shared/messages';
+import { instanceIdFor } from '../../src/policy/environment-restore';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { canaryWeights, failing, healthy, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
@@ -34,6 +35,9 @@ async function startBlueGreenRelease(service: string, taskQueue: string, blueGre
 }
 
 const run = (script: MeasurementScript) => rolloutScenario(env, 'bluegreen', BLUE, script);
+// Green's smoke test runs until the test lets it finish, so a message lands while green is verified.
+const runHoldingSmoke = (script: MeasurementScript) => rolloutScenario(env, 'bluegreen', BLUE, script, { holdCommands: ['smoke (green)'] });
+const greenId = (version: string) => `production/${instanceIdFor(version, `sha256:${'ab'.repeat(32)}`)}`;
 
 describe('blue/green rollout (time-skipping server)', () => {
   test('green is verified on preview traffic, takes all traffic at once, blue is kept for a while and then retired', async () => {
@@ -134,3 +138,103 @@ describe('blue/green rollout (time-skipping server)', () => {
   });
 });
 
+
+describe('steering blue/green while green is verified (time-skipping server)', () => {
+  test('an abort while green is verified cancels the smoke test, stops green and leaves blue serving all traffic', async () => {
+    const { service, world, progressive, within } = runHoldingSmoke(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'verifying');
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'oncall', reason: 'wrong artifact' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('aborted');
+      expect(result.reason).toBe('aborted by oncall: wrong artifact');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 0]);
+      expect(progressive.tables[progressive.tables.length - 1]).toEqual([expect.objectContaining({ version: BLUE, weight: 100, role: 'stable' })]);
+      // The verification stopped with the smoke test: no preview traffic, nothing measured.
+      expect(progressive.previewRequests).toBe(0);
+      expect(progressive.measured).toEqual([]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(BLUE);
+      expect(world.stopped).toContain(greenId(input.version));
+      expect(world.stopped.some((s) => s.startsWith(`production/${BLUE}-`))).toBe(false);
+      expect(result.status?.rollout).toMatchObject({ phase: 'rolled_back', reason: 'the release was aborted', weights: { stable: 100, canary: 0 } });
+    });
+  });
+
+  test('a rollback while green is verified refuses green before it receives any public traffic', async () => {
+    const { service, world, progressive, within } = runHoldingSmoke(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'verifying');
+      await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'oncall', reason: 'wrong feature flags baked in' }] });
+      world.letHeldFinish();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toBe('rolled back by oncall: wrong feature flags baked in');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 0]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(BLUE);
+      expect(world.stopped).toContain(greenId(input.version));
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([['rollback', 'oncall']]);
+    });
+  });
+
+  test('a pause while green is verified holds the switch, however long, until resume', async () => {
+    const { service, world, progressive, within } = runHoldingSmoke(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'verifying');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'waiting for the database team' }] });
+      world.letHeldFinish();
+      // Verification finishes (green passed its preview), then the rollout holds before the switch.
+      const paused = await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+      expect(paused.rollout).toMatchObject({ weights: { stable: 100, canary: 0 }, pausedBecause: 'paused by oncall: waiting for the database team' });
+      expect(paused.rollout?.analyses.map((a) => [a.weight, a.verdict])).toEqual([[0, 'pass']]);
+      await env.sleep('3 hours');
+      expect((await handle.query(statusQuery)).rollout?.phase).toBe('paused');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0]);
+
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 100]);
+      expect(world.stopped.some((s) => s.startsWith(`production/${BLUE}-`))).toBe(true);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([
+        ['pause', 'oncall'],
+        ['resume', 'oncall'],
+      ]);
+    });
+  });
+
+  test('with approveSwitch, a promote while green is verified approves the switch in advance; verification still runs', async () => {
+    const { service, world, progressive, within } = runHoldingSmoke(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue, { approveSwitch: true });
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'verifying');
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'lead', reason: 'approved at the change meeting' }] });
+      world.letHeldFinish();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(world.commands.map((c) => c.label)).toContain('smoke (green)');
+      expect(progressive.previewRequests).toBe(40);
+      // The promote was the switch's approval: blue was still kept for its whole window.
+      expect(result.status?.rollout?.analyses.map((a) => a.weight)).toEqual([0, ...Array(10).fill(100)]);
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 100]);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([['promote', 'lead']]);
+    });
+  });
+
+  test('a promote while green is verified does not overrule a failed preview analysis', async () => {
+    const { service, world, progressive, within } = runHoldingSmoke((version) => (version === BLUE ? healthy() : failing(0.5)));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'verifying');
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'lead', reason: 'customers are waiting' }] });
+      world.letHeldFinish();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toMatch(/green failed its preview analysis: .*error rate 50(\.0)? % > limit 1 %/);
+      expect(Math.max(...canaryWeights(progressive.tables, input.version))).toBe(0);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(BLUE);
+    });
+  });
+});

@@ -2,7 +2,8 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
-import { pauseUpdate, promoteUpdate, resumeUpdate, abortUpdate, statusQuery } from '../../src/shared/messages';
+import { pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, abortUpdate, statusQuery } from '../../src/shared/messages';
+import { instanceIdFor } from '../../src/policy/environment-restore';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { canaryWeights, failing, healthy, noData, slow, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
@@ -44,6 +45,9 @@ async function startCanaryRelease(service: string, taskQueue: string, analysis?:
 }
 
 const run = (script: MeasurementScript) => rolloutScenario(env, 'canary', STABLE, script);
+// The canary's instance starts only when the test lets it, so a message lands while it starts.
+const runHoldingStart = (script: MeasurementScript) => rolloutScenario(env, 'canary', STABLE, script, { holdStartIn: ['production'] });
+const canaryId = (version: string) => `production/${instanceIdFor(version, `sha256:${'ab'.repeat(32)}`)}`;
 
 describe('canary rollout (time-skipping server: hours of soak pass in moments)', () => {
   test('a healthy canary goes 5 → 10 → 50 → 100 % and becomes stable; the old version is retired', async () => {
@@ -150,6 +154,89 @@ describe('canary rollout (time-skipping server: hours of soak pass in moments)',
       expect(progressive.tables[progressive.tables.length - 1]).toEqual([expect.objectContaining({ version: STABLE, weight: 100 })]);
       expect(world.active.get(`${service}/production`)?.artifact.version).toBe(STABLE);
       expect(world.stopped.some((s) => s.startsWith(`production/${input.version}-`))).toBe(true);
+    });
+  });
+});
+
+describe('steering a canary while it starts (time-skipping server)', () => {
+  test('an abort while the canary starts cancels the start; stable keeps all traffic and the canary is stopped', async () => {
+    const { service, world, progressive, within } = runHoldingStart(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'starting');
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'oncall', reason: 'wrong artifact' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('aborted');
+      expect(result.reason).toBe('aborted by oncall: wrong artifact');
+      expect(progressive.tables).toEqual([[expect.objectContaining({ version: STABLE, weight: 100, role: 'stable' })]]);
+      expect(progressive.measured).toEqual([]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(STABLE);
+      expect(world.stopped).toContain(canaryId(input.version));
+      expect(world.stopped.some((s) => s.startsWith(`production/${STABLE}-`))).toBe(false);
+      expect(result.status?.rollout).toMatchObject({ phase: 'rolled_back', reason: 'the release was aborted', weights: { stable: 100, canary: 0 } });
+    });
+  });
+
+  test('a rollback while the canary starts ends the rollout before the canary takes any traffic', async () => {
+    const { service, world, progressive, within } = runHoldingStart(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'starting');
+      await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'oncall', reason: 'the migration is not out yet' }] });
+      world.letHeldFinish();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toBe('rolled back by oncall: the migration is not out yet');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0]);
+      expect(progressive.measured).toEqual([]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(STABLE);
+      expect(world.stopped).toContain(canaryId(input.version));
+      expect(result.status?.rollout).toMatchObject({ phase: 'rolled_back', weights: { stable: 100, canary: 0 } });
+    });
+  });
+
+  test('a pause while the canary starts holds it at 0 %, however long, until resume', async () => {
+    const { service, world, progressive, within } = runHoldingStart(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'starting');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'load test running' }] });
+      world.letHeldFinish();
+      const paused = await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+      expect(paused.rollout).toMatchObject({ weights: { stable: 100, canary: 0 }, pausedBecause: 'paused by oncall: load test running' });
+      await env.sleep('2 hours');
+      expect((await handle.query(statusQuery)).rollout?.phase).toBe('paused');
+      expect(progressive.tables).toEqual([]);
+      expect(progressive.measured).toEqual([]);
+
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([5, 10, 50, 100, 100]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(input.version);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([
+        ['pause', 'oncall'],
+        ['resume', 'oncall'],
+      ]);
+    });
+  });
+
+  test('promote --full while the canary starts sends it all traffic without a soak', async () => {
+    const { service, world, progressive, within } = runHoldingStart(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'starting');
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'lead', reason: 'security fix', full: true }] });
+      world.letHeldFinish();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      // The first step's split is set on the way to 100 %, with no soak and no analysis.
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([5, 100]);
+      expect(progressive.tables[progressive.tables.length - 1]).toEqual([expect.objectContaining({ version: input.version, weight: 100, role: 'stable' })]);
+      expect(progressive.measured).toEqual([]);
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(input.version);
+      expect(world.stopped.some((s) => s.startsWith(`production/${STABLE}-`))).toBe(true);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([['promote_full', 'lead']]);
     });
   });
 });
