@@ -6,11 +6,18 @@
  *
  *   npm run build && node bench/router-latency.js
  *
- * BENCH_SECONDS (default 10) per target, BENCH_CONNECTIONS (default 32) concurrent
- * keep-alive connections, one request at a time on each. A one-second warm-up per
- * target is not counted. Latency percentiles are computed here from every response's
- * own timing (autocannon's histogram rounds to whole milliseconds, too coarse on
- * loopback); requests/s is autocannon's average. Needs `haproxy` on PATH (or HAPROXY_BIN).
+ * Each target is loaded twice per round, BENCH_SECONDS (default 5) each, flat out with
+ * keep-alive connections and one request at a time on each: with BENCH_CONNECTIONS
+ * (default 32), which gives its maximum req/s, and with a single connection, where no
+ * request ever waits behind another, so the latency a proxy adds is the time it spends
+ * on a request. (Under saturation, p50 is about connections ÷ req/s for any proxy, by
+ * Little's law: queueing, not per-request cost. autocannon's rate limit would not help:
+ * it sends each second's budget in a burst.) BENCH_ROUNDS (default 3) rounds interleave the
+ * targets so that a noisy moment hits one round of each, and the report takes medians.
+ * A one-second warm-up per target is not counted. Latency percentiles are computed here
+ * from every response's own timing (autocannon's histogram rounds to whole milliseconds,
+ * too coarse on loopback); req/s is autocannon's average. Needs `haproxy` on PATH (or
+ * HAPROXY_BIN).
  *
  * Reported, never asserted: the numbers depend on the machine and on everything else
  * running on it. The backend, the router and HAProxy each run as their own process, and
@@ -34,11 +41,12 @@ const { HaproxyRouterProvider } = require(path.join(dist, 'providers/router/hapr
 const { HaproxyRuntimeApi } = require(path.join(dist, 'providers/router/haproxy-runtime-api'));
 const { findFreePort } = require(path.join(dist, 'providers/process/free-port'));
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+const SECONDS = Number(process.env.BENCH_SECONDS || 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const WARMUP_SECONDS = 1;
-/** The whole run is bounded: three targets, their warm-ups, and start-up slack. */
-const RUN_DEADLINE_MS = (3 * (SECONDS + WARMUP_SECONDS) + 60) * 1000;
+/** The whole run is bounded: every round's three targets, two runs and a warm-up each, and start-up slack. */
+const RUN_DEADLINE_MS = (ROUNDS * 3 * (2 * SECONDS + WARMUP_SECONDS) + 60) * 1000;
 
 const BACKEND_SOURCE = `
 const http = require('node:http');
@@ -82,37 +90,64 @@ async function main() {
     await new HaproxyRouterProvider({ socket, backend: 'bench', url: haproxyUrl, stateDir: path.join(dir, 'haproxy-state') }).setRoutes('bench', 'local', [route]);
 
     console.log(`node ${process.version}, haproxy ${await haproxyVersion(socket)}, ${os.cpus().length} cores (${os.cpus()[0].model.trim()})`);
-    console.log(`${CONNECTIONS} keep-alive connections, ${SECONDS} s per target after a ${WARMUP_SECONDS} s warm-up\n`);
-    const results = {};
-    for (const [name, url] of [
+    console.log(`keep-alive connections, one request at a time on each; per target and round: ${WARMUP_SECONDS} s warm-up, ${SECONDS} s with ${CONNECTIONS} connections, ${SECONDS} s with 1; ${ROUNDS} rounds, targets interleaved\n`);
+    const targets = [
       ['direct', backendUrl],
       ['embedded router', routerUrl],
       ['haproxy', haproxyUrl],
-    ]) {
-      await load(url, WARMUP_SECONDS);
-      results[name] = await load(url, SECONDS);
+    ];
+    const rounds = [];
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const results = {};
+      for (const [name, url] of targets) {
+        await load(url, WARMUP_SECONDS);
+        results[name] = { saturated: await load(url, SECONDS, CONNECTIONS), single: await load(url, SECONDS, 1) };
+      }
+      rounds.push(results);
+      const r = results['embedded router'];
+      console.log(
+        `round ${round}: router ${r.saturated.rps.toFixed(0)} req/s = ${(r.saturated.rps / results.haproxy.saturated.rps).toFixed(2)}x haproxy; ` +
+          `on 1 connection it adds ${(r.single.p50 - results.direct.single.p50).toFixed(2)} ms at p50`,
+      );
     }
 
-    const rows = Object.entries(results).map(([name, r]) => [name, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), String(r.failed)]);
-    printTable(['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+errors'], rows);
-    const direct = results.direct;
-    const router = results['embedded router'];
-    const ha = results.haproxy;
+    const median = (values) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)];
+    };
+    const med = (name, mode, field) => median(rounds.map((r) => r[name][mode][field]));
+    console.log(`\nmedians of ${ROUNDS} rounds`);
+    const rows = targets.map(([name]) => [
+      name,
+      med(name, 'saturated', 'rps').toFixed(0),
+      med(name, 'saturated', 'p50').toFixed(2),
+      med(name, 'saturated', 'p99').toFixed(2),
+      med(name, 'single', 'rps').toFixed(0),
+      med(name, 'single', 'p50').toFixed(2),
+      med(name, 'single', 'p99').toFixed(2),
+      String(rounds.reduce((n, r) => n + r[name].saturated.failed + r[name].single.failed, 0)),
+    ]);
+    printTable(['target', 'max req/s', 'p50 ms', 'p99 ms', '1 conn req/s', 'p50 ms', 'p99 ms', 'non-2xx+errors'], rows);
+
+    const addedP50 = median(rounds.map((r) => r['embedded router'].single.p50 - r.direct.single.p50));
+    const addedP50HA = median(rounds.map((r) => r.haproxy.single.p50 - r.direct.single.p50));
+    const addedP50Saturated = median(rounds.map((r) => r['embedded router'].saturated.p50 - r.direct.saturated.p50));
+    const ratio = median(rounds.map((r) => r['embedded router'].saturated.rps / r.haproxy.saturated.rps));
     console.log('');
-    console.log(`embedded router adds ${(router.p50 - direct.p50).toFixed(2)} ms at p50 (${(router.p50 / direct.p50).toFixed(2)}x direct), ${(router.p99 - direct.p99).toFixed(2)} ms at p99`);
-    console.log(`haproxy adds ${(ha.p50 - direct.p50).toFixed(2)} ms at p50 (${(ha.p50 / direct.p50).toFixed(2)}x direct), ${(ha.p99 - direct.p99).toFixed(2)} ms at p99`);
-    console.log(`embedded router req/s ÷ haproxy req/s = ${(router.rps / ha.rps).toFixed(2)}; ÷ direct = ${(router.rps / direct.rps).toFixed(2)}`);
+    console.log(`on 1 connection the embedded router adds ${addedP50.toFixed(2)} ms at p50 (haproxy adds ${addedP50HA.toFixed(2)} ms); goal <= 1 ms: ${addedP50 <= 1 ? 'met' : 'NOT met'}`);
+    console.log(`flat out the embedded router adds ${addedP50Saturated.toFixed(2)} ms at p50, where latency is mostly queueing (${CONNECTIONS} connections / req/s)`);
+    console.log(`embedded router max req/s / haproxy max req/s = ${ratio.toFixed(2)} (median of per-round ratios); goal >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'}`);
   } finally {
     clearTimeout(deadline);
     await cleanup();
   }
 }
 
-/** One autocannon run; percentiles from every response's own timing. */
-function load(url, seconds) {
+/** One autocannon run, flat out on `connections`; percentiles from every response's own timing. */
+function load(url, seconds, connections = CONNECTIONS) {
   return new Promise((resolve, reject) => {
     const latencies = [];
-    const instance = autocannon({ url, connections: CONNECTIONS, pipelining: 1, duration: seconds }, (err, result) => {
+    const instance = autocannon({ url, connections, pipelining: 1, duration: seconds }, (err, result) => {
       if (err) return reject(err);
       latencies.sort((a, b) => a - b);
       const at = (p) => latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)] ?? NaN;

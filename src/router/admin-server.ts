@@ -1,9 +1,8 @@
 import http from 'node:http';
 import type pino from 'pino';
-import type { RollingStats } from './rolling-stats';
+import type { RoutingPolicy } from './choose-route';
 import { ADMIN_PATHS, STATS_RETENTION_MS } from './router-protocol';
-import type { AdminProblem, RouterHealth, RouterOptionsDocument, RoutesDocument } from './router-protocol';
-import type { RouterMetrics } from './router-metrics';
+import type { AdminProblem, RouterHealth, RouterOptionsDocument, RouterStats, RoutesDocument } from './router-protocol';
 import type { RouterState } from './router-state';
 import { routeTableValidationProblems } from './route-table-validation';
 
@@ -11,9 +10,17 @@ export interface AdminServerDeps {
   service: string;
   environment: string;
   state: RouterState;
-  stats: RollingStats;
-  metrics: RouterMetrics;
+  traffic: RouterTraffic;
   log: pino.Logger;
+}
+
+/** The processes that carry the public traffic, as the admin API drives and reads them. */
+export interface RouterTraffic {
+  /** Resolves once every process routes by `policy`. */
+  publish(policy: RoutingPolicy): Promise<void>;
+  stats(windowMs: number): Promise<RouterStats>;
+  metrics(): Promise<{ text: string; contentType: string }>;
+  readonly count: number;
 }
 
 /** Route tables and option lists are small; anything bigger is a mistake, not a table. */
@@ -54,6 +61,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
         const problems = routeTableValidationProblems(table);
         if (problems.length > 0) throw new HttpProblem(400, 'invalid route table; the routes in force are unchanged', problems);
         await deps.state.setRoutes(table as RoutesDocument['routes']);
+        await deps.traffic.publish(deps.state.policy);
         deps.log.info({ routes: deps.state.routes }, `routes: ${describeRoutes(deps.state.routes)}`);
         return { status: 200, body: { routes: deps.state.routes } satisfies RoutesDocument };
       },
@@ -67,6 +75,7 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
           throw new HttpProblem(400, 'expected { "canaryUsers": ["user key", …] } with non-empty strings');
         }
         await deps.state.setCanaryUsers(canaryUsers);
+        await deps.traffic.publish(deps.state.policy);
         deps.log.info(`canary users: ${canaryUsers.length}`);
         return { status: 200, body: { canaryUsers: deps.state.canaryUsers } satisfies RouterOptionsDocument };
       },
@@ -78,15 +87,18 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
         if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > STATS_RETENTION_MS) {
           throw new HttpProblem(400, `windowMs must be a whole number of milliseconds from 1 to ${STATS_RETENTION_MS} (the router keeps 15 minutes); got "${raw}"`);
         }
-        return { status: 200, body: deps.stats.window(windowMs) };
+        return { status: 200, body: await deps.traffic.stats(windowMs) };
       },
     },
     [ADMIN_PATHS.metrics]: {
-      GET: async () => ({ status: 200, body: await deps.metrics.exposition(), contentType: deps.metrics.contentType }),
+      GET: async () => {
+        const { text, contentType } = await deps.traffic.metrics();
+        return { status: 200, body: text, contentType };
+      },
     },
     [ADMIN_PATHS.health]: {
       GET: async () => {
-        const health: RouterHealth = { ok: true, service: deps.service, environment: deps.environment, pid: process.pid, routes: deps.state.routes.length };
+        const health: RouterHealth = { ok: true, service: deps.service, environment: deps.environment, pid: process.pid, routes: deps.state.routes.length, workers: deps.traffic.count };
         return { status: 200, body: health };
       },
     },

@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import pino from 'pino';
 import { ROUTER_EXIT } from './router-protocol';
 import { routerSettings } from './router-settings';
 import type { RouterSettings } from './router-settings';
 import { UnusableStateError } from './router-state';
+import { runRouterWorker } from './router-worker';
 import { PortTakenError, startRouter } from './start-router';
 import type { RunningRouter } from './start-router';
 
@@ -10,8 +12,10 @@ import type { RunningRouter } from './start-router';
  * `node dist/router/main.js --service web --environment production --public-port 8080
  * --admin-port 8081 --state-file routes.json`: the embedded router for one service
  * environment, as a long-lived process of its own (its provider starts it detached, so
- * it keeps serving while workers come and go). SIGTERM or SIGINT drain it: no new
- * connections, requests in flight finish (up to 4 s), then it exits.
+ * it keeps serving while workers come and go). The process it starts is the primary
+ * (route table, admin API); it forks `--workers` processes that serve the public port.
+ * SIGTERM or SIGINT drain it: no new connections, requests in flight finish (up to
+ * 4 s), then it exits.
  */
 
 /** Below the 5 s a provider waits between SIGTERM and SIGKILL. */
@@ -27,6 +31,10 @@ async function main(): Promise<void> {
     process.exitCode = ROUTER_EXIT.badSettings;
     return;
   }
+  if (!cluster.isPrimary) {
+    runRouterWorker(settings, log, DRAIN_GRACE_MS);
+    return;
+  }
   const where = `${settings.service} in ${settings.environment}`;
   let router: RunningRouter;
   try {
@@ -36,7 +44,7 @@ async function main(): Promise<void> {
     process.exitCode = err instanceof PortTakenError ? ROUTER_EXIT.portTaken : err instanceof UnusableStateError ? ROUTER_EXIT.badState : 1;
     return;
   }
-  log.info({ publicUrl: router.publicUrl, adminUrl: router.adminUrl, stateFile: settings.stateFile }, `router for ${where} serves ${router.publicUrl}, admin API on ${router.adminUrl}`);
+  log.info({ publicUrl: router.publicUrl, adminUrl: router.adminUrl, stateFile: settings.stateFile, workers: settings.workers }, `router for ${where} serves ${router.publicUrl} with ${settings.workers} worker(s), admin API on ${router.adminUrl}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type pino from 'pino';
 import type { Route } from '../providers/router/router';
 import { chooseRoute } from './choose-route';
+import type { RoutingPolicy } from './choose-route';
 import { forwardRequest } from './forward-request';
 import type { ForwardTarget } from './forward-request';
 import { InFlightDeadlines } from './in-flight-deadlines';
@@ -12,12 +13,12 @@ import type { RollingStats } from './rolling-stats';
 import { VERSION_HEADER } from './router-protocol';
 import { codeClassOf } from './router-metrics';
 import type { CodeClass, RouterMetrics } from './router-metrics';
-import type { RouterState } from './router-state';
 
 export interface PublicProxyDeps {
   service: string;
   environment: string;
-  state: RouterState;
+  /** Read on every request: whoever holds it swaps the policy for a new table. */
+  state: { readonly policy: RoutingPolicy };
   stats: RollingStats;
   metrics: RouterMetrics;
   log: pino.Logger;

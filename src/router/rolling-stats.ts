@@ -52,30 +52,54 @@ export class RollingStats {
 
   /** The window that ends now; `windowMs` from 1 ms up to {@link STATS_RETENTION_MS}. */
   window(windowMs: number): RouterStats {
+    return summarizeWindow(windowMs, [this.counts(windowMs)]);
+  }
+
+  /**
+   * The raw counts of the window that ends now, in a form that survives JSON (a message
+   * between processes) and that {@link summarizeWindow} merges with other routers'.
+   */
+  counts(windowMs: number): WindowCounts {
     const current = Math.floor(this.now() / 1000);
     const seconds = Math.min(this.slots.length, Math.max(1, Math.ceil(windowMs / 1000)));
     const merged = new Map<string, VersionBucket>();
     for (const slot of this.slots) {
       if (slot.second > current - seconds && slot.second <= current) {
-        for (const [version, bucket] of slot.versions) {
-          const into = merged.get(version) ?? { requests: 0, errors: 0, latency: new Map() };
-          into.requests += bucket.requests;
-          into.errors += bucket.errors;
-          mergeInto(into.latency, bucket.latency);
-          merged.set(version, into);
-        }
+        for (const [version, bucket] of slot.versions) mergeBucket(merged, version, bucket);
       }
     }
-    const versions: Record<string, VersionStats> = {};
-    for (const [version, bucket] of merged) {
-      const p50 = percentile(bucket.latency, 0.5);
-      const p99 = percentile(bucket.latency, 0.99);
-      versions[version] = {
-        requests: bucket.requests,
-        errors: bucket.errors,
-        latencyMs: { ...(p50 === undefined ? {} : { p50 }), ...(p99 === undefined ? {} : { p99 }) },
-      };
-    }
-    return { windowMs, versions };
+    const counts: WindowCounts = {};
+    for (const [version, bucket] of merged) counts[version] = { requests: bucket.requests, errors: bucket.errors, latency: [...bucket.latency] };
+    return counts;
   }
+}
+
+/** Per version: requests, errors, and the latency histogram as [bucket, count] pairs. */
+export type WindowCounts = Record<string, { requests: number; errors: number; latency: Array<[number, number]> }>;
+
+/** Requests, errors and latency percentiles per version over several processes' counts of one window. */
+export function summarizeWindow(windowMs: number, parts: WindowCounts[]): RouterStats {
+  const merged = new Map<string, VersionBucket>();
+  for (const part of parts) {
+    for (const [version, counts] of Object.entries(part)) mergeBucket(merged, version, { ...counts, latency: new Map(counts.latency) });
+  }
+  const versions: Record<string, VersionStats> = {};
+  for (const [version, bucket] of merged) {
+    const p50 = percentile(bucket.latency, 0.5);
+    const p99 = percentile(bucket.latency, 0.99);
+    versions[version] = {
+      requests: bucket.requests,
+      errors: bucket.errors,
+      latencyMs: { ...(p50 === undefined ? {} : { p50 }), ...(p99 === undefined ? {} : { p99 }) },
+    };
+  }
+  return { windowMs, versions };
+}
+
+function mergeBucket(into: Map<string, VersionBucket>, version: string, bucket: VersionBucket): void {
+  const target = into.get(version) ?? { requests: 0, errors: 0, latency: new Map() };
+  target.requests += bucket.requests;
+  target.errors += bucket.errors;
+  mergeInto(target.latency, bucket.latency);
+  into.set(version, target);
 }

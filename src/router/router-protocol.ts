@@ -17,6 +17,7 @@ export const ROUTER_FLAGS = {
   adminPort: 'admin-port',
   stateFile: 'state-file',
   host: 'host',
+  workers: 'workers',
 } as const;
 
 /** Exit codes the provider acts on. */
@@ -47,6 +48,8 @@ export interface RouterHealth {
   environment: string;
   pid: number;
   routes: number;
+  /** Processes serving the public port. */
+  workers: number;
 }
 
 /** `GET /stats?windowMs=N`, per version over the window that ends now. */

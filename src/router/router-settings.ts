@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROUTER_FLAGS } from './router-protocol';
@@ -12,7 +13,13 @@ export interface RouterSettings {
   adminPort: number;
   /** JSON file holding the route table and options across restarts. */
   stateFile: string;
+  /** Processes serving public traffic; one keeps a core busy at most, so one per core. */
+  workers: number;
 }
+
+/** A router rarely needs more: past a few cores the backends, not the router, are the limit. */
+const MAX_DEFAULT_WORKERS = 4;
+const MAX_WORKERS = 64;
 
 export class RouterSettingsError extends Error {
   constructor(problems: string[]) {
@@ -24,7 +31,8 @@ export class RouterSettingsError extends Error {
 /**
  * Reads the settings from command-line flags, each of which falls back to an
  * environment variable: `--service` / `GANTRY_ROUTER_SERVICE`, `--environment`,
- * `--public-port`, `--admin-port`, `--state-file`, `--host` (default 127.0.0.1).
+ * `--public-port`, `--admin-port`, `--state-file`, `--host` (default 127.0.0.1),
+ * `--workers` (default: one per core, at most 4).
  * Port 0 lets the system choose (the log says which).
  */
 export function routerSettings(argv: string[], env: NodeJS.ProcessEnv): RouterSettings {
@@ -58,13 +66,14 @@ export function routerSettings(argv: string[], env: NodeJS.ProcessEnv): RouterSe
     publicPort: port(ROUTER_FLAGS.publicPort),
     adminPort: port(ROUTER_FLAGS.adminPort),
     stateFile: path.resolve(required(ROUTER_FLAGS.stateFile) || '.'),
+    workers: workerCount(read(ROUTER_FLAGS.workers), problems),
   };
   if (problems.length > 0) throw new RouterSettingsError(problems);
   return settings;
 }
 
-/** The flags that reproduce these settings, for whoever starts the router. */
-export function routerArguments(settings: RouterSettings): string[] {
+/** The flags that reproduce these settings, for whoever starts the router; without `workers`, the router's default. */
+export function routerArguments(settings: Omit<RouterSettings, 'workers'> & { workers?: number }): string[] {
   return [
     `--${ROUTER_FLAGS.service}`, settings.service,
     `--${ROUTER_FLAGS.environment}`, settings.environment,
@@ -72,5 +81,13 @@ export function routerArguments(settings: RouterSettings): string[] {
     `--${ROUTER_FLAGS.publicPort}`, String(settings.publicPort),
     `--${ROUTER_FLAGS.adminPort}`, String(settings.adminPort),
     `--${ROUTER_FLAGS.stateFile}`, settings.stateFile,
+    ...(settings.workers === undefined ? [] : [`--${ROUTER_FLAGS.workers}`, String(settings.workers)]),
   ];
+}
+
+function workerCount(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, os.availableParallelism()));
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_WORKERS) problems.push(`--${ROUTER_FLAGS.workers} must be a whole number from 1 to ${MAX_WORKERS}, got "${raw}"`);
+  return value;
 }

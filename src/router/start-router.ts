@@ -1,20 +1,17 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type pino from 'pino';
 import { createAdminServer } from './admin-server';
-import { createPublicProxy } from './public-proxy';
-import { RollingStats } from './rolling-stats';
-import { RouterMetrics } from './router-metrics';
 import type { RouterSettings } from './router-settings';
 import { RouterState } from './router-state';
+import { RouterWorkers, WorkersCouldNotListenError } from './router-workers';
 
 export interface RunningRouter {
   publicUrl: string;
   adminUrl: string;
   /**
-   * Stops accepting connections, lets requests in flight finish (up to `graceMs`), then
-   * closes whatever is left.
+   * Stops the admin API and drains the workers: no new connections, requests in flight
+   * finish (up to `graceMs`), then whatever is left is closed.
    */
   close(graceMs: number): Promise<void>;
 }
@@ -27,41 +24,37 @@ export class PortTakenError extends Error {
   }
 }
 
-const DRAIN_POLL_MS = 25;
-
-/** Loads the saved routes and starts the public proxy and the admin API. */
+/**
+ * The router's primary process: loads the saved routes, starts the workers that serve
+ * the public port (see {@link RouterWorkers}), then the admin API. Healthy only once
+ * every worker listens, so a provider that sees `/healthz` answer can send traffic.
+ */
 export async function startRouter(settings: RouterSettings, log: pino.Logger): Promise<RunningRouter> {
   const state = await RouterState.load(settings.stateFile);
-  const stats = new RollingStats();
-  const metrics = new RouterMetrics(settings.service, settings.environment);
-  const deps = { service: settings.service, environment: settings.environment, state, stats, metrics, log };
-
-  const publicServer = createPublicProxy(deps);
-  const adminServer = createAdminServer(deps);
-  const publicPort = await listen(publicServer, settings.host, settings.publicPort, 'public');
+  let started: { workers: RouterWorkers; port: number };
+  try {
+    started = await RouterWorkers.start(settings, log, state.policy);
+  } catch (err) {
+    if (err instanceof WorkersCouldNotListenError && err.code === 'EADDRINUSE') throw new PortTakenError('public', settings.publicPort);
+    throw err;
+  }
+  const { workers } = started;
+  const adminServer = createAdminServer({ service: settings.service, environment: settings.environment, state, traffic: workers, log });
   let adminPort: number;
   try {
     adminPort = await listen(adminServer, settings.host, settings.adminPort, 'admin');
   } catch (err) {
-    publicServer.close();
+    await workers.stop(0);
     throw err;
   }
   const hostInUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   return {
-    publicUrl: `http://${hostInUrl}:${publicPort}`,
+    publicUrl: `http://${hostInUrl}:${started.port}`,
     adminUrl: `http://${hostInUrl}:${adminPort}`,
     async close(graceMs) {
-      const closed = Promise.all([closeServer(publicServer), closeServer(adminServer)]);
-      publicServer.closeIdleConnections();
-      adminServer.closeIdleConnections();
-      const deadline = Date.now() + graceMs;
-      while ((await connectionCount(publicServer)) > 0 && Date.now() < deadline) {
-        await sleep(DRAIN_POLL_MS);
-        // Keep-alive connections become idle once their request is answered; close them as they do.
-        publicServer.closeIdleConnections();
-      }
-      publicServer.closeAllConnections();
+      const closed = new Promise<void>((resolve) => adminServer.close(() => resolve()));
       adminServer.closeAllConnections();
+      await workers.stop(graceMs);
       await closed;
     },
   };
@@ -78,10 +71,3 @@ function listen(server: http.Server, host: string, port: number, which: string):
   });
 }
 
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function connectionCount(server: http.Server): Promise<number> {
-  return new Promise((resolve) => server.getConnections((err, count) => resolve(err ? 0 : count)));
-}

@@ -23,6 +23,8 @@ export interface EmbeddedRouterProviderOptions {
   startTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL when stopping (default 5 s). */
   killGraceMs?: number;
+  /** Processes serving each router's public port (default: the router's own, one per core up to 4). */
+  workers?: number;
 }
 
 /** `router.json`: how a worker (or the metrics provider) finds a running router. */
@@ -69,12 +71,14 @@ export class EmbeddedRouterProvider implements RouterProvider {
   private readonly routerEntry: string | undefined;
   private readonly startTimeoutMs: number;
   private readonly killGraceMs: number;
+  private readonly workers: number | undefined;
 
   constructor(options: EmbeddedRouterProviderOptions) {
     this.root = options.root;
     this.routerEntry = options.routerEntry;
     this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    this.workers = options.workers;
   }
 
   async ensureRouter(service: string, environment: string, options?: RouterOptions): Promise<RouterEndpoint> {
@@ -148,6 +152,7 @@ export class EmbeddedRouterProvider implements RouterProvider {
       publicPort: await findFreePort(HOST),
       adminPort: await findFreePort(HOST),
       stateFile: path.join(dir, 'routes.json'),
+      ...(this.workers === undefined ? {} : { workers: this.workers }),
     };
     const logFile = path.join(dir, 'router.log');
     const child = await spawnDetached(process.execPath, [entry, ...routerArguments(settings)], dir, logFile);
