@@ -15,7 +15,20 @@ export function checkSteer(action: string, rollout: RolloutStatus | undefined, r
   if ((action === 'promote' || action === 'rollback') && (!reason || !reason.trim())) {
     return { ok: false, reason: `a ${action} needs a reason (--reason)` };
   }
-  if (action === 'resume' && rollout.phase !== 'paused') return { ok: false, reason: `the rollout is not paused (it is ${rollout.phase})` };
+  if (action === 'resume' && rollout.phase !== 'paused' && !pausePending(rollout)) return { ok: false, reason: `the rollout is not paused (it is ${rollout.phase})` };
   if (action === 'pause' && rollout.phase === 'paused') return { ok: false, reason: 'the rollout is already paused' };
+  if (action === 'pause' && pausePending(rollout)) {
+    return { ok: false, reason: `a pause is already pending: the rollout holds before traffic moves (it is ${rollout.phase})` };
+  }
   return { ok: true };
+}
+
+/**
+ * A pause the rollout took but cannot act on yet: while the new version starts or green
+ * is verified it holds only when it reaches the point where traffic would move. Until
+ * then its phase is still `starting` or `verifying`, and only `pausedBecause` says a
+ * pause is coming; a resume meanwhile cancels it, so the rollout never holds.
+ */
+function pausePending(rollout: RolloutStatus): boolean {
+  return rollout.phase !== 'paused' && rollout.pausedBecause !== undefined;
 }

@@ -96,6 +96,8 @@ export async function promote(input: RolloutInput, rollout: RolloutState, canary
   rollout.status.stableVersion = canary.artifact.version;
   rollout.status.phase = 'promoted';
   rollout.status.nextCheckAt = undefined;
+  // A pause that arrived while the promotion ran has nothing left to hold.
+  rollout.status.pausedBecause = undefined;
   rollout.status.reason = reason;
   rollout.report();
 }

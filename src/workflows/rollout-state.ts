@@ -54,6 +54,8 @@ export class RolloutState {
     });
     setHandler(resumeSignal, (p) => {
       record('resume', p);
+      // Also cancels a pause still pending (sent while starting or verifying): the
+      // rollout then passes its hold before traffic moves without stopping.
       this.paused = false;
       this.status.pausedBecause = undefined;
       this.report();
@@ -61,7 +63,10 @@ export class RolloutState {
     setHandler(promoteSignal, (p) => {
       record(p?.full ? 'promote_full' : 'promote', p);
       this.promoteRequest = { full: Boolean(p?.full) || this.promoteRequest?.full === true };
+      // A promote overrules a pause, held or still pending: say so at once, or the status
+      // keeps a stale "Paused:" line and the release refuses a new pause as pending.
       this.paused = false;
+      this.status.pausedBecause = undefined;
       this.report();
     });
     setHandler(rollbackSignal, (p) => {

@@ -1,8 +1,10 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
 import { abortUpdate, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../src/shared/messages';
 import { instanceIdFor } from '../../src/policy/environment-restore';
+import { rolloutWorkflowId } from '../../src/shared/rollout';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { canaryWeights, failing, healthy, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
@@ -38,6 +40,8 @@ const run = (script: MeasurementScript) => rolloutScenario(env, 'bluegreen', BLU
 // Green's smoke test runs until the test lets it finish, so a message lands while green is verified.
 const runHoldingSmoke = (script: MeasurementScript) => rolloutScenario(env, 'bluegreen', BLUE, script, { holdCommands: ['smoke (green)'] });
 const greenId = (version: string) => `production/${instanceIdFor(version, `sha256:${'ab'.repeat(32)}`)}`;
+/** What the Temporal UI shows for a workflow now: the details it last set. */
+const uiDetails = async (workflowId: string) => (await env.client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
 
 describe('blue/green rollout (time-skipping server)', () => {
   test('green is verified on preview traffic, takes all traffic at once, blue is kept for a while and then retired', async () => {
@@ -202,6 +206,63 @@ describe('steering blue/green while green is verified (time-skipping server)', (
         ['pause', 'oncall'],
         ['resume', 'oncall'],
       ]);
+    });
+  });
+
+  test('a resume while green is still verified cancels the pending pause: a second pause is refused, and the switch happens without a hold', async () => {
+    const { service, world, progressive, within } = runHoldingSmoke(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'verifying');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'waiting for the database team' }] });
+      const pending = await waitForStatus(handle, (s) => s.rollout?.pausedBecause !== undefined);
+      expect(pending.rollout).toMatchObject({ phase: 'verifying', pausedBecause: 'paused by oncall: waiting for the database team' });
+
+      const again = await handle.executeUpdate(pauseUpdate, { args: [{ by: 'lead' }] }).catch((err: WorkflowUpdateFailedError) => err);
+      expect(again).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((again as WorkflowUpdateFailedError).cause?.message).toBe('a pause is already pending: the rollout holds before traffic moves (it is verifying)');
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] });
+      const resumed = await waitForStatus(handle, (s) => s.rollout?.pausedBecause === undefined);
+      expect(resumed.rollout?.phase).toBe('verifying');
+
+      world.letHeldFinish();
+      // No hold before the switch: green takes all traffic with no one resuming it again.
+      const switched = await waitForStatus(handle, (s) => s.rollout?.phase === 'keeping_blue');
+      expect(switched.rollout).toMatchObject({ weights: { stable: 0, canary: 100 } });
+      expect(switched.rollout?.pausedBecause).toBeUndefined();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 100]);
+      expect(result.status?.rollout?.analyses.map((a) => a.weight)).toEqual([0, ...Array(10).fill(100)]);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([
+        ['pause', 'oncall'],
+        ['resume', 'oncall'],
+      ]);
+    });
+  });
+
+  test('a promote while a pause is pending clears it from the status at once and in the end', async () => {
+    const { service, world, progressive, within } = runHoldingSmoke(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'verifying');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'waiting for the database team' }] });
+      await waitForStatus(handle, (s) => s.rollout?.pausedBecause !== undefined);
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'lead', reason: 'the database team said go' }] });
+      const promoted = await waitForStatus(handle, (s) => s.rollout?.decisions.some((d) => d.kind === 'promote') === true);
+      expect(promoted.rollout).toMatchObject({ phase: 'verifying' });
+      expect(promoted.rollout?.pausedBecause).toBeUndefined();
+      expect(await uiDetails(rolloutWorkflowId(service, 'production', input.version))).not.toMatch(/Paused:/);
+
+      world.letHeldFinish();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      // Verification still ran and blue was still kept for its whole window.
+      expect(result.status?.rollout?.analyses.map((a) => a.weight)).toEqual([0, ...Array(10).fill(100)]);
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 100]);
+      expect(result.status?.rollout).toMatchObject({ phase: 'promoted', weights: { stable: 0, canary: 100 } });
+      expect(result.status?.rollout?.pausedBecause).toBeUndefined();
+      expect(await uiDetails(rolloutWorkflowId(service, 'production', input.version))).not.toMatch(/Paused:/);
     });
   });
 

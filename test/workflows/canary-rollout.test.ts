@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
 import { pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, abortUpdate, statusQuery } from '../../src/shared/messages';
 import { instanceIdFor } from '../../src/policy/environment-restore';
+import { rolloutWorkflowId } from '../../src/shared/rollout';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { canaryWeights, failing, healthy, noData, slow, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
@@ -48,6 +49,8 @@ const run = (script: MeasurementScript) => rolloutScenario(env, 'canary', STABLE
 // The canary's instance starts only when the test lets it, so a message lands while it starts.
 const runHoldingStart = (script: MeasurementScript) => rolloutScenario(env, 'canary', STABLE, script, { holdStartIn: ['production'] });
 const canaryId = (version: string) => `production/${instanceIdFor(version, `sha256:${'ab'.repeat(32)}`)}`;
+/** What the Temporal UI shows for a workflow now: the details it last set. */
+const uiDetails = async (workflowId: string) => (await env.client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
 
 describe('canary rollout (time-skipping server: hours of soak pass in moments)', () => {
   test('a healthy canary goes 5 → 10 → 50 → 100 % and becomes stable; the old version is retired', async () => {
@@ -217,6 +220,70 @@ describe('steering a canary while it starts (time-skipping server)', () => {
       expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([
         ['pause', 'oncall'],
         ['resume', 'oncall'],
+      ]);
+    });
+  });
+
+  test('a resume while the canary still starts cancels the pending pause: a second pause is refused, and the canary never holds', async () => {
+    const { service, world, progressive, within } = runHoldingStart(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'starting');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'load test running' }] });
+      const pending = await waitForStatus(handle, (s) => s.rollout?.pausedBecause !== undefined);
+      expect(pending.rollout).toMatchObject({ phase: 'starting', pausedBecause: 'paused by oncall: load test running' });
+
+      const again = await handle.executeUpdate(pauseUpdate, { args: [{ by: 'lead' }] }).catch((err: WorkflowUpdateFailedError) => err);
+      expect(again).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((again as WorkflowUpdateFailedError).cause?.message).toBe('a pause is already pending: the rollout holds before traffic moves (it is starting)');
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] });
+      const resumed = await waitForStatus(handle, (s) => s.rollout?.pausedBecause === undefined);
+      expect(resumed.rollout?.phase).toBe('starting');
+
+      world.letHeldFinish();
+      // No hold at the first step: the canary takes 5 % with no one resuming it again.
+      const first = await waitForStatus(handle, (s) => s.rollout?.phase === 'progressing');
+      expect(first.rollout).toMatchObject({ step: 0, weights: { stable: 95, canary: 5 } });
+      expect(first.rollout?.pausedBecause).toBeUndefined();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([5, 10, 50, 100, 100]);
+      expect(progressive.measured.filter((m) => m.version === input.version)).toHaveLength(50);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([
+        ['pause', 'oncall'],
+        ['resume', 'oncall'],
+      ]);
+    });
+  });
+
+  test('a promote while a pause is pending clears it from the status at once and in the end', async () => {
+    const { service, world, progressive, within } = runHoldingStart(() => healthy());
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue);
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'starting');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'load test running' }] });
+      await waitForStatus(handle, (s) => s.rollout?.pausedBecause !== undefined);
+      await handle.executeUpdate(promoteUpdate, { args: [{ by: 'lead', reason: 'the load test can wait' }] });
+      const promoted = await waitForStatus(handle, (s) => s.rollout?.decisions.some((d) => d.kind === 'promote') === true);
+      expect(promoted.rollout).toMatchObject({ phase: 'starting' });
+      expect(promoted.rollout?.pausedBecause).toBeUndefined();
+      expect(await uiDetails(rolloutWorkflowId(service, 'production', input.version))).not.toMatch(/Paused:/);
+      // Nothing is paused any more: a resume has nothing to cancel.
+      const resume = await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] }).catch((err: WorkflowUpdateFailedError) => err);
+      expect((resume as WorkflowUpdateFailedError).cause?.message).toBe('the rollout is not paused (it is starting)');
+
+      world.letHeldFinish();
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      // The promote ended the first soak only; the steps after it soaked as usual.
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([5, 10, 50, 100, 100]);
+      expect(result.status?.rollout).toMatchObject({ phase: 'promoted', weights: { stable: 0, canary: 100 } });
+      expect(result.status?.rollout?.pausedBecause).toBeUndefined();
+      expect(await uiDetails(rolloutWorkflowId(service, 'production', input.version))).toMatch(/^Phase: \*\*promoted\*\*/m);
+      expect(await uiDetails(rolloutWorkflowId(service, 'production', input.version))).not.toMatch(/Paused:/);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([
+        ['pause', 'oncall'],
+        ['promote', 'lead'],
       ]);
     });
   });
