@@ -111,6 +111,8 @@ export async function rolledBack(input: RolloutInput, rollout: RolloutState, sta
 export async function rollBack(input: RolloutInput, rollout: RolloutState, stable: Instance | undefined, canaryId: string, reason: string): Promise<void> {
   const { service, environment } = input;
   rollout.status.phase = 'rolling_back';
+  // Steering ends here, so a pause still pending would only leave a stale line in the status.
+  rollout.status.pausedBecause = undefined;
   rollout.report();
   if (stable) {
     await routing.setRoutes({

@@ -180,11 +180,13 @@ describe('steering a canary while it starts (time-skipping server)', () => {
     });
   });
 
-  test('a rollback while the canary starts ends the rollout before the canary takes any traffic', async () => {
+  test('a rollback while the canary starts ends the rollout before the canary takes any traffic, pending pause or not', async () => {
     const { service, world, progressive, within } = runHoldingStart(() => healthy());
     await within(async (taskQueue) => {
       const { input, handle } = await startCanaryRelease(service, taskQueue);
       await waitForStatus(handle, (s) => s.rollout?.phase === 'starting');
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'oncall', reason: 'load test running' }] });
+      await waitForStatus(handle, (s) => s.rollout?.pausedBecause !== undefined);
       await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'oncall', reason: 'the migration is not out yet' }] });
       world.letHeldFinish();
       const result = await releaseResult(handle);
@@ -195,6 +197,8 @@ describe('steering a canary while it starts (time-skipping server)', () => {
       expect(world.active.get(`${service}/production`)?.artifact.version).toBe(STABLE);
       expect(world.stopped).toContain(canaryId(input.version));
       expect(result.status?.rollout).toMatchObject({ phase: 'rolled_back', weights: { stable: 100, canary: 0 } });
+      // The pause that was pending does not linger in the status of a finished rollout.
+      expect(result.status?.rollout?.pausedBecause).toBeUndefined();
     });
   });
 
