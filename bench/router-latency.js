@@ -16,7 +16,8 @@
  * targets so that a noisy moment hits one round of each, and the report takes medians.
  * A one-second warm-up per target is not counted. Latency percentiles are computed here
  * from every response's own timing (autocannon's histogram rounds to whole milliseconds,
- * too coarse on loopback); req/s is autocannon's average. Needs `haproxy` on PATH (or
+ * too coarse on loopback); req/s is autocannon's average. BENCH_ROUTER_WORKERS sets the
+ * router's worker processes (default: the router's own). Needs `haproxy` on PATH (or
  * HAPROXY_BIN).
  *
  * Reported, never asserted: the numbers depend on the machine and on everything else
@@ -44,6 +45,8 @@ const { findFreePort } = require(path.join(dist, 'providers/process/free-port'))
 const SECONDS = Number(process.env.BENCH_SECONDS || 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+/** The router's worker processes; unset, the router's default (one per core, up to 4). */
+const ROUTER_WORKERS = Number(process.env.BENCH_ROUTER_WORKERS || 0);
 const WARMUP_SECONDS = 1;
 /** The whole run is bounded: every round's three targets, two runs and a warm-up each, and start-up slack. */
 const RUN_DEADLINE_MS = (ROUNDS * 3 * (2 * SECONDS + WARMUP_SECONDS) + 60) * 1000;
@@ -74,7 +77,7 @@ async function main() {
     const route = { instanceId: '1.0.0-bench', version: '1.0.0', url: backendUrl, weight: 100, role: 'stable' };
 
     const routersRoot = path.join(dir, 'routers');
-    const embedded = new EmbeddedRouterProvider({ root: routersRoot });
+    const embedded = new EmbeddedRouterProvider({ root: routersRoot, ...(ROUTER_WORKERS ? { workers: ROUTER_WORKERS } : {}) });
     cleanups.push(() => stopAllRouters(routersRoot));
     const { url: routerUrl } = await embedded.ensureRouter('bench', 'local');
     await embedded.setRoutes('bench', 'local', [route]);
