@@ -1,13 +1,11 @@
 import http from 'node:http';
-import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type pino from 'pino';
 import type { Route } from '../providers/router/router';
 import { chooseRoute } from './choose-route';
 import type { RoutingPolicy } from './choose-route';
+import type { BackendPools } from './backend-pools';
 import { forwardRequest } from './forward-request';
-import type { ForwardTarget } from './forward-request';
-import { InFlightDeadlines } from './in-flight-deadlines';
 import { requestFacts } from './request-facts';
 import type { RollingStats } from './rolling-stats';
 import { VERSION_HEADER } from './router-protocol';
@@ -21,12 +19,13 @@ export interface PublicProxyDeps {
   state: { readonly policy: RoutingPolicy };
   stats: RollingStats;
   metrics: RouterMetrics;
+  /** Connections to the backends; whoever changes the policy closes the pools of backends that left it. */
+  pools: BackendPools;
   log: pino.Logger;
 }
 
-/** A backend that accepts the connection but never finishes its answer gets cut off after this long. */
+/** A backend that takes longer than this to start its answer, or goes quiet this long in the middle of it, gets cut off. */
 const BACKEND_TIMEOUT_MS = 60_000;
-const DEADLINE_SWEEP_MS = 1_000;
 /** Proxy errors are logged as one summary line per interval, not one line per request. */
 const ERROR_LOG_INTERVAL_MS = 1_000;
 
@@ -40,24 +39,16 @@ const ERROR_LOG_INTERVAL_MS = 1_000;
  * affects requests that arrive after it, and those in flight finish where they started.
  */
 export function createPublicProxy(deps: PublicProxyDeps): http.Server {
-  const agents = {
-    http: new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
-    https: new https.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
-  };
-  const deadlines = new InFlightDeadlines(BACKEND_TIMEOUT_MS, DEADLINE_SWEEP_MS);
   const errors = new ErrorSummary(deps.log);
-  const targets = new WeakMap<Route, { target: ForwardTarget; headers: [string, string][] }>();
+  const forwarding = new WeakMap<Route, { origin: string; headers: Array<[string, string]> }>();
   const forwardingOf = (route: Route) => {
-    let forwarding = targets.get(route);
-    if (!forwarding) {
-      const url = new URL(route.url);
-      const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
-      const port = url.port === '' ? (protocol === 'https:' ? 443 : 80) : Number(url.port);
+    let known = forwarding.get(route);
+    if (!known) {
       // The router's word on which version answered wins over anything the backend says.
-      forwarding = { target: { protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port }, headers: [[VERSION_HEADER, route.version]] };
-      targets.set(route, forwarding);
+      known = { origin: new URL(route.url).origin, headers: [[VERSION_HEADER, route.version]] };
+      forwarding.set(route, known);
     }
-    return forwarding;
+    return known;
   };
 
   const server = http.createServer((req, res) => {
@@ -80,11 +71,10 @@ export function createPublicProxy(deps: PublicProxyDeps): http.Server {
       deps.metrics.record(route.version, codeClass, elapsedMs / 1000);
     });
 
-    const { target, headers } = forwardingOf(route);
+    const { origin, headers } = forwardingOf(route);
     forwardRequest(req, res, {
-      target,
-      agent: target.protocol === 'https:' ? agents.https : agents.http,
-      deadlines,
+      backend: deps.pools.get(origin),
+      timeoutMs: BACKEND_TIMEOUT_MS,
       responseHeaders: headers,
       onFailure: (err) => {
         failed = true;
@@ -98,9 +88,7 @@ export function createPublicProxy(deps: PublicProxyDeps): http.Server {
   server.on('close', () => {
     errors.flush();
     errors.stop();
-    deadlines.stop();
-    agents.http.destroy();
-    agents.https.destroy();
+    void deps.pools.destroy();
   });
   return server;
 }

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AggregatorRegistry } from 'prom-client';
 import type pino from 'pino';
+import { BackendPools } from './backend-pools';
 import type { RoutingPolicy } from './choose-route';
 import { isToWorker } from './cluster-messages';
 import type { PolicyMessage, ToPrimary } from './cluster-messages';
@@ -25,12 +26,14 @@ export function runRouterWorker(settings: RouterSettings, log: pino.Logger, grac
   // prom-client answers the primary's metrics requests with these registries' contents.
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([metrics.registry]);
-  const server = createPublicProxy({ service: settings.service, environment: settings.environment, state: holder, stats, metrics, log });
+  const pools = new BackendPools();
+  const server = createPublicProxy({ service: settings.service, environment: settings.environment, state: holder, stats, metrics, pools, log });
   let listening = false;
 
   const send = (message: ToPrimary) => process.send?.(message);
   const apply = (message: PolicyMessage) => {
     holder.policy = { routes: message.routes, canaryUsers: new Set(message.canaryUsers) };
+    pools.retainOnly(new Set(message.routes.map((route) => new URL(route.url).origin)));
     send({ gantry: 'applied', seq: message.seq });
     if (!listening) listen();
   };
