@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationField } from './duration';
+import { STATS_RETENTION_MS } from '../router/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
 
 /**
@@ -62,6 +63,18 @@ export const EnvironmentSchema = z
     metrics: MetricsSourceSchema.default({ kind: 'embedded' }),
     canary: CanarySchema.default(CanarySchema.parse({})),
     blueGreen: BlueGreenSchema.default(BlueGreenSchema.parse({})),
+  })
+  .superRefine((environment, ctx) => {
+    // Each analysis measures the last `interval`; the embedded router keeps only so much.
+    if (environment.metrics.kind !== 'embedded' || (environment.strategy !== 'canary' && environment.strategy !== 'blueGreen')) return;
+    const { interval } = environment[environment.strategy];
+    if (interval > STATS_RETENTION_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [environment.strategy, 'interval'],
+        message: `the embedded metrics keep the last ${STATS_RETENTION_MS / 60_000} minutes, so an interval of ${interval / 60_000} minutes could never be measured; use at most 15m, or metrics: { kind: prometheus }`,
+      });
+    }
   })
   .describe('A deployment environment.');
 

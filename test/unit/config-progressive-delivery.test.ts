@@ -124,3 +124,21 @@ test('a blue/green environment behind HAProxy', () => {
   expect(production.blueGreen).toMatchObject({ keepBlueFor: 120_000, interval: 20_000, previewRequests: 50, approveSwitch: true });
   expect(production.metrics).toEqual({ kind: 'embedded' });
 });
+
+test.each([
+  ['canary', { strategy: 'canary', canary: { interval: '20m' } }],
+  ['blueGreen', { strategy: 'blueGreen', blueGreen: { interval: '1h' } }],
+])('a %s interval longer than the embedded metrics keep is refused, naming the field and the fix', (strategy, environment) => {
+  const result = EnvironmentSchema.safeParse(environment);
+  expect(result.success).toBe(false);
+  expect(result.error?.issues).toEqual([
+    expect.objectContaining({ path: [strategy, 'interval'], message: expect.stringMatching(/keep the last 15 minutes.*use at most 15m, or metrics: \{ kind: prometheus \}/) }),
+  ]);
+});
+
+test('the same interval is fine with Prometheus, which keeps what it keeps, and 15m is fine with the embedded metrics', () => {
+  expect(EnvironmentSchema.safeParse({ strategy: 'canary', canary: { interval: '20m' }, metrics: { kind: 'prometheus', url: 'http://127.0.0.1:9090' } }).success).toBe(true);
+  expect(EnvironmentSchema.safeParse({ strategy: 'canary', canary: { interval: '15m' } }).success).toBe(true);
+  // Only the strategy in use is checked: an allAtOnce environment never analyses.
+  expect(EnvironmentSchema.safeParse({ strategy: 'allAtOnce', canary: { interval: '20m' } }).success).toBe(true);
+});
