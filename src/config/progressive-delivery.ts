@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLACEHOLDERS, unknownPlaceholders } from '../providers/metrics/promql-template';
 import { durationField } from './duration';
 
 /**
@@ -25,6 +26,17 @@ export const RouterSchema = z
   ])
   .describe('What splits traffic between versions.');
 
+/** A PromQL query whose placeholders are all ones the Prometheus provider fills in, checked when the config is read rather than at the first analysis. */
+const promqlTemplate = z
+  .string()
+  .min(1)
+  .superRefine((template, ctx) => {
+    const unknown = unknownPlaceholders(template);
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(', ')}; the known ones are ${PLACEHOLDERS.map((name) => `{{${name}}}`).join(', ')}` });
+    }
+  });
+
 export const MetricsSourceSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('embedded').describe("Reads the embedded router's own counters.") }),
@@ -33,12 +45,12 @@ export const MetricsSourceSchema = z
       url: z.string().url({ protocol: HTTP, message: 'must be the Prometheus base URL, e.g. http://127.0.0.1:9090' }),
       queries: z
         .strictObject({
-          requests: z.string().min(1).optional(),
-          errors: z.string().min(1).optional(),
-          latencyP99Ms: z.string().min(1).optional(),
+          requests: promqlTemplate.optional(),
+          errors: promqlTemplate.optional(),
+          latencyP99Ms: promqlTemplate.optional(),
         })
         .default({})
-        .describe('PromQL overriding the defaults; {{service}}, {{environment}}, {{version}} and {{window}} are filled in.'),
+        .describe('PromQL overriding the defaults; {{service}}, {{environment}}, {{version}}, {{role}} and {{window}} are filled in.'),
     }),
   ])
   .describe('Where measurements come from.');

@@ -142,3 +142,11 @@ test('the same interval is fine with Prometheus, which keeps what it keeps, and 
   // Only the strategy in use is checked: an allAtOnce environment never analyses.
   expect(EnvironmentSchema.safeParse({ strategy: 'allAtOnce', canary: { interval: '20m' } }).success).toBe(true);
 });
+
+test('a PromQL query with a placeholder the provider does not fill is refused when the config is read', () => {
+  const result = EnvironmentSchema.safeParse({ metrics: { kind: 'prometheus', url: 'http://127.0.0.1:9090', queries: { errors: 'sum(rate(x{v="{{verison}}"}[{{window}}]))' } } });
+  expect(result.success).toBe(false);
+  expect(result.error?.issues).toEqual([
+    expect.objectContaining({ path: ['metrics', 'queries', 'errors'], message: 'unknown placeholder {{verison}}; the known ones are {{service}}, {{environment}}, {{version}}, {{role}}, {{window}}' }),
+  ]);
+});
