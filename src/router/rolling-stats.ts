@@ -50,14 +50,10 @@ export class RollingStats {
     recordLatency(bucket.latency, latencyMs);
   }
 
-  /** The window that ends now; `windowMs` from 1 ms up to {@link STATS_RETENTION_MS}. */
-  window(windowMs: number): RouterStats {
-    return summarizeWindow(windowMs, [this.counts(windowMs)]);
-  }
-
   /**
-   * The raw counts of the window that ends now, in a form that survives JSON (a message
-   * between processes) and that {@link summarizeWindow} merges with other routers'.
+   * The raw counts of the window that ends now (`windowMs` from 1 ms up to
+   * {@link STATS_RETENTION_MS}), in a form that survives JSON (a message between
+   * processes) and that {@link summarizeWindow} merges with other workers'.
    */
   counts(windowMs: number): WindowCounts {
     const current = Math.floor(this.now() / 1000);

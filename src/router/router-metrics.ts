@@ -7,12 +7,6 @@ export type CodeClass = '2xx' | '3xx' | '4xx' | '5xx' | 'error';
 /** Upper bounds in seconds: from a fast cache hit to a request that is about to time out. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-/** The two series one request updates. */
-interface RequestSeries {
-  requests: { inc(): void };
-  duration: { observe(seconds: number): void };
-}
-
 /**
  * The router's Prometheus metrics, in a registry of its own so that only these are
  * exposed. Names come from {@link ROUTER_METRICS}, which the Prometheus provider's
@@ -24,7 +18,6 @@ export class RouterMetrics {
   private readonly duration: Histogram<'service' | 'environment' | 'version'>;
   private readonly service: string;
   private readonly environment: string;
-  private readonly series = new Map<string, RequestSeries>();
 
   constructor(service: string, environment: string) {
     this.service = service;
@@ -45,27 +38,9 @@ export class RouterMetrics {
   }
 
   record(version: string, codeClass: CodeClass, seconds: number): void {
-    const series = this.seriesOf(version, codeClass);
-    series.requests.inc();
-    series.duration.observe(seconds);
-  }
-
-  /**
-   * The labelled series one request updates, looked up once per version and status class:
-   * resolving labels on every request (hashing the label set) is measurable on the
-   * router's hot path. The series stay valid because the registry is never reset.
-   */
-  private seriesOf(version: string, codeClass: CodeClass): RequestSeries {
-    const key = `${version}\u0000${codeClass}`;
-    let series = this.series.get(key);
-    if (!series) {
-      series = {
-        requests: this.requests.labels(this.service, this.environment, version, codeClass),
-        duration: this.duration.labels(this.service, this.environment, version),
-      };
-      this.series.set(key, series);
-    }
-    return series;
+    const labels = { service: this.service, environment: this.environment, version };
+    this.requests.inc({ ...labels, code_class: codeClass });
+    this.duration.observe(labels, seconds);
   }
 
   exposition(): Promise<string> {
