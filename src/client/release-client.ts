@@ -4,12 +4,13 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
+  type WorkflowExecutionStatusName,
 } from '@temporalio/client';
 import { ApplicationFailure, TerminatedFailure } from '@temporalio/common';
 import { invalidInput } from '../cli/exit-codes';
 import { outcomeFromFailureType } from '../policy/outcome';
 import { releaseWorkflowId } from '../shared/ids';
-import type { ReleaseInput, ReleaseResult } from '../shared/release';
+import type { Outcome, ReleaseInput, ReleaseResult } from '../shared/release';
 import { GantryService, GantryStage, GantryVersion } from '../shared/search-attributes';
 import type { releaseWorkflow } from '../workflows/release';
 
@@ -88,5 +89,32 @@ export async function releaseResult(handle: ReleaseHandle): Promise<ReleaseResul
       return { outcome: 'failed', reason: cause?.message ?? err.message };
     }
     throw err;
+  }
+}
+
+/** How a release that no longer runs ended. */
+export interface EndedRelease {
+  /** The release's outcome; Temporal's execution status (lower case) only when the run left no result to read. */
+  outcome: Outcome | Lowercase<WorkflowExecutionStatusName>;
+  reason?: string;
+}
+
+/**
+ * How the latest run of a release ended, or undefined while it still runs. Messages to a
+ * closed run are refused by the server ("workflow execution already completed"); this is
+ * what the CLI tells people instead. The run's own result is read (it carries the outcome
+ * and reason, and needs no worker); Temporal's status is the answer only if that fails.
+ * Throws WorkflowNotFoundError when the release does not exist.
+ */
+export async function describeEndedRelease(client: Client, service: string, version: string): Promise<EndedRelease | undefined> {
+  const handle: ReleaseHandle = client.workflow.getHandle(releaseWorkflowId(service, version));
+  const description = await handle.describe();
+  // A close time is set exactly when the run is closed, whatever way it closed.
+  if (!description.closeTime) return undefined;
+  try {
+    const { outcome, reason } = await releaseResult(client.workflow.getHandle(handle.workflowId, description.runId));
+    return { outcome, reason };
+  } catch {
+    return { outcome: description.status.name.toLowerCase() as Lowercase<WorkflowExecutionStatusName> };
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { connectClient } from '../../client/connect';
-import { releaseResult, startOrAttachRelease, type ReleaseHandle } from '../../client/release-client';
+import { describeEndedRelease, releaseResult, startOrAttachRelease, type EndedRelease, type ReleaseHandle } from '../../client/release-client';
 import { ConfigError, findCatalogueFile, loadCatalogue } from '../../config/load-catalogue';
 import { checkReleaseRequest } from '../../policy/release-request';
 import { isSuccessful } from '../../policy/outcome';
@@ -57,7 +57,16 @@ async function existingRelease(client: Client, service: string, version: string)
   return handle;
 }
 
-/** Sends a decision as an update so a refusal comes back with its reason (exit 2, nothing changed). */
+/** The one line that answers a message sent to a release that has already ended. */
+function endedLine(service: string, version: string, ended: EndedRelease): string {
+  return `release ${service} ${version} already ended: ${ended.outcome}${ended.reason ? ` (${ended.reason})` : ''}`;
+}
+
+/**
+ * Sends a decision as an update so a refusal comes back with its reason (exit 2, nothing
+ * changed). Every steering command goes through here, so each answers a release that has
+ * ended the same way: exit 2 and the release's outcome.
+ */
 async function decide(
   service: string,
   version: string,
@@ -71,6 +80,16 @@ async function decide(
     if (json) printJson(answer);
     else print(answer.message);
   } catch (err) {
+    // The release ended before the message reached it (the server refuses it: "workflow
+    // execution already completed") or while it did (the workflow refuses it as finished).
+    const ended = await describeEndedRelease(client, service, version);
+    if (ended) {
+      const message = endedLine(service, version, ended);
+      if (!json) throw invalidInput(message);
+      printJson({ accepted: false, outcome: ended.outcome, reason: ended.reason, message });
+      process.exitCode = EXIT.invalidInput;
+      return;
+    }
     if (err instanceof WorkflowUpdateFailedError) {
       throw invalidInput(`refused: ${err.cause?.message ?? err.message}`);
     }
