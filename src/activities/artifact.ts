@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ArtifactRef } from '../shared/release';
 import { ArtifactConflictError, ArtifactInvalidError } from '../providers/artifacts/artifact-store';
 import type { ArtifactStore, PublishRequest } from '../providers/artifacts/artifact-store';
+import { heartbeatWhile } from './heartbeat-while';
 
 
 export function createArtifactActivities(store: ArtifactStore) {
@@ -13,7 +14,7 @@ export function createArtifactActivities(store: ArtifactStore) {
      */
     async publishArtifact(request: PublishRequest): Promise<ArtifactRef> {
       try {
-        return await store.publish(request);
+        return await heartbeatWhile(`packing ${request.service} ${request.version}`, store.publish(request));
       } catch (err) {
         if (err instanceof ArtifactConflictError) {
           throw ApplicationFailure.create({

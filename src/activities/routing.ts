@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { RouterConfig } from '../config/progressive-delivery';
 import type { Route, RouterEndpoint, RouterOptions, RouterProvider } from '../providers/router/router';
 import { InvalidRoutesError, routeTableValidationProblems } from '../router/route-table-validation';
+import { heartbeatWhile } from './heartbeat-while';
 
 export interface RouterLocator {
   service: string;
@@ -21,7 +22,10 @@ export function createRoutingActivities(routerFor: (config: RouterConfig) => Rou
   return {
     /** Starts the environment's router if it does not run (embedded) or checks it answers (HAProxy). */
     async ensureRouter(input: RouterLocator): Promise<RouterEndpoint> {
-      const endpoint = await routerFor(input.router).ensureRouter(input.service, input.environment, routerOptionsOf(input.router));
+      const endpoint = await heartbeatWhile(
+        `starting the router of ${input.service}/${input.environment}`,
+        routerFor(input.router).ensureRouter(input.service, input.environment, routerOptionsOf(input.router)),
+      );
       return { url: endpoint.url };
     },
 

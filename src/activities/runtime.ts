@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Instance } from '../shared/release';
 import type { RuntimeProvider, StartRequest } from '../providers/runtime/runtime';
+import { heartbeatWhile } from './heartbeat-while';
 
 export type StartInstanceInput = Omit<StartRequest, 'onProgress' | 'signal'>;
 
@@ -46,8 +47,9 @@ export function createRuntimeActivities(runtime: RuntimeProvider) {
       await runtime.activate(input.service, input.environment, input.instanceId);
     },
 
+    /** Heartbeats while the instance drains: a stop can take as long as the service's grace period. */
     async stopInstance(input: InstanceLocator): Promise<void> {
-      await runtime.stop(input.service, input.environment, input.instanceId);
+      await heartbeatWhile(`stopping ${input.instanceId}`, runtime.stop(input.service, input.environment, input.instanceId));
     },
   };
 }

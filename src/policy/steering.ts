@@ -1,7 +1,7 @@
 import type { RolloutStatus } from '../shared/rollout';
 import type { Verdict } from './approval';
 
-const FINAL_PHASES: RolloutStatus['phase'][] = ['promoted', 'rolled_back', 'rolling_back'];
+const FINAL_PHASES: RolloutStatus['phase'][] = ['promoting', 'promoted', 'rolled_back', 'rolling_back'];
 
 /**
  * Whether a person may steer (pause, resume, promote, roll back) a release's rollout now.
@@ -10,6 +10,7 @@ const FINAL_PHASES: RolloutStatus['phase'][] = ['promoted', 'rolled_back', 'roll
 export function checkSteer(action: string, rollout: RolloutStatus | undefined, releaseFinished: boolean, by: string | undefined, reason: string | undefined): Verdict {
   if (releaseFinished) return { ok: false, reason: 'the release has already ended' };
   if (!rollout) return { ok: false, reason: `there is no rollout to ${action}: the release is not in a canary or blue/green production stage` };
+  if (rollout.phase === 'promoting') return { ok: false, reason: committedReason(rollout) };
   if (FINAL_PHASES.includes(rollout.phase)) return { ok: false, reason: `the rollout is already ${rollout.phase.replace('_', ' ')}` };
   if (!by || !by.trim()) return { ok: false, reason: 'say who you are (by / --as)' };
   if ((action === 'promote' || action === 'rollback') && (!reason || !reason.trim())) {
@@ -31,4 +32,12 @@ export function checkSteer(action: string, rollout: RolloutStatus | undefined, r
  */
 function pausePending(rollout: RolloutStatus): boolean {
   return rollout.phase !== 'paused' && rollout.pausedBecause !== undefined;
+}
+
+/**
+ * Why nothing can turn a promotion back once it is committed: the old version is being
+ * retired, so switching traffic back to it would send people to a stopped service.
+ */
+export function committedReason(rollout: Pick<RolloutStatus, 'canaryVersion' | 'committedAt'>): string {
+  return `the promotion of ${rollout.canaryVersion} was committed${rollout.committedAt ? ` at ${rollout.committedAt}` : ''}: the old version is being retired, so it can no longer be paused, aborted or rolled back; release a fix or the previous version instead`;
 }

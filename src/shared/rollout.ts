@@ -26,12 +26,14 @@ export interface RolloutInput {
 
 export type RolloutPhase =
   | 'starting'
+  | 'waiting_for_metrics'
   | 'verifying'
   | 'progressing'
   | 'paused'
   | 'waiting_for_switch'
   | 'keeping_blue'
   | 'rolling_back'
+  | 'promoting'
   | 'promoted'
   | 'rolled_back';
 
@@ -42,9 +44,29 @@ export interface AnalysisRecord {
   summary: string;
 }
 
+/** A person's steering message as the rollout took it: honoured, or refused with the reason. */
+export interface SteerDecision {
+  kind: 'pause' | 'resume' | 'promote' | 'promote_full' | 'rollback';
+  by: string;
+  reason?: string;
+  at: string;
+  /** The sender's request ID, so the release can answer the person once the rollout decided. */
+  requestId?: string;
+  /** Absent in statuses recorded before decisions could be refused (they were all taken). */
+  result?: 'accepted' | 'refused';
+  refusal?: string;
+}
+
 export interface RolloutStatus {
   strategy: 'canary' | 'blueGreen';
   phase: RolloutPhase;
+  /**
+   * Grows with every report: the release keeps the newest, whatever order the reports
+   * arrive in (absent in statuses recorded before reports were numbered).
+   */
+  revision?: number;
+  /** When the promotion became irreversible: from then on no abort or rollback can win. */
+  committedAt?: string;
   stableVersion?: string;
   canaryVersion: string;
   /** Share of public traffic per role right now. */
@@ -54,9 +76,13 @@ export interface RolloutStatus {
   step?: number;
   steps: { weight: number; soakMs?: number }[];
   nextCheckAt?: string;
+  /** The soak of the current step: every planned check runs, however long it takes. */
+  soak?: { planned: number; done: number; extended?: string };
+  /** Why the rollout waits for its metrics source before moving traffic. */
+  waitingForMetrics?: string;
   pausedBecause?: string;
   analyses: AnalysisRecord[];
-  decisions: { kind: 'pause' | 'resume' | 'promote' | 'promote_full' | 'rollback'; by: string; reason?: string; at: string }[];
+  decisions: SteerDecision[];
   reason?: string;
 }
 
@@ -69,6 +95,8 @@ export interface RolloutResult {
 export interface SteerPayload {
   by: string;
   reason?: string;
+  /** Set by the release when it forwards a message, so it can wait for the rollout's decision. */
+  requestId?: string;
 }
 export interface PromotePayload extends SteerPayload {
   /** Go to 100 % now instead of ending only the current soak. */

@@ -3,7 +3,19 @@ import { analyse } from '../policy/analysis';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
 import { commands, delivery, measuring } from './activity-stubs';
-import { holdBeforeTrafficMoves, prepareRollout, promote, rollBack, rolledBack, setSplit, startNewVersion, waitWhilePaused } from './rollout-actions';
+import { blueGreenChecks } from '../policy/rollout-plan';
+import { soakExtension, waitBeforeCheckMs } from '../policy/soak';
+import {
+  awaitMetricsSource,
+  commitAndPromote,
+  holdBeforeTrafficMoves,
+  prepareRollout,
+  rollBack,
+  rolledBack,
+  setSplit,
+  startNewVersion,
+  waitWhilePaused,
+} from './rollout-actions';
 import { RolloutState } from './rollout-state';
 
 /**
@@ -19,10 +31,9 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Rol
   const { stable: blue, routerUrl, newId: greenId } = await prepareRollout(input, rollout);
   try {
     const green = await startNewVersion(input);
-    if (!blue) {
-      await promote(input, rollout, green, undefined, 'no blue version yet: the first release takes all traffic');
-      return { outcome: 'promoted', reason: rollout.status.reason, status: rollout.status };
-    }
+    if (!blue) return await commitAndPromote(input, rollout, green, undefined, 'no blue version yet: the first release takes all traffic');
+    const metricsDown = await awaitMetricsSource(input, rollout, config.interval);
+    if (metricsDown) return await rolledBack(input, rollout, blue, green, metricsDown);
     await setSplit(input, rollout, blue, green, 0);
 
     const verdict = (await verifyGreen(input, rollout, routerUrl, blue, green)) ?? (await holdBeforeTrafficMoves(rollout, 'verifying'));
@@ -38,9 +49,8 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Rol
 
     await setSplit(input, rollout, blue, green, 100);
     const failure = await keepBlue(input, rollout, green);
-    if (failure) return rolledBack(input, rollout, blue, green, failure);
-    await promote(input, rollout, green, blue);
-    return { outcome: 'promoted', status: rollout.status };
+    if (failure) return await rolledBack(input, rollout, blue, green, failure);
+    return await commitAndPromote(input, rollout, green, blue);
   } catch (err) {
     const reason = isCancellation(err) ? 'the release was aborted' : `the rollout failed: ${(err as Error).message}`;
     await CancellationScope.nonCancellable(() => rollBack(input, rollout, blue, greenId, reason));
@@ -80,26 +90,33 @@ async function keepBlue(input: RolloutInput, rollout: RolloutState, green: Insta
   const config = input.blueGreen;
   rollout.status.phase = 'keeping_blue';
   rollout.promoteRequest = undefined;
-  let leftMs = config.keepBlueFor;
+  const planned = blueGreenChecks(config);
+  let done = 0;
+  let waitLeftMs = waitBeforeCheckMs(config.keepBlueFor, config.interval, done);
   let failures = 0;
-  while (leftMs > 0) {
-    const waitMs = Math.min(config.interval, leftMs);
-    rollout.status.nextCheckAt = new Date(Date.now() + waitMs).toISOString();
+  rollout.status.soak = { planned, done };
+  while (done < planned) {
+    const dueAt = Date.now() + waitLeftMs;
+    rollout.status.nextCheckAt = new Date(dueAt).toISOString();
     rollout.report();
     const started = Date.now();
-    await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitMs);
-    leftMs -= Date.now() - started;
+    await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitLeftMs);
     if (rollout.paused && !rollout.promoteRequest && !rollout.rollbackRequest) {
       // Blue stays up while paused: the time paused does not count towards keepBlueFor.
+      waitLeftMs = Math.max(0, waitLeftMs - (Date.now() - started));
       await waitWhilePaused(rollout, 'keeping_blue');
       continue;
     }
     if (rollout.rollbackRequest) return `switched back by ${rollout.rollbackRequest.by}${rollout.rollbackRequest.reason ? `: ${rollout.rollbackRequest.reason}` : ''}`;
     if (rollout.promoteRequest) break; // retire blue now
+    const extended = soakExtension(dueAt, Date.now(), config.interval);
     const greenMeasure = await measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, role: 'canary', windowMs: config.interval, metrics: input.metrics });
     // Blue serves nothing now, so only green's own limits apply (no relative check).
     const result = analyse(greenMeasure, undefined, config.analysis);
     rollout.status.analyses.push({ at: rollout.now(), weight: 100, verdict: result.verdict, summary: result.summary });
+    done += 1;
+    rollout.status.soak = { planned, done, extended: extended ?? rollout.status.soak?.extended };
+    waitLeftMs = waitBeforeCheckMs(config.keepBlueFor, config.interval, done);
     failures = result.verdict === 'fail' ? failures + 1 : 0;
     if (failures >= config.analysis.failureLimit) return `green failed after the switch: ${result.summary}`;
   }

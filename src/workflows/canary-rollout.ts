@@ -2,10 +2,22 @@ import { CancellationScope, condition, isCancellation } from '@temporalio/workfl
 import { analyse } from '../policy/analysis';
 import { canaryPlan } from '../policy/rollout-plan';
 import { decide, decisionReason, emptyTally, recordAnalysis, resumedTally } from '../policy/rollout-verdict';
+import { soakExtension, waitBeforeCheckMs } from '../policy/soak';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
 import { measuring } from './activity-stubs';
-import { holdBeforeTrafficMoves, prepareRollout, promote, rollBack, rolledBack, rolledBackBy, setSplit, startNewVersion, waitWhilePaused } from './rollout-actions';
+import {
+  awaitMetricsSource,
+  commitAndPromote,
+  holdBeforeTrafficMoves,
+  prepareRollout,
+  rollBack,
+  rolledBack,
+  rolledBackBy,
+  setSplit,
+  startNewVersion,
+  waitWhilePaused,
+} from './rollout-actions';
 import { RolloutState } from './rollout-state';
 
 /**
@@ -15,6 +27,10 @@ import { RolloutState } from './rollout-state';
  * many inconclusive ones pause and ask a human. People may pause, resume, promote (end
  * this soak), promote fully (100 % now) or roll back. At 100 % the canary becomes stable
  * and the old version is retired. Rollback always completes and leaves stable at 100 %.
+ *
+ * A step advances only after every planned check of its soak has run and passed: time
+ * without a worker extends the soak instead of counting as watched. Traffic moves only
+ * once the metrics source answers, and a promotion, once committed, always completes.
  */
 export async function canaryRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const rollout = new RolloutState(input, 'canary');
@@ -23,11 +39,12 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
     const canary = await startNewVersion(input);
     if (!stable) {
       // Nothing to compare against: the first version of a service takes all traffic.
-      await promote(input, rollout, canary, undefined, 'no stable version yet: the first release takes all traffic');
-      return { outcome: 'promoted', reason: rollout.status.reason, status: rollout.status };
+      return await commitAndPromote(input, rollout, canary, undefined, 'no stable version yet: the first release takes all traffic');
     }
+    const metricsDown = await awaitMetricsSource(input, rollout, input.canary.interval);
+    if (metricsDown) return await rolledBack(input, rollout, stable, canary, metricsDown);
     const result = await runSteps(input, rollout, stable, canary);
-    if (result.outcome === 'promoted') await promote(input, rollout, canary, stable);
+    if (result.outcome === 'promoted') return await commitAndPromote(input, rollout, canary, stable);
     return result;
   } catch (err) {
     const reason = isCancellation(err) ? 'the release was aborted' : `the rollout failed: ${(err as Error).message}`;
@@ -48,27 +65,35 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
     await setSplit(input, rollout, stable, canary, step.weight);
     if (step.weight >= 100 || rollout.promoteRequest?.full) break;
     rollout.status.phase = 'progressing';
-    let soakLeftMs = step.soakMs;
-    while (soakLeftMs > 0) {
-      const waitMs = Math.min(input.canary.interval, soakLeftMs);
-      rollout.status.nextCheckAt = new Date(Date.now() + waitMs).toISOString();
+    const interval = input.canary.interval;
+    let done = 0;
+    let waitLeftMs = waitBeforeCheckMs(step.soakMs, interval, done);
+    rollout.status.soak = { planned: step.checks, done };
+    while (done < step.checks) {
+      const dueAt = Date.now() + waitLeftMs;
+      rollout.status.nextCheckAt = new Date(dueAt).toISOString();
       rollout.report();
       const started = Date.now();
-      await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitMs);
-      soakLeftMs -= Date.now() - started;
+      await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitLeftMs);
 
       if (rollout.rollbackRequest) return rolledBack(input, rollout, stable, canary, rolledBackBy(rollout.rollbackRequest));
       if (rollout.promoteRequest) break;
       if (rollout.paused) {
+        // The soak resumes where it stopped: paused time does not count.
+        waitLeftMs = Math.max(0, waitLeftMs - (Date.now() - started));
         await waitWhilePaused(rollout);
-        continue; // the soak resumes where it stopped: paused time does not count
+        continue;
       }
+      const extended = soakExtension(dueAt, Date.now(), interval);
       const [canaryMeasure, stableMeasure] = await Promise.all([
-        measuring.measure({ service: input.service, environment: input.environment, version: canary.artifact.version, role: 'canary', windowMs: input.canary.interval, metrics: input.metrics }),
-        measuring.measure({ service: input.service, environment: input.environment, version: stable.artifact.version, role: 'stable', windowMs: input.canary.interval, metrics: input.metrics }),
+        measuring.measure({ service: input.service, environment: input.environment, version: canary.artifact.version, role: 'canary', windowMs: interval, metrics: input.metrics }),
+        measuring.measure({ service: input.service, environment: input.environment, version: stable.artifact.version, role: 'stable', windowMs: interval, metrics: input.metrics }),
       ]);
       const result = analyse(canaryMeasure, stableMeasure, rules);
       rollout.status.analyses.push({ at: rollout.now(), weight: step.weight, verdict: result.verdict, summary: result.summary });
+      done += 1;
+      rollout.status.soak = { planned: step.checks, done, extended: extended ?? rollout.status.soak?.extended };
+      waitLeftMs = waitBeforeCheckMs(step.soakMs, interval, done);
       tally = recordAnalysis(tally, result);
       const next = decide(tally, rules);
       if (next === 'rollback') return rolledBack(input, rollout, stable, canary, `canary at ${step.weight} %: ${decisionReason(next, tally, rules, result)}`);

@@ -1,4 +1,4 @@
-import { type CancellationScope, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, type CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import { checkAbort } from '../policy/abort';
 import { type ApprovalContext, type Verdict, checkApprove, checkReject } from '../policy/approval';
 import {
@@ -58,12 +58,23 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
   const abort = (p: AbortPayload) => {
     s.abort = { by: p.by, reason: p.reason, at: release.now() };
     pipeline.cancel();
-    return answer(`abort requested by ${p.by}: ${p.reason}`);
   };
+  /**
+   * An abort is answered once it has taken effect or been refused, never before: a
+   * production promotion committed just before the abort arrived wins, and the person
+   * is told so rather than "abort requested" about an abort that never happened.
+   */
+  const abortAndAwait = async (p: AbortPayload): Promise<DecisionAnswer> => {
+    abort(p);
+    await condition(() => release.finished);
+    if (s.outcome === 'aborted') return answer(`aborted by ${p.by}: ${p.reason}; every environment it touched is as it was before`);
+    throw ApplicationFailure.create({ type: 'AbortRefused', nonRetryable: true, message: release.abortRefusal ?? `the release ended ${s.outcome} before the abort took effect` });
+  };
+  const abortCheck = (p: AbortPayload | undefined) => checkAbort(release.finished || !!s.abort, p?.by, p?.reason, s.rollout);
 
   setHandler(approveUpdate, (p) => approve(p, 'update'), { validator: (p) => enforce(checkApprove(approvalContext(), p?.by)) });
   setHandler(rejectUpdate, reject, { validator: (p) => enforce(checkReject(approvalContext(), p?.by, p?.reason)) });
-  setHandler(abortUpdate, abort, { validator: (p) => enforce(checkAbort(release.finished || !!s.abort, p?.by, p?.reason)) });
+  setHandler(abortUpdate, abortAndAwait, { validator: (p) => enforce(abortCheck(p)) });
 
   setHandler(approveSignal, (p) => {
     if (!ignore('approve', p?.by, checkApprove(approvalContext(), p?.by))) approve(p, 'signal');
@@ -72,7 +83,7 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     if (!ignore('reject', p?.by, checkReject(approvalContext(), p?.by, p?.reason))) reject(p);
   });
   setHandler(abortSignal, (p) => {
-    if (!ignore('abort', p?.by, checkAbort(release.finished || !!s.abort, p?.by, p?.reason))) abort(p);
+    if (!ignore('abort', p?.by, abortCheck(p))) abort(p);
   });
 
   setHandler(lockGrantedSignal, ({ lockId }) => {

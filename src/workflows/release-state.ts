@@ -1,6 +1,7 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
 import { GantryOutcome, GantryStage } from '../shared/search-attributes';
+import { committedReason } from '../policy/steering';
 
 /** What the release touched in one environment, so an abandoned release can put it back. */
 export interface EnvironmentTouch {
@@ -20,6 +21,10 @@ export class ReleaseState {
   readonly grantedLocks = new Set<string>();
   /** The production rollout child workflow, once started. */
   rolloutWorkflowId?: string;
+  /** Whether the rollout child has ended (its final status is then in `status.rollout`). */
+  rolloutEnded = false;
+  /** Why an accepted abort did not happen, once the release ended some other way. */
+  abortRefusal?: string;
 
   constructor(readonly input: ReleaseInput) {
     this.status = {
@@ -61,8 +66,18 @@ export class ReleaseState {
     this.publishDetails();
   }
 
-  /** Ends the release: the last stage closes with the outcome's result. */
+  /**
+   * Ends the release: the last stage closes with the outcome's result. An abort that was
+   * accepted but lost the race (the promotion had been committed) is not left beside
+   * another outcome as if it happened: it moves to `ignored`, with the reason.
+   */
   finish(outcome: Outcome, reason?: string): void {
+    const abort = this.status.abort;
+    if (abort && outcome !== 'aborted') {
+      this.abortRefusal = this.status.rollout?.committedAt ? committedReason(this.status.rollout) : `the release ended ${outcome} before the abort took effect`;
+      this.status.ignored.push({ message: 'abort', by: abort.by, reason: this.abortRefusal, at: abort.at });
+      this.status.abort = undefined;
+    }
     this.closeCurrent(outcome === 'succeeded' ? 'passed' : outcome === 'aborted' ? 'cancelled' : 'failed', reason);
     this.status.outcome = outcome;
     this.status.reason = reason;

@@ -1,8 +1,9 @@
-import { getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import { checkSteer } from '../policy/steering';
-import { type DecisionAnswer } from '../shared/messages';
+import { type DecisionAnswer, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate } from '../shared/messages';
 import {
   type PromotePayload,
+  type SteerDecision,
   type SteerPayload,
   pauseSignal,
   promoteSignal,
@@ -10,20 +11,37 @@ import {
   rollbackSignal,
   rolloutProgressSignal,
 } from '../shared/rollout';
-import { pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate } from '../shared/messages';
 import type { ReleaseState } from './release-state';
 
 /**
  * Pause, resume, promote and roll back a release's production rollout through the
  * release itself (one ID for people to remember): as updates (refusals answered) and
  * signals (refusals recorded), forwarded to the rollout child workflow.
+ *
+ * The release checks a message against the rollout's last report, which can be a
+ * moment old; the rollout checks it again against its own state and records its
+ * decision, and an update is answered from that decision. So a rollback that reaches
+ * the rollout after its promotion was committed is refused, not reported as sent.
  */
 export function registerRolloutSteering(release: ReleaseState): void {
   const s = release.status;
+  let forwarded = 0;
   const verdict = (action: string, p: SteerPayload) => checkSteer(action, s.rollout, release.finished, p?.by, p?.reason);
-  const forward = async <T extends SteerPayload>(signal: typeof pauseSignal | typeof promoteSignal, payload: T): Promise<void> => {
-    await getExternalWorkflowHandle(release.rolloutWorkflowId!).signal(signal as typeof promoteSignal, payload as PromotePayload);
+  const decisionFor = (requestId: string): SteerDecision | undefined => s.rollout?.decisions.find((d) => d.requestId === requestId);
+
+  /** Sends the message to the rollout; the request ID lets the release find the rollout's decision on it. */
+  const forward = async (signal: typeof pauseSignal | typeof promoteSignal, payload: PromotePayload): Promise<string> => {
+    forwarded += 1;
+    const requestId = `${signal.name}-${forwarded}`;
+    await getExternalWorkflowHandle(release.rolloutWorkflowId!).signal(signal as typeof promoteSignal, { ...payload, requestId });
+    return requestId;
   };
+  /** The rollout's decision on a forwarded message, or why there will be none. */
+  const awaitDecision = async (action: string, requestId: string): Promise<SteerDecision | string> => {
+    await condition(() => decisionFor(requestId) !== undefined || release.rolloutEnded || release.finished);
+    return decisionFor(requestId) ?? `the rollout ended (${s.rollout?.phase.replace('_', ' ') ?? 'unknown'}) before it took the ${action}`;
+  };
+  const refused = (reason: string) => ApplicationFailure.create({ type: 'SteeringRefused', nonRetryable: true, message: reason });
   const answer = (message: string): DecisionAnswer => ({ accepted: true, approvals: s.approvals.length, approvalsRequired: s.approvalsRequired, message });
 
   const steer = [
@@ -36,8 +54,16 @@ export function registerRolloutSteering(release: ReleaseState): void {
     setHandler(
       update,
       async (p: PromotePayload) => {
-        await forward(signal, p);
-        return answer(`${action}${action === 'promote' && p.full ? ' --full' : ''} sent to ${release.rolloutWorkflowId} by ${p.by}`);
+        let requestId: string;
+        try {
+          requestId = await forward(signal, p);
+        } catch {
+          throw refused(`the rollout ${release.rolloutWorkflowId} has already ended`);
+        }
+        const decision = await awaitDecision(action, requestId);
+        if (typeof decision === 'string') throw refused(decision);
+        if (decision.result === 'refused') throw refused(decision.refusal ?? `the rollout refused the ${action}`);
+        return answer(`${action}${action === 'promote' && p.full ? ' --full' : ''} taken by ${release.rolloutWorkflowId} from ${p.by}`);
       },
       {
         validator: (p: PromotePayload) => {
@@ -52,10 +78,18 @@ export function registerRolloutSteering(release: ReleaseState): void {
         s.ignored.push({ message: action, by: p?.by ?? '(nobody)', reason: v.reason, at: release.now() });
         return;
       }
-      await forward(signal, p);
+      // A refusal by the rollout itself is recorded in its decisions, which the status shows.
+      try {
+        await forward(signal, p);
+      } catch {
+        s.ignored.push({ message: action, by: p?.by ?? '(nobody)', reason: `the rollout ${release.rolloutWorkflowId} has already ended`, at: release.now() });
+      }
     });
   }
   setHandler(rolloutProgressSignal, (rollout) => {
+    // Reports can arrive out of order: keep the newest. Reports recorded before they were
+    // numbered have no revision and are taken in arrival order, as they were then.
+    if ((rollout.revision ?? 0) < (s.rollout?.revision ?? 0)) return;
     s.rollout = rollout;
     release.waitFor(`the ${rollout.strategy} rollout: ${rollout.phase}, ${rollout.weights.canary} % on ${rollout.canaryVersion}`);
   });

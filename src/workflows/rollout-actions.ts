@@ -1,9 +1,9 @@
-import { CancellationScope, condition, patched } from '@temporalio/workflow';
+import { CancelledFailure, CancellationScope, condition, patched } from '@temporalio/workflow';
 import type { Route } from '../providers/router/router';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutPhase, RolloutResult, SteerPayload } from '../shared/rollout';
 import { instanceIdFor } from '../policy/environment-restore';
-import { control, delivery, routing } from './activity-stubs';
+import { control, delivery, measuring, routing } from './activity-stubs';
 import type { RolloutState } from './rollout-state';
 
 /** Steps both progressive strategies take: prepare, split traffic, wait while paused, promote, roll back. */
@@ -27,10 +27,15 @@ export async function prepareRollout(input: RolloutInput, rollout: RolloutState)
 
 /** Starts the new version beside the stable one; resolves once it is healthy. */
 export function startNewVersion(input: RolloutInput): Promise<Instance> {
+  return startInstanceOf(input, { artifact: input.artifact });
+}
+
+/** Starts (or adopts, when it runs healthy) an instance of an artifact in the rollout's environment. */
+function startInstanceOf(input: RolloutInput, instance: Pick<Instance, 'artifact'>): Promise<Instance> {
   return delivery.startInstance({
     service: input.service,
     environment: input.environment,
-    artifact: input.artifact,
+    artifact: instance.artifact,
     command: input.run.command,
     healthPath: input.run.healthPath,
     startTimeoutMs: input.run.startTimeoutMs,
@@ -81,51 +86,123 @@ export async function setSplit(input: RolloutInput, rollout: RolloutState, stabl
   rollout.report();
 }
 
-/** The canary becomes stable: all traffic, the runtime's active instance, and the old version retired. */
-export async function promote(input: RolloutInput, rollout: RolloutState, canary: Instance, stable: Instance | undefined, reason?: string): Promise<void> {
-  const { service, environment } = input;
-  await routing.setRoutes({
-    service,
-    environment,
-    router: input.router,
-    routes: [{ instanceId: canary.id, version: canary.artifact.version, url: canary.url, weight: 100, role: 'stable' }],
-  });
-  await control.activateInstance({ service, environment, instanceId: canary.id });
-  if (stable && stable.id !== canary.id) await control.stopInstance({ service, environment, instanceId: stable.id });
-  rollout.status.weights = { stable: 0, canary: 100 };
-  rollout.status.stableVersion = canary.artifact.version;
-  rollout.status.phase = 'promoted';
+/**
+ * The point of no return of a promotion. Before it, an accepted rollback or an abort
+ * wins (the caller rolls back); from it on, steering is refused with the reason and
+ * the promotion runs to its end whatever arrives, because it retires the old version:
+ * nothing may send traffic back to an instance that is being stopped.
+ * Returns the reason to roll back instead, or undefined once committed; throws the
+ * cancellation when the release was aborted before this point.
+ */
+export function commitPromotion(rollout: RolloutState): string | undefined {
+  if (rollout.rollbackRequest) return rolledBackBy(rollout.rollbackRequest);
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the release was aborted before the promotion was committed');
+  rollout.status.committedAt = rollout.now();
+  rollout.status.phase = 'promoting';
   rollout.status.nextCheckAt = undefined;
-  // A pause that arrived while the promotion ran has nothing left to hold.
   rollout.status.pausedBecause = undefined;
-  rollout.status.reason = reason;
-  rollout.report();
+  // Rollouts recorded before the commit point existed did not report it.
+  if (patched('promotion-commit-point')) rollout.report();
+  return undefined;
 }
 
-export async function rolledBack(input: RolloutInput, rollout: RolloutState, stable: Instance, canary: Instance, reason: string): Promise<RolloutResult> {
+/**
+ * The new version becomes stable: all traffic, the runtime's active instance, and only
+ * then the old version retired. Call it after `commitPromotion`; it cannot be cancelled.
+ */
+export function promote(input: RolloutInput, rollout: RolloutState, canary: Instance, stable: Instance | undefined, reason?: string): Promise<void> {
+  const { service, environment } = input;
+  return CancellationScope.nonCancellable(async () => {
+    await routing.setRoutes({
+      service,
+      environment,
+      router: input.router,
+      routes: [{ instanceId: canary.id, version: canary.artifact.version, url: canary.url, weight: 100, role: 'stable' }],
+    });
+    await control.activateInstance({ service, environment, instanceId: canary.id });
+    if (stable && stable.id !== canary.id) await control.stopInstance({ service, environment, instanceId: stable.id });
+    rollout.status.weights = { stable: 0, canary: 100 };
+    rollout.status.stableVersion = canary.artifact.version;
+    rollout.status.phase = 'promoted';
+    rollout.status.nextCheckAt = undefined;
+    rollout.status.soak = undefined;
+    // A pause that arrived while the promotion ran has nothing left to hold.
+    rollout.status.pausedBecause = undefined;
+    rollout.status.reason = reason;
+    rollout.report();
+  });
+}
+
+/** Commits and runs the promotion, or rolls back when a rollback or an abort got there first. */
+export async function commitAndPromote(input: RolloutInput, rollout: RolloutState, canary: Instance, stable: Instance | undefined, reason?: string): Promise<RolloutResult> {
+  const rollbackReason = commitPromotion(rollout);
+  if (rollbackReason) return rolledBack(input, rollout, stable, canary, rollbackReason);
+  await promote(input, rollout, canary, stable, reason);
+  return { outcome: 'promoted', reason, status: rollout.status };
+}
+
+/**
+ * Before the first router write: the metrics source must answer, or nothing could judge
+ * the new version once it takes traffic. Waits visibly (checking again at most every
+ * 10 s) until it does; a rollback or an abort ends the wait. Returns the rollback's
+ * reason when the rollout must end instead.
+ */
+export async function awaitMetricsSource(input: RolloutInput, rollout: RolloutState, intervalMs: number): Promise<string | undefined> {
+  // Rollouts recorded before this check moved traffic at once; their replays must too.
+  if (!patched('measure-before-moving')) return undefined;
+  const { service, environment } = input;
+  for (;;) {
+    const ready = await measuring.metricsSourceReady({ service, environment, metrics: input.metrics });
+    if (ready.online) {
+      if (rollout.status.waitingForMetrics) {
+        rollout.status.waitingForMetrics = undefined;
+        rollout.report();
+      }
+      return undefined;
+    }
+    const retryMs = Math.min(intervalMs, 10_000);
+    rollout.status.phase = 'waiting_for_metrics';
+    rollout.status.waitingForMetrics = `the ${input.metrics.kind} metrics source does not answer (${ready.reason ?? 'no reason given'}); no traffic moves until it does; next try in ${Math.round(retryMs / 1000)} s`;
+    rollout.report();
+    await condition(() => rollout.rollbackRequest !== undefined, retryMs);
+    if (rollout.rollbackRequest) return rolledBackBy(rollout.rollbackRequest);
+  }
+}
+
+export async function rolledBack(input: RolloutInput, rollout: RolloutState, stable: Instance | undefined, canary: Instance, reason: string): Promise<RolloutResult> {
   await CancellationScope.nonCancellable(() => rollBack(input, rollout, stable, canary.id, reason));
   return { outcome: 'rolled_back', reason, status: rollout.status };
 }
 
-/** Stable takes all traffic again and the canary is stopped; runs to completion whatever happens. */
+/**
+ * Stable takes all traffic again and the canary is stopped; runs to completion whatever
+ * happens. Stable is started again first if it is gone (an instance that died, or one a
+ * crash left stopping), so the router never points at nothing; it is made the active
+ * instance again before the canary stops, so the environment's record never goes empty.
+ */
 export async function rollBack(input: RolloutInput, rollout: RolloutState, stable: Instance | undefined, canaryId: string, reason: string): Promise<void> {
   const { service, environment } = input;
   rollout.status.phase = 'rolling_back';
   // Steering ends here, so a pause still pending would only leave a stale line in the status.
   rollout.status.pausedBecause = undefined;
+  rollout.status.waitingForMetrics = undefined;
   rollout.report();
   if (stable) {
+    // Starting a running instance adopts it as it is: cheap when stable is fine.
+    const serving = patched('rollback-restarts-stable') ? await startInstanceOf(input, stable) : stable;
     await routing.setRoutes({
       service,
       environment,
       router: input.router,
-      routes: [{ instanceId: stable.id, version: stable.artifact.version, url: stable.url, weight: 100, role: 'stable' }],
+      routes: [{ instanceId: serving.id, version: serving.artifact.version, url: serving.url, weight: 100, role: 'stable' }],
     });
+    if (patched('rollback-restarts-stable')) await control.activateInstance({ service, environment, instanceId: serving.id });
   }
   if (canaryId !== stable?.id) await control.stopInstance({ service, environment, instanceId: canaryId });
   rollout.status.weights = { stable: 100, canary: 0 };
   rollout.status.phase = 'rolled_back';
   rollout.status.nextCheckAt = undefined;
+  rollout.status.soak = undefined;
   rollout.status.reason = reason;
   rollout.report();
 }

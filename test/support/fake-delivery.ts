@@ -77,6 +77,9 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
       return { service: req.service, version: req.version, digest: `sha256:${'ab'.repeat(32)}`, sizeBytes: 1234 };
     },
     async startInstance(req) {
+      // Like the real runtime, a start of an instance that runs already adopts it at once.
+      const adopted = running.get(`${key(req.service, req.environment)}/${instanceIdFor(req.artifact.version, req.artifact.digest)}`);
+      if (adopted) return adopted;
       announceStart(req.environment);
       if (options.hangStartIn?.includes(req.environment)) await runUntil(() => false);
       if (options.holdStartIn?.includes(req.environment)) await runUntil(() => released);

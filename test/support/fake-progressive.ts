@@ -9,12 +9,16 @@ import type { Route } from '../../src/providers/router/router';
  * their own tests against real processes and a real Prometheus.
  */
 export interface FakeProgressive {
-  activities: Pick<GantryActivities, 'ensureRouter' | 'setRoutes' | 'getRoutes' | 'measure' | 'sendPreviewTraffic'>;
+  activities: Pick<GantryActivities, 'ensureRouter' | 'setRoutes' | 'getRoutes' | 'measure' | 'metricsSourceReady' | 'sendPreviewTraffic'>;
   /** Every route table set, in order. */
   tables: Route[][];
   /** Measurements taken, in order. */
   measured: MetricsQuery[];
   previewRequests: number;
+  /** Whether the metrics source answers; a test turns it off to see a rollout wait for it. */
+  metricsOnline: boolean;
+  /** Readiness checks made, in order. */
+  readinessChecks: number;
 }
 
 export type MeasurementScript = (version: string, call: number) => Measurement;
@@ -38,7 +42,13 @@ export function fakeProgressive(script: MeasurementScript): FakeProgressive {
     tables,
     measured,
     previewRequests: 0,
+    metricsOnline: true,
+    readinessChecks: 0,
     activities: {
+      async metricsSourceReady() {
+        world.readinessChecks += 1;
+        return world.metricsOnline ? { online: true } : { online: false, reason: 'connect ECONNREFUSED 127.0.0.1:9 (scripted outage)' };
+      },
       async ensureRouter({ service, environment }) {
         return { url: `http://router.invalid/${service}/${environment}` };
       },

@@ -31,7 +31,7 @@ describe('aborting a release (time-skipping server)', () => {
       expect(await world.startBegan).toBe('staging');
       await expect(handle.executeUpdate(abortUpdate, { args: [{ by: 'dave', reason: '' }] })).rejects.toThrow(WorkflowUpdateFailedError);
       const answer = await handle.executeUpdate(abortUpdate, { args: [{ by: 'dave', reason: 'wrong branch' }] });
-      expect(answer.message).toBe('abort requested by dave: wrong branch');
+      expect(answer.message).toBe('aborted by dave: wrong branch; every environment it touched is as it was before');
 
       const result = await releaseResult(handle);
       expect(result.outcome).toBe('aborted');

@@ -34,11 +34,16 @@ server.listen(port, host, () => {
   process.stdout.write(`${info.service} ${info.version} listening on http://${host}:${port} (${describeBehaviour(info.behaviour)})\n`);
 });
 
-// Stop accepting connections and exit when Gantry stops the instance.
+// Stop accepting connections and exit when Gantry stops the instance. Like most real
+// services behind a load balancer, it can keep answering for a while first (DRAIN_MS),
+// so requests already on their way still succeed.
+const drainMs = Number(process.env.DRAIN_MS || 0);
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.once(signal, () => {
-    process.stdout.write(`${signal}: shutting down\n`);
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
+    process.stdout.write(`${signal}: shutting down${drainMs > 0 ? ` after draining for ${drainMs} ms` : ''}\n`);
+    setTimeout(() => {
+      server.close(() => process.exit(0));
+      server.closeAllConnections();
+    }, drainMs);
   });
 }

@@ -21,7 +21,8 @@ export interface LocalProcessRuntimeOptions {
   killGraceMs?: number;
 }
 
-type InstanceState = 'starting' | 'running' | 'failed' | 'stopped';
+/** `stopping`: told to stop and draining; never adopted or activated again, only restarted. */
+type InstanceState = 'starting' | 'running' | 'failed' | 'stopping' | 'stopped';
 
 /** `instance.json`: what a later worker (or `stopAllInstances`) needs to find the process again. */
 interface InstanceRecord {
@@ -77,7 +78,7 @@ export class LocalProcessRuntime implements RuntimeProvider {
     const id = instanceId(request.artifact);
     const dir = this.instanceDir(request.service, request.environment, id);
     const existing = await readRecord(dir);
-    if (existing && existing.state !== 'stopped' && existing.state !== 'failed' && isProcessAlive(existing.pid)) {
+    if (existing && (existing.state === 'starting' || existing.state === 'running') && isProcessAlive(existing.pid)) {
       // Started before (a retried activity, a restarted worker): adopt it rather than start a second copy.
       return this.awaitHealthy(dir, existing, request, () => (isProcessAlive(existing.pid) ? undefined : 'exited'));
     }
@@ -284,6 +285,9 @@ function instanceEnv(request: StartRequest, port: number): NodeJS.ProcessEnv {
 async function stopRecorded(dir: string, record: InstanceRecord, killGraceMs: number): Promise<boolean> {
   if (record.state === 'stopped') return false;
   const alive = isProcessGroupAlive(record.pid);
+  // Marked first: a draining instance still answers, and must not be adopted as healthy
+  // by a start (a rollback) while it is on its way out.
+  if (alive) await writeJsonAtomic(path.join(dir, 'instance.json'), { ...record, state: 'stopping' });
   if (alive) await killProcessGroup(record.pid, killGraceMs);
   await writeJsonAtomic(path.join(dir, 'instance.json'), { ...record, state: 'stopped', stoppedAt: new Date().toISOString() });
   return alive;

@@ -43,13 +43,19 @@ async function runRollout(release: ReleaseState, artifact: ArtifactRef, strategy
   const workflowId = rolloutWorkflowId(service, 'production', version);
   release.rolloutWorkflowId = workflowId;
   release.waitFor(`the ${strategy === 'canary' ? 'canary' : 'blue/green'} rollout ${workflowId}`);
-  const result = await executeChild(strategy === 'canary' ? canaryRolloutWorkflow : blueGreenRolloutWorkflow, {
-    workflowId,
-    args: [input],
-    cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    staticSummary: `${strategy === 'canary' ? 'Canary' : 'Blue/green'} of ${service} ${version} in production`,
-  });
+  let result: Awaited<ReturnType<typeof canaryRolloutWorkflow>>;
+  try {
+    result = await executeChild(strategy === 'canary' ? canaryRolloutWorkflow : blueGreenRolloutWorkflow, {
+      workflowId,
+      args: [input],
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `${strategy === 'canary' ? 'Canary' : 'Blue/green'} of ${service} ${version} in production`,
+    });
+  } finally {
+    // Steering updates waiting for the rollout's decision stop waiting now.
+    release.rolloutEnded = true;
+  }
   release.status.rollout = result.status;
   if (result.outcome === 'rolled_back') {
     throw ApplicationFailure.create({ type: FAILURE_TYPE.rolled_back, message: result.reason ?? 'rolled back', nonRetryable: true });
