@@ -125,7 +125,6 @@ export function promote(input: RolloutInput, rollout: RolloutState, canary: Inst
     rollout.status.stableVersion = canary.artifact.version;
     rollout.status.phase = 'promoted';
     rollout.status.nextCheckAt = undefined;
-    rollout.status.soak = undefined;
     // A pause that arrived while the promotion ran has nothing left to hold.
     rollout.status.pausedBecause = undefined;
     rollout.status.reason = reason;
@@ -202,7 +201,6 @@ export async function rollBack(input: RolloutInput, rollout: RolloutState, stabl
   rollout.status.weights = { stable: 100, canary: 0 };
   rollout.status.phase = 'rolled_back';
   rollout.status.nextCheckAt = undefined;
-  rollout.status.soak = undefined;
   rollout.status.reason = reason;
   rollout.report();
 }

@@ -20,6 +20,8 @@ export interface FakeDeliveryOptions {
   holdStartIn?: string[];
   /** Commands (by label) that run until `letHeldFinish()` (or a cancel): a test steers while they run. */
   holdCommands?: string[];
+  /** Stops of instances of these versions run until `letHeldFinish()`, like a service draining: a test steers meanwhile. */
+  holdStopOf?: string[];
 }
 
 export interface FakeWorld {
@@ -30,6 +32,8 @@ export interface FakeWorld {
   stopped: string[];
   /** Resolves when a start begins in an environment (for abort-while-deploying tests). */
   startBegan: Promise<string>;
+  /** Resolves with the instance ID when a held stop begins. */
+  stopBegan: Promise<string>;
   /** Lets every held start and command finish normally. */
   letHeldFinish: () => void;
 }
@@ -53,6 +57,8 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
   const stopped: string[] = [];
   let announceStart!: (env: string) => void;
   const startBegan = new Promise<string>((resolve) => (announceStart = resolve));
+  let announceStop!: (instanceId: string) => void;
+  const stopBegan = new Promise<string>((resolve) => (announceStop = resolve));
   const key = (service: string, environment: string) => `${service}/${environment}`;
   let released = false;
   const letHeldFinish = () => {
@@ -104,12 +110,17 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
       active.set(key(service, environment), instance);
     },
     async stopInstance({ service, environment, instanceId }) {
+      const version = running.get(`${key(service, environment)}/${instanceId}`)?.artifact.version;
+      if (version && options.holdStopOf?.includes(version)) {
+        announceStop(instanceId);
+        await runUntil(() => released);
+      }
       stopped.push(`${environment}/${instanceId}`);
       running.delete(`${key(service, environment)}/${instanceId}`);
       if (active.get(key(service, environment))?.id === instanceId) active.delete(key(service, environment));
     },
   };
-  return { activities, commands, active, running, stopped, startBegan, letHeldFinish };
+  return { activities, commands, active, running, stopped, startBegan, stopBegan, letHeldFinish };
 }
 
 /** An instance of an older version already serving an environment before the release. */

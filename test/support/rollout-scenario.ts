@@ -16,7 +16,13 @@ export function rolloutScenario(env: TestWorkflowEnvironment, prefix: string, st
   const world = fakeDelivery(delivery);
   seedActive(world, service, 'production', stableVersion);
   const progressive = fakeProgressive(script);
-  return { service, world, progressive, within: <T>(fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn, progressive) };
+  return {
+    service,
+    world,
+    progressive,
+    /** Runs `fn` while a worker serves a task queue (options: the queue of a worker to replace, and whether to await deploy locks). */
+    within: <T>(fn: (taskQueue: string) => Promise<T>, options?: Parameters<typeof withReleaseWorker>[4]) => withReleaseWorker(env, world, fn, progressive, options),
+  };
 }
 
 /** Polls the release's status (queries do not advance time) until `ready` says so. */

@@ -55,8 +55,14 @@ export async function withReleaseWorker<T>(
   world: FakeWorld,
   fn: (taskQueue: string) => Promise<T>,
   progressive: FakeProgressive = fakeProgressive(() => ({ kind: 'noData', reason: 'no rollout in this test' })),
+  options: {
+    /** A queue an earlier worker served: a test that replaces a worker mid-release passes it. */
+    taskQueue?: string;
+    /** Wait for deploy locks to be handed back before the worker stops (default); a test that stops a worker mid-release says no. */
+    awaitLocks?: boolean;
+  } = {},
 ): Promise<T> {
-  const taskQueue = uniqueTaskQueue('release');
+  const taskQueue = options.taskQueue ?? uniqueTaskQueue('release');
   const locks = createLockActivities(env.client);
   const lockIds = new Set<string>();
   const worker = await Worker.create({
@@ -76,6 +82,7 @@ export async function withReleaseWorker<T>(
   });
   return worker.runUntil(async () => {
     const result = await fn(taskQueue);
+    if (options.awaitLocks === false) return result;
     for (const lockId of lockIds) {
       for (let i = 0; i < 200; i++) {
         const { status } = await env.client.workflow.getHandle(lockId).describe();

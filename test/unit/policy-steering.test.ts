@@ -1,4 +1,5 @@
 import { checkSteer } from '../../src/policy/steering';
+import { checkAbort } from '../../src/policy/abort';
 import type { RolloutStatus } from '../../src/shared/rollout';
 
 const rollout = (over: Partial<RolloutStatus> = {}): RolloutStatus => ({
@@ -45,5 +46,30 @@ describe('checkSteer', () => {
     ['a rollback without a reason', 'rollback', rollout(), false, 'oncall', undefined, /a rollback needs a reason/],
   ])('refused when %s', (_name, action, status, finished, by, reason, refusal) => {
     expect(checkSteer(action, status, finished, by, reason)).toEqual({ ok: false, reason: expect.stringMatching(refusal) });
+  });
+});
+
+describe('a committed promotion', () => {
+  const committed = rollout({ phase: 'promoting', committedAt: '2026-12-01T10:00:00.000Z', weights: { stable: 0, canary: 100 } });
+  test.each(['pause', 'resume', 'promote', 'rollback'])('refuses %s, saying when it was committed and what to do instead', (action) => {
+    expect(checkSteer(action, committed, false, 'oncall', 'a reason')).toEqual({
+      ok: false,
+      reason: 'the promotion of 2.0.0 was committed at 2026-12-01T10:00:00.000Z: the old version is being retired, so it can no longer be paused, aborted or rolled back; release a fix or the previous version instead',
+    });
+  });
+
+  test.each([
+    ['while promoting', committed, /^the promotion of 2\.0\.0 was committed at 2026-12-01T10:00:00\.000Z/],
+    ['once promoted', rollout({ phase: 'promoted', committedAt: '2026-12-01T10:00:00.000Z' }), /was committed at/],
+  ])('refuses an abort %s', (_name, status, refusal) => {
+    expect(checkAbort(false, 'oncall', 'incident', status)).toEqual({ ok: false, reason: expect.stringMatching(refusal) });
+  });
+
+  test.each([
+    ['before any rollout', undefined],
+    ['while the canary soaks', rollout()],
+    ['while rolling back', rollout({ phase: 'rolling_back' })],
+  ])('an abort is accepted %s', (_name, status) => {
+    expect(checkAbort(false, 'oncall', 'incident', status)).toEqual({ ok: true });
   });
 });
