@@ -1,8 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MetricsSourceConfig } from '../config/progressive-delivery';
-import type { Measurement, MetricsProvider, MetricsQuery } from '../providers/metrics/metrics';
+import type { Measurement, MetricsProvider, MetricsQuery, ProbeScope } from '../providers/metrics/metrics';
 
 export type MeasureInput = MetricsQuery & { metrics: MetricsSourceConfig };
+
+export type MetricsSourceReadyInput = ProbeScope & { metrics: MetricsSourceConfig };
+
+/** `reason` says why not when the source is not online, naming what was tried. */
+export interface MetricsSourceReadiness {
+  online: boolean;
+  reason?: string;
+}
 
 /**
  * `metricsFor` turns a service's metrics config into a provider; the worker wires
@@ -31,13 +39,41 @@ export function createMeasureActivities(metricsFor: (config: MetricsSourceConfig
         });
       }
     },
+
+    /**
+     * Whether the service environment's metrics source can measure now, asked before a
+     * rollout moves traffic. Whatever goes wrong with the source is an answer rather than
+     * an exception, a provider that throws included (a config that cannot work, a bug):
+     * the caller waits and shows the reason, and an activity retry would only delay that.
+     * Only a call without a service or environment, which no answer could help, throws.
+     */
+    async metricsSourceReady(input: MetricsSourceReadyInput): Promise<MetricsSourceReadiness> {
+      const { metrics, ...scope } = input;
+      const problem = scopeProblem('metricsSourceReady', scope);
+      if (problem) throw ApplicationFailure.create({ type: 'InvalidMetricsQuery', nonRetryable: true, message: problem });
+      try {
+        return await metricsFor(metrics).probe(scope);
+      } catch (err) {
+        return {
+          online: false,
+          reason: `probing the ${metrics.kind} metrics source of ${scope.service}/${scope.environment} failed: ${err instanceof Error ? err.message : String(err)}`,
+        };
+      }
+    },
   };
 }
 
-function queryProblem(query: MetricsQuery): string | undefined {
-  for (const field of ['service', 'environment', 'version'] as const) {
-    if (typeof query[field] !== 'string' || query[field] === '') return `measure needs a ${field}; got ${JSON.stringify(query[field])}`;
+function scopeProblem(activity: string, scope: ProbeScope): string | undefined {
+  for (const field of ['service', 'environment'] as const) {
+    if (typeof scope[field] !== 'string' || scope[field] === '') return `${activity} needs a ${field}; got ${JSON.stringify(scope[field])}`;
   }
+  return undefined;
+}
+
+function queryProblem(query: MetricsQuery): string | undefined {
+  const scoped = scopeProblem('measure', query);
+  if (scoped) return scoped;
+  if (typeof query.version !== 'string' || query.version === '') return `measure needs a version; got ${JSON.stringify(query.version)}`;
   if (!Number.isInteger(query.windowMs) || query.windowMs <= 0) return `measure needs windowMs as a positive whole number of milliseconds; got ${JSON.stringify(query.windowMs)}`;
   return undefined;
 }

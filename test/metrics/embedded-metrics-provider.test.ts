@@ -4,6 +4,7 @@ import path from 'node:path';
 import { EmbeddedMetricsProvider } from '../../src/providers/metrics/embedded-metrics-provider';
 import type { MetricsQuery } from '../../src/providers/metrics/metrics';
 import { findFreePort } from '../../src/providers/process/free-port';
+import { EmbeddedRouterProvider, readRouterRecord, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
 import { writeJsonAtomic } from '../../src/providers/state-dir';
 import { FakeRouterAdmin } from '../support/fake-router-admin';
 
@@ -107,6 +108,57 @@ test('an unreadable router record is unreachable, not an exception', async () =>
   expect(m).toMatchObject({ kind: 'unreachable', reason: expect.stringContaining('router record of web/corrupt') });
 });
 
-test('is online: there is no separate metrics service to be down', async () => {
-  expect(await provider.isOnline()).toBe(true);
+describe('probe', () => {
+  // A real embedded router process, under a root of its own: the records beside the fake
+  // router carry this test's pid, which no cleanup that kills recorded routers may see.
+  let realRoot: string;
+  let routers: EmbeddedRouterProvider;
+
+  beforeAll(async () => {
+    realRoot = await mkdtemp(path.join(os.tmpdir(), 'gantry-real-routers-'));
+    routers = new EmbeddedRouterProvider({ root: realRoot, startTimeoutMs: 15_000 });
+  });
+
+  afterAll(async () => {
+    await stopAllRouters(realRoot);
+    await rm(realRoot, { recursive: true, force: true });
+  });
+
+  test('a running router is online; once stopped it is offline, naming its admin address', async () => {
+    const probing = new EmbeddedMetricsProvider({ routersRoot: realRoot });
+    await routers.ensureRouter('web', 'production');
+    const record = await readRouterRecord(realRoot, 'web', 'production');
+    if (!record) throw new Error('the router did not record itself');
+    expect(await probing.probe({ service: 'web', environment: 'production' })).toEqual({ online: true });
+
+    await routers.stopRouter('web', 'production');
+    const answer = await probing.probe({ service: 'web', environment: 'production' });
+    expect(answer).toEqual({ online: false, reason: expect.stringContaining(record.adminUrl) });
+    expect(answer.online === false && answer.reason).toMatch(/^the router of web\/production: .*\/stats\?windowMs=\d+: connection refused$/);
+  });
+
+  test('an environment with no recorded router is offline, saying where it looked', async () => {
+    expect(await provider.probe({ service: 'web', environment: 'never-rolled-out' })).toEqual({
+      online: false,
+      reason: `no embedded router is recorded for web/never-rolled-out under ${root}; it starts with the first rollout to that environment`,
+    });
+  });
+
+  test('a router whose /stats are not stats is offline', async () => {
+    router.statsOverride = { status: 200, body: '{"versions": []}' };
+    expect(await provider.probe({ service: 'web', environment: 'production' })).toEqual({
+      online: false,
+      reason: expect.stringContaining(`the router of web/production at ${router.url} answered something that is not its stats`),
+    });
+  });
+
+  test('a router that answers in time with its stats is online, one that hangs is not', async () => {
+    expect(await provider.probe({ service: 'web', environment: 'production' })).toEqual({ online: true });
+    router.hangStats = true;
+    const impatient = new EmbeddedMetricsProvider({ routersRoot: root, timeoutMs: 200 });
+    expect(await impatient.probe({ service: 'web', environment: 'production' })).toEqual({
+      online: false,
+      reason: expect.stringContaining('no answer within 200 ms'),
+    });
+  });
 });

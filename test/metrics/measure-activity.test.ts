@@ -77,7 +77,48 @@ test('a provider that throws (a config that cannot work, a bug) is a non-retryab
   const err = await measure(input({ metrics: typo })).catch((e: unknown) => e);
   expect(err).toMatchObject({ type: 'MetricsProviderFailed', nonRetryable: true, message: expect.stringContaining('{{verison}}') });
 
-  const buggy: MetricsProvider = { measure: () => Promise.reject(new TypeError('boom')), isOnline: async () => true };
+  const buggy: MetricsProvider = { measure: () => Promise.reject(new TypeError('boom')), probe: async () => ({ online: true }) };
   const failure = await createMeasureActivities(() => buggy).measure(input()).catch((e: unknown) => e);
   expect(failure).toMatchObject({ type: 'MetricsProviderFailed', cause: expect.objectContaining({ message: 'boom' }) });
+});
+
+describe('metricsSourceReady', () => {
+  const activities = () => createMeasureActivities((config) => createMetricsProvider(config, home));
+
+  test("is online when the environment's router answers with its stats", async () => {
+    expect(await activities().metricsSourceReady({ service: 'web', environment: 'staging', metrics: embedded })).toEqual({ online: true });
+  });
+
+  test('is offline, with the reason, when there is no router or no Prometheus', async () => {
+    const { metricsSourceReady } = activities();
+    expect(await metricsSourceReady({ service: 'web', environment: 'production', metrics: embedded })).toEqual({
+      online: false,
+      reason: expect.stringContaining('no embedded router is recorded for web/production'),
+    });
+    const url = `http://127.0.0.1:${await findFreePort()}`;
+    expect(await metricsSourceReady({ service: 'web', environment: 'staging', metrics: { kind: 'prometheus', url, queries: {} } })).toEqual({
+      online: false,
+      reason: `Prometheus at ${url} did not answer: connection refused`,
+    });
+  });
+
+  test('a provider that throws, or cannot even be made, is an offline answer rather than an exception', async () => {
+    const typo = { kind: 'prometheus' as const, url: 'http://127.0.0.1:9090', queries: { requests: 'sum(x{v="{{verison}}"})' } };
+    expect(await activities().metricsSourceReady({ service: 'web', environment: 'staging', metrics: typo })).toEqual({
+      online: false,
+      reason: expect.stringMatching(/^probing the prometheus metrics source of web\/staging failed: .*\{\{verison\}\}/),
+    });
+
+    const buggy: MetricsProvider = { measure: () => Promise.reject(new Error('unused')), probe: () => Promise.reject(new TypeError('boom')) };
+    expect(await createMeasureActivities(() => buggy).metricsSourceReady({ service: 'web', environment: 'staging', metrics: embedded })).toEqual({
+      online: false,
+      reason: 'probing the embedded metrics source of web/staging failed: boom',
+    });
+  });
+
+  test('a call without a service or environment is a non-retryable failure', async () => {
+    const err = await activities().metricsSourceReady({ service: '', environment: 'staging', metrics: embedded }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toMatchObject({ type: 'InvalidMetricsQuery', nonRetryable: true, message: 'metricsSourceReady needs a service; got ""' });
+  });
 });

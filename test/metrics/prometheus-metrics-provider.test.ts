@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePort } from '../../src/providers/process/free-port';
 import type { Measurement, MetricsQuery } from '../../src/providers/metrics/metrics';
@@ -54,8 +55,9 @@ async function measureUntil(
 
 const settled = (m: Measurement): boolean => m.kind === 'value' && m.requests > 100 && m.latencyMs.p99 !== undefined;
 
-test('is online while Prometheus runs', async () => {
-  expect(await provider.isOnline()).toBe(true);
+test('is online while Prometheus runs, whatever the scope', async () => {
+  expect(await provider.probe({ service: 'web', environment: 'production' })).toEqual({ online: true });
+  expect(await provider.probe({ service: 'api', environment: 'staging' })).toEqual({ online: true });
 });
 
 test('measures the version with errors: requests, a 10 % error rate, p99 in the 250–500 ms bucket', async () => {
@@ -137,12 +139,35 @@ test('a Prometheus that is not running is unreachable and offline', async () => 
   if (m.kind !== 'unreachable') return;
   expect(m.reason).toContain(url);
   expect(m.reason).toContain('connection refused');
-  expect(await down.isOnline()).toBe(false);
+  expect(await down.probe({ service: 'web', environment: 'production' })).toEqual({
+    online: false,
+    reason: `Prometheus at ${url} did not answer: connection refused`,
+  });
 });
 
 test('something that is not Prometheus (HTTP 404) is unreachable and offline', async () => {
   const notPrometheus = new PrometheusMetricsProvider({ url: router.url });
   const m = await notPrometheus.measure(query('2.0.0'));
   expect(m).toMatchObject({ kind: 'unreachable', reason: expect.stringContaining('HTTP 404') });
-  expect(await notPrometheus.isOnline()).toBe(false);
+  expect(await notPrometheus.probe({ service: 'web', environment: 'production' })).toEqual({
+    online: false,
+    reason: expect.stringMatching(new RegExp(`^Prometheus at ${router.url} answered HTTP 404 to 1: `)),
+  });
+});
+
+test('a server that accepts connections but never answers is offline once the timeout passes', async () => {
+  // Holds every connection open without a byte of answer, as a wedged server would.
+  const held = new Set<net.Socket>();
+  const silent = net.createServer((socket) => held.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  try {
+    const started = Date.now();
+    const answer = await new PrometheusMetricsProvider({ url, timeoutMs: 300 }).probe({ service: 'web', environment: 'production' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(answer).toEqual({ online: false, reason: `Prometheus at ${url} did not answer: no answer within 300 ms` });
+  } finally {
+    for (const socket of held) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RouterAdminClient } from '../../router/router-admin-client';
 import { readRouterRecord } from '../router/embedded-router-provider';
-import type { Measurement, MetricsProvider, MetricsQuery } from './metrics';
+import type { Measurement, MetricsProvider, MetricsQuery, ProbeAnswer, ProbeScope } from './metrics';
 
 /**
  * Measures through the embedded router's own counters: every service environment has a
@@ -31,6 +31,12 @@ const StatsSchema = z.object({
   ),
 });
 
+type Stats = z.infer<typeof StatsSchema>;
+type StatsAnswer = { kind: 'stats'; stats: Stats } | { kind: 'unreachable'; reason: string };
+
+/** The window a probe asks for: any valid one proves the router answers, and a short one is the least for it to sum. */
+const PROBE_WINDOW_MS = 1_000;
+
 export class EmbeddedMetricsProvider implements MetricsProvider {
   private readonly routersRoot: string;
   private readonly timeoutMs: number;
@@ -41,33 +47,12 @@ export class EmbeddedMetricsProvider implements MetricsProvider {
   }
 
   async measure(query: MetricsQuery): Promise<Measurement> {
+    const answer = await this.readStats(query, query.windowMs);
+    if (answer.kind === 'unreachable') return answer;
+
     const where = `${query.service}/${query.environment}`;
-    let adminUrl: string;
-    try {
-      const record = await readRouterRecord(this.routersRoot, query.service, query.environment);
-      if (!record) {
-        return { kind: 'unreachable', reason: `no embedded router is recorded for ${where} under ${this.routersRoot}; it starts with the first rollout to that environment` };
-      }
-      adminUrl = record.adminUrl;
-    } catch (err) {
-      return { kind: 'unreachable', reason: `the router record of ${where} under ${this.routersRoot} cannot be read: ${errorMessage(err)}` };
-    }
-
-    let stats: z.infer<typeof StatsSchema>;
-    try {
-      // Throws with the admin URL and what went wrong: no answer, a timeout, or non-2xx.
-      const answer = await new RouterAdminClient(adminUrl, this.timeoutMs).stats(query.windowMs);
-      const parsed = StatsSchema.safeParse(answer);
-      if (!parsed.success) {
-        return { kind: 'unreachable', reason: `the router of ${where} at ${adminUrl} answered something that is not its stats: ${errorMessage(parsed.error)}` };
-      }
-      stats = parsed.data;
-    } catch (err) {
-      return { kind: 'unreachable', reason: `the router of ${where}: ${errorMessage(err)}` };
-    }
-
     const seconds = `${query.windowMs / 1000} s`;
-    const counts = stats.versions[query.version];
+    const counts = answer.stats.versions[query.version];
     if (!counts || counts.requests === 0) {
       return { kind: 'noData', reason: `the router of ${where} forwarded no request to version ${query.version} in the last ${seconds}` };
     }
@@ -84,12 +69,40 @@ export class EmbeddedMetricsProvider implements MetricsProvider {
   }
 
   /**
-   * Always true: there is no metrics service to be down. Each router is started by the
-   * rollout that needs it, and one that is not running shows up as `unreachable` in
-   * its measurements.
+   * Online when the environment's router is recorded and its admin port answers `/stats`
+   * with stats: exactly what {@link measure} will need, so a probe that passes means the
+   * next measurement can be made.
    */
-  async isOnline(): Promise<boolean> {
-    return true;
+  async probe(scope: ProbeScope): Promise<ProbeAnswer> {
+    const answer = await this.readStats(scope, PROBE_WINDOW_MS);
+    return answer.kind === 'stats' ? { online: true } : { online: false, reason: answer.reason };
+  }
+
+  /** The environment's router stats over the window, or why there are none: the part measuring and probing share. */
+  private async readStats(scope: ProbeScope, windowMs: number): Promise<StatsAnswer> {
+    const where = `${scope.service}/${scope.environment}`;
+    let adminUrl: string;
+    try {
+      const record = await readRouterRecord(this.routersRoot, scope.service, scope.environment);
+      if (!record) {
+        return { kind: 'unreachable', reason: `no embedded router is recorded for ${where} under ${this.routersRoot}; it starts with the first rollout to that environment` };
+      }
+      adminUrl = record.adminUrl;
+    } catch (err) {
+      return { kind: 'unreachable', reason: `the router record of ${where} under ${this.routersRoot} cannot be read: ${errorMessage(err)}` };
+    }
+
+    try {
+      // Throws with the admin URL and what went wrong: no answer, a timeout, or non-2xx.
+      const answer = await new RouterAdminClient(adminUrl, this.timeoutMs).stats(windowMs);
+      const parsed = StatsSchema.safeParse(answer);
+      if (!parsed.success) {
+        return { kind: 'unreachable', reason: `the router of ${where} at ${adminUrl} answered something that is not its stats: ${errorMessage(parsed.error)}` };
+      }
+      return { kind: 'stats', stats: parsed.data };
+    } catch (err) {
+      return { kind: 'unreachable', reason: `the router of ${where}: ${errorMessage(err)}` };
+    }
   }
 }
 

@@ -29,10 +29,23 @@ export type Measurement =
   | { kind: 'noData'; reason: string }
   | { kind: 'unreachable'; reason: string };
 
+/** What a readiness probe is about: one service environment, since a source can serve one and not another. */
+export interface ProbeScope {
+  service: string;
+  environment: string;
+}
+
+/** A source that cannot measure says why, naming what it tried to reach. */
+export type ProbeAnswer = { online: true } | { online: false; reason: string };
+
 export interface MetricsProvider {
   measure(query: MetricsQuery): Promise<Measurement>;
-  /** Whether the source answers at all (for doctor and for a clear error before a rollout starts). */
-  isOnline(): Promise<boolean>;
+  /**
+   * Whether the source can measure this service environment now, checked before traffic
+   * moves so that a canary is not started blind. A source that does not answer is an
+   * `online: false` answer, not an exception.
+   */
+  probe(scope: ProbeScope): Promise<ProbeAnswer>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { httpGet } from './http-get';
-import type { Measurement, MetricsProvider, MetricsQuery } from './metrics';
+import type { Measurement, MetricsProvider, MetricsQuery, ProbeAnswer, ProbeScope } from './metrics';
 import { DEFAULT_PROMQL, PLACEHOLDERS, fillTemplate, unknownPlaceholders, type PromqlTemplates } from './promql-template';
 
 /**
@@ -16,6 +16,9 @@ export interface PrometheusMetricsOptions {
   /** Per HTTP request; default 5 s. */
   timeoutMs?: number;
 }
+
+/** What a probe asks: a constant, so the answer needs no data and is known in advance. */
+const PROBE_QUERY = '1';
 
 /** One instant query's outcome, before the three are put together. */
 type QueryOutcome =
@@ -89,9 +92,18 @@ export class PrometheusMetricsProvider implements MetricsProvider {
     };
   }
 
-  async isOnline(): Promise<boolean> {
-    const answer = await httpGet(new URL('-/ready', this.base).href, this.timeoutMs);
-    return answer.kind === 'answered' && answer.status >= 200 && answer.status < 300;
+  /**
+   * Online when the query API answers the constant query `1` with 1: the same path,
+   * parsing and timeout every measurement uses, so a yes means measuring can work
+   * (`/-/ready` would vouch for the server but not for the API a measurement calls). The
+   * scope is not needed: one Prometheus answers for every service environment.
+   */
+  async probe(_scope: ProbeScope): Promise<ProbeAnswer> {
+    const outcome = await this.instantQuery(PROBE_QUERY);
+    if (outcome.kind === 'unreachable') return { online: false, reason: outcome.reason };
+    if (outcome.kind === 'number' && outcome.value === 1) return { online: true };
+    const what = outcome.kind === 'number' ? `returned ${outcome.value}` : describe(outcome);
+    return { online: false, reason: `Prometheus at ${this.shown} is not answering queries properly: ${PROBE_QUERY} ${what}` };
   }
 
   private async instantQuery(promql: string): Promise<QueryOutcome> {
