@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
-import { WORKER_ENV_VARS, WORKER_SECRET_ENV_VARS } from '../../src/worker/env-vars';
+import { ENVCONFIG_ENV_PREFIX, ENVCONFIG_ENV_VARS, envconfigReads, isEnvconfigSecret } from '../support/envconfig-env-vars';
+import { findEnvReads, type SourceEnvReads } from '../support/source-env-reads';
 
 /**
  * Deployment files are checked against the code they deploy: docker-compose.yml (the
@@ -22,7 +23,7 @@ type Service = {
   environment?: Record<string, string | number | boolean | null> | string[];
   env_file?: string | (string | { path: string; required?: boolean })[];
   depends_on?: string[] | Record<string, unknown>;
-  volumes?: (string | { type: string; source?: string })[];
+  volumes?: (string | { type: string; source?: string; target?: string })[];
 };
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
@@ -98,32 +99,62 @@ describe('docker-compose.yml', () => {
     });
 
     /*
-     * The rule for the worker's environment:
-     * - every name it sets is one the worker reads (WORKER_ENV_VARS): no typos, no stale names;
-     * - every name the worker reads is set, except OPTIONAL ones: secrets (which come from the
-     *   env_file, never from this committed file) and settings whose mere presence changes
-     *   the meaning (a TEMPORAL_PROFILE or TEMPORAL_CONFIG_FILE names a temporal.toml that
-     *   must then exist; TEMPORAL_TLS on a plain-text cluster breaks the connection);
-     * - a secret may appear only as an interpolation from the host (`${NAME}`), never with a
-     *   literal value;
-     * - the worker has an env_file through which the optional ones arrive.
+     * The worker's environment is held to what the worker's code reads, found in its
+     * source rather than in a list kept by hand: everything the modules `gantry worker`
+     * runs (src/cli/commands/dev.ts: createLogger, loadConnectionSettings, runWorker)
+     * import at run time, plus what @temporalio/envconfig reads from the environment
+     * connection.ts hands it. So a stale or invented variable here fails, and so does a
+     * setting this file's containers cannot do without.
      */
-    const OPTIONAL = new Set<string>([...WORKER_SECRET_ENV_VARS, 'TEMPORAL_TLS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE']);
+    const WORKER_ENTRIES = ['src/worker/logger.ts', 'src/worker/connection.ts', 'src/worker/run-worker.ts'];
+
+    /** Reads whose key the scan cannot name, by file, each with why it is no worker setting. */
+    const DYNAMIC_READS_EXPLAINED: Record<string, string> = {
+      'src/router/router-settings.ts':
+        'GANTRY_ROUTER_* configure a router process, which reads them itself; the worker starts routers with flags and removes GANTRY_ROUTER_* from their environment (routerEnv in embedded-router-provider.ts)',
+    };
+
+    /** What must be set for the worker to work in this file's containers, and why the default will not do. */
+    const REQUIRED: Record<string, string> = {
+      TEMPORAL_ADDRESS: "the default, localhost:7233, is the worker's own container",
+      TEMPORAL_NAMESPACE: 'the worker must poll the namespace the search attributes are registered in',
+      GANTRY_HOME: "the default, ./.gantry, is inside the container and lost with it; state belongs on the gantry-home volume",
+    };
+
+    let scan: SourceEnvReads;
+    beforeAll(() => {
+      scan = findEnvReads({ root, entries: WORKER_ENTRIES, within: 'src' });
+    });
+    const workerReads = (name: string): boolean =>
+      scan.reads.some((read) => read.name === name) || (scan.packages.includes('@temporalio/envconfig') && envconfigReads(name));
 
     it('sets only variables the worker reads', () => {
-      const stray = [...environment(worker).keys()].filter((name) => !(WORKER_ENV_VARS as readonly string[]).includes(name));
+      const stray = [...environment(worker).keys()].filter((name) => !workerReads(name));
       expect(stray).toEqual([]);
     });
 
-    it('sets every variable the worker reads, except the optional ones', () => {
-      const missing = WORKER_ENV_VARS.filter((name) => !OPTIONAL.has(name) && !environment(worker).has(name));
-      expect(missing).toEqual([]);
+    it('sets every variable the worker needs here, each to a value that fits this file', () => {
+      for (const name of Object.keys(REQUIRED)) {
+        expect(`${name} read by the worker: ${workerReads(name)}`).toBe(`${name} read by the worker: true`);
+        expect(`${name} set (${REQUIRED[name]}): ${environment(worker).has(name)}`).toBe(`${name} set (${REQUIRED[name]}): true`);
+      }
+      const mountedVolumes = (worker.volumes ?? []).flatMap((volume) => {
+        const [source, target] = typeof volume === 'string' ? volume.split(':') : [volume.source ?? '', volume.target ?? ''];
+        return source in (compose.volumes ?? {}) ? [target] : [];
+      });
+      expect(mountedVolumes).toContain(environment(worker).get('GANTRY_HOME'));
+      const registrar = services['temporal-search-attributes'].entrypoint as string[];
+      expect(environment(worker).get('TEMPORAL_NAMESPACE')).toBe(registrar[registrar.indexOf('--namespace') + 1]);
+    });
+
+    it('knows every environment read of the worker by name, or why it does not matter', () => {
+      expect(scan.files).toEqual(expect.arrayContaining(WORKER_ENTRIES));
+      expect([...new Set(scan.dynamic.map((read) => read.file))].sort()).toEqual(Object.keys(DYNAMIC_READS_EXPLAINED).sort());
     });
 
     it('never holds a literal secret, and takes secrets from an env_file', () => {
-      for (const secret of WORKER_SECRET_ENV_VARS) {
-        const value = environment(worker).get(secret);
-        if (value !== undefined) expect(value).toMatch(/^\$\{[A-Z0-9_]+(:?-)?\}$/);
+      for (const [name, value] of environment(worker)) {
+        if (isEnvconfigSecret(name)) expect(`${name}=${value}`).toMatch(/^[A-Z0-9_]+=\$\{[A-Z0-9_]+(:?-)?\}$/);
       }
       const envFiles = [worker.env_file ?? []].flat().map((entry) => (typeof entry === 'string' ? entry : entry.path));
       expect(envFiles.length).toBeGreaterThan(0);
@@ -132,6 +163,17 @@ describe('docker-compose.yml', () => {
     it('points at the Temporal service of this file', () => {
       expect(environment(worker).get('TEMPORAL_ADDRESS')).toBe('temporal:7233');
     });
+  });
+});
+
+describe('@temporalio/envconfig', () => {
+  // The compiled code the worker runs, read for the names it passes to `envProvider[…]`.
+  const code = readFileSync(path.join(path.dirname(require.resolve('@temporalio/envconfig')), 'envconfig-toml.js'), 'utf8');
+
+  it('reads exactly the variables test/support/envconfig-env-vars.ts lists', () => {
+    const read = [...code.matchAll(/envProvider\['([A-Za-z0-9_]+)'\]/g)].map((match) => match[1]);
+    expect([...new Set(read)].sort()).toEqual([...ENVCONFIG_ENV_VARS].sort());
+    expect(code).toContain(`const PREFIX = '${ENVCONFIG_ENV_PREFIX}'`);
   });
 });
 
