@@ -47,7 +47,10 @@ export const MetricsSourceSchema = z
         .strictObject({
           requests: promqlTemplate.optional(),
           errors: promqlTemplate.optional(),
-          latencyP99Ms: promqlTemplate.optional(),
+          latencyP99Ms: promqlTemplate
+            .nullable()
+            .optional()
+            .describe('null when the source has no latency percentile (e.g. HAProxy 2.6 exports only averages): latency is then not judged, and the analysis says so.'),
         })
         .default({})
         .describe('PromQL overriding the defaults; {{service}}, {{environment}}, {{version}}, {{role}} and {{window}} are filled in.'),

@@ -90,6 +90,8 @@ function checkErrorRate(errorRate: number, maxErrorRate: number): Check {
 }
 
 function checkLatency(canary: Measured, stable: Measurement | undefined, rules: AnalysisRules): Check[] {
+  // A source that cannot measure latency by configuration is not missing data: say so, judge the rest.
+  if (canary.latencyUnmeasured) return [{ metric: 'latencyP99', verdict: 'skipped', reason: `latency not judged: ${canary.latencyUnmeasured}` }];
   const p99 = canary.latencyMs.p99;
   if (p99 === undefined || !Number.isFinite(p99)) {
     const what = p99 === undefined ? 'no p99 latency' : `p99 latency is not a number (${p99})`;

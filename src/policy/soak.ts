@@ -15,6 +15,15 @@ export function waitBeforeCheckMs(soakMs: number, intervalMs: number, done: numb
 }
 
 /**
+ * Why the soak is longer than planned when a check did not pass: a step advances only
+ * after its planned number of passing checks, so the check is made again (the failure
+ * and inconclusive limits decide when repeating gives way to a rollback or a pause).
+ */
+export function repeatedCheck(verdict: 'fail' | 'inconclusive', summary: string): string {
+  return `soak extended: a check was ${verdict === 'fail' ? 'failed' : 'inconclusive'} (${summary}); it is made again, since a step advances only after all its planned checks pass`;
+}
+
+/**
  * Why the soak is longer than planned, when a check ran late: a timer that fired while
  * no worker ran (a crash, a deploy of the worker) is noticed only when one is back.
  * Lateness up to half an interval is ordinary scheduling and says nothing.

@@ -76,7 +76,7 @@ export interface RolloutStatus {
   step?: number;
   steps: { weight: number; soakMs?: number }[];
   nextCheckAt?: string;
-  /** The soak of the current step: every planned check runs, however long it takes. */
+  /** The soak of the current step: `done` counts passing checks; the step advances once all `planned` passed, however long it takes. */
   soak?: { planned: number; done: number; extended?: string };
   /** Why the rollout waits for its metrics source before moving traffic. */
   waitingForMetrics?: string;

@@ -2,7 +2,7 @@ import { CancellationScope, condition, isCancellation } from '@temporalio/workfl
 import { analyse } from '../policy/analysis';
 import { canaryPlan } from '../policy/rollout-plan';
 import { decide, decisionReason, emptyTally, recordAnalysis, resumedTally } from '../policy/rollout-verdict';
-import { soakExtension, waitBeforeCheckMs } from '../policy/soak';
+import { repeatedCheck, soakExtension, waitBeforeCheckMs } from '../policy/soak';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
 import { measuring } from './activity-stubs';
@@ -28,8 +28,9 @@ import { RolloutState } from './rollout-state';
  * this soak), promote fully (100 % now) or roll back. At 100 % the canary becomes stable
  * and the old version is retired. Rollback always completes and leaves stable at 100 %.
  *
- * A step advances only after every planned check of its soak has run and passed: time
- * without a worker extends the soak instead of counting as watched. Traffic moves only
+ * A step advances only after its planned number of checks have passed: a check that
+ * failed (below the failure limit) or could not judge is made again, and time without a
+ * worker extends the soak instead of counting as watched. Traffic moves only
  * once the metrics source answers, and a promotion, once committed, always completes.
  */
 export async function canaryRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
@@ -91,8 +92,10 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
       ]);
       const result = analyse(canaryMeasure, stableMeasure, rules);
       rollout.status.analyses.push({ at: rollout.now(), weight: step.weight, verdict: result.verdict, summary: result.summary });
-      done += 1;
-      rollout.status.soak = { planned: step.checks, done, extended: extended ?? rollout.status.soak?.extended };
+      // Only a passing check counts: one that failed or could not judge is made again.
+      if (result.verdict === 'pass') done += 1;
+      const repeated = result.verdict === 'pass' ? undefined : repeatedCheck(result.verdict, result.summary);
+      rollout.status.soak = { planned: step.checks, done, extended: repeated ?? extended ?? rollout.status.soak?.extended };
       waitLeftMs = waitBeforeCheckMs(step.soakMs, interval, done);
       tally = recordAnalysis(tally, result);
       const next = decide(tally, rules);

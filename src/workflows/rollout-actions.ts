@@ -94,7 +94,9 @@ export async function setSplit(input: RolloutInput, rollout: RolloutState, stabl
  * Returns the reason to roll back instead, or undefined once committed; throws the
  * cancellation when the release was aborted before this point.
  */
-export function commitPromotion(rollout: RolloutState): string | undefined {
+export async function commitPromotion(rollout: RolloutState): Promise<string | undefined> {
+  // A pause taken before this point is honoured here, the last moment it can be.
+  if (rollout.paused && !rollout.rollbackRequest) await waitWhilePaused(rollout);
   if (rollout.rollbackRequest) return rolledBackBy(rollout.rollbackRequest);
   if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the release was aborted before the promotion was committed');
   rollout.status.committedAt = rollout.now();
@@ -134,7 +136,7 @@ export function promote(input: RolloutInput, rollout: RolloutState, canary: Inst
 
 /** Commits and runs the promotion, or rolls back when a rollback or an abort got there first. */
 export async function commitAndPromote(input: RolloutInput, rollout: RolloutState, canary: Instance, stable: Instance | undefined, reason?: string): Promise<RolloutResult> {
-  const rollbackReason = commitPromotion(rollout);
+  const rollbackReason = await commitPromotion(rollout);
   if (rollbackReason) return rolledBack(input, rollout, stable, canary, rollbackReason);
   await promote(input, rollout, canary, stable, reason);
   return { outcome: 'promoted', reason, status: rollout.status };

@@ -73,6 +73,9 @@ export class RolloutState {
     };
     setHandler(pauseSignal, (p) =>
       steer('pause', p, () => {
+        // The later decision wins: a pause after a promote holds the rollout (the promote is
+        // dropped; the decisions show the order), as a promote after a pause resumes it.
+        this.promoteRequest = undefined;
         this.paused = true;
         this.status.pausedBecause = `paused by ${p?.by ?? 'someone'}${p?.reason ? `: ${p.reason}` : ''}`;
       }),

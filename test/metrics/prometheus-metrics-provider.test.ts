@@ -106,6 +106,12 @@ test('a custom query overrides the default, with placeholders filled in', async 
   expect(m).toMatchObject({ kind: 'value' });
 });
 
+test('a source configured without a latency query measures requests and errors and says latency is unmeasured', async () => {
+  const withoutLatency = new PrometheusMetricsProvider({ url: prometheus.url, queries: { latencyP99Ms: null } });
+  const m = await measureUntil(withoutLatency, query('1.0.0'), (m) => m.kind === 'value' && m.requests > 100);
+  expect(m).toMatchObject({ kind: 'value', latencyMs: {}, latencyUnmeasured: 'the metrics source has no latency query (metrics.queries.latencyP99Ms: null)' });
+});
+
 test('a query that returns several series is noData that says to aggregate it', async () => {
   const custom = new PrometheusMetricsProvider({
     url: prometheus.url,

@@ -141,3 +141,28 @@ describe('number formats', () => {
     expect(ms(milliseconds)).toBe(text);
   });
 });
+
+describe('analyse: a source that cannot measure latency by configuration', () => {
+  const unmeasured = (requests: number, errors: number): Measurement => ({
+    kind: 'value',
+    requests,
+    errors,
+    errorRate: errors / requests,
+    latencyMs: {},
+    latencyUnmeasured: 'the metrics source has no latency query (metrics.queries.latencyP99Ms: null)',
+  });
+
+  test('judges requests and error rate, and says latency was not judged (not inconclusive)', () => {
+    const result = analyse(unmeasured(200, 0), STABLE, DEFAULTS);
+    expect(result.verdict).toBe('pass');
+    expect(result.summary).toBe('200 requests (need 20); error rate 0 % ≤ limit 1 %; latency not judged: the metrics source has no latency query (metrics.queries.latencyP99Ms: null)');
+  });
+
+  test('still fails on error rate', () => {
+    expect(analyse(unmeasured(200, 20), STABLE, DEFAULTS)).toMatchObject({ verdict: 'fail', summary: 'error rate 10 % > limit 1 %' });
+  });
+
+  test('a p99 merely missing from a source that measures latency stays inconclusive', () => {
+    expect(analyse(value(200, 0), STABLE, DEFAULTS)).toMatchObject({ verdict: 'inconclusive', summary: 'no p99 latency for 200 requests' });
+  });
+});

@@ -1,4 +1,4 @@
-import { soakExtension, waitBeforeCheckMs } from '../../src/policy/soak';
+import { repeatedCheck, soakExtension, waitBeforeCheckMs } from '../../src/policy/soak';
 import { checkOffsetsMs } from '../../src/policy/rollout-plan';
 
 describe('waitBeforeCheckMs', () => {
@@ -34,5 +34,14 @@ describe('soakExtension', () => {
       'soak extended: the check due at 2026-12-01T10:00:00.000Z ran 190 s late (no worker was running); the step still gets every planned check',
     );
     expect(soakExtension(due, due + 5_000, 2_000)).toMatch(/ran 5 s late/);
+  });
+});
+
+describe('repeatedCheck', () => {
+  test('says which check did not pass, why, and that it is made again', () => {
+    expect(repeatedCheck('inconclusive', '3 requests, need 20')).toBe(
+      'soak extended: a check was inconclusive (3 requests, need 20); it is made again, since a step advances only after all its planned checks pass',
+    );
+    expect(repeatedCheck('fail', 'error rate 7.5 % > limit 1 %')).toMatch(/^soak extended: a check was failed \(error rate 7\.5 % > limit 1 %\)/);
   });
 });

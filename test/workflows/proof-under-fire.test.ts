@@ -5,7 +5,7 @@ import { releaseResult } from '../../src/client/release-client';
 import { abortSignal, abortUpdate, promoteUpdate, rollbackUpdate, statusQuery } from '../../src/shared/messages';
 import { rollbackSignal, rolloutProgressSignal, rolloutStatusQuery, rolloutWorkflowId } from '../../src/shared/rollout';
 import { releaseWorkflow } from '../../src/workflows/release';
-import { canaryWeights, failing, healthy } from '../support/fake-progressive';
+import { canaryWeights, failing, healthy, noData } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
 import { rolloutScenario, waitForStatus } from '../support/rollout-scenario';
 import { createTimeSkippingEnv } from '../support/time-skipping';
@@ -150,6 +150,21 @@ describe('measure before moving (time-skipping server)', () => {
       expect(result.outcome).toBe('succeeded');
       expect(canaryWeights(progressive.tables, input.version)).toEqual([5, 100, 100]);
       expect(result.status?.rollout?.waitingForMetrics).toBeUndefined();
+    });
+  });
+});
+
+describe('soak integrity: every planned check passes (time-skipping server)', () => {
+  test('a check that could not judge is made again: the step advances only after all its planned checks passed', async () => {
+    // The canary's second measurement has no data; everything else is healthy.
+    const { service, within } = rolloutScenario(env, 'repeat', STABLE, (version, call) => (version !== STABLE && call === 2 ? noData : healthy()));
+    await within(async (taskQueue) => {
+      const { handle } = await startCanary(service, taskQueue);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      const atFive = (result.status?.rollout?.analyses ?? []).filter((a) => a.weight === 5);
+      expect(atFive.map((a) => a.verdict)).toEqual(['pass', 'inconclusive', 'pass', 'pass', 'pass']);
+      expect(result.status?.rollout?.soak).toMatchObject({ planned: 4, done: 4, extended: expect.stringMatching(/^soak extended: a check was inconclusive/) });
     });
   });
 });

@@ -25,6 +25,8 @@ export type Measurement =
       errorRate: number;
       /** Latency percentiles in milliseconds; absent when no request completed. */
       latencyMs: { p50?: number; p99?: number };
+      /** Set when the source cannot measure latency at all, by configuration: why. Latency is then not judged. */
+      latencyUnmeasured?: string;
     }
   | { kind: 'noData'; reason: string }
   | { kind: 'unreachable'; reason: string };

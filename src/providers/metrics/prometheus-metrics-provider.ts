@@ -20,6 +20,9 @@ export interface PrometheusMetricsOptions {
 /** What a probe asks: a constant, so the answer needs no data and is known in advance. */
 const PROBE_QUERY = '1';
 
+/** The latency outcome of a source configured without a latency query. */
+const NOT_MEASURED = { kind: 'empty' } as const;
+
 /** One instant query's outcome, before the three are put together. */
 type QueryOutcome =
   | { kind: 'number'; value: number }
@@ -45,6 +48,7 @@ export class PrometheusMetricsProvider implements MetricsProvider {
     // A misspelt placeholder would reach Prometheus verbatim and fail every check of
     // every rollout; say so once, where the config is read.
     for (const [name, template] of Object.entries(this.templates)) {
+      if (template === null) continue;
       const unknown = unknownPlaceholders(template);
       if (unknown.length > 0) {
         throw new Error(
@@ -58,12 +62,12 @@ export class PrometheusMetricsProvider implements MetricsProvider {
     const promql = {
       requests: fillTemplate(this.templates.requests, query),
       errors: fillTemplate(this.templates.errors, query),
-      latencyP99Ms: fillTemplate(this.templates.latencyP99Ms, query),
+      latencyP99Ms: this.templates.latencyP99Ms === null ? null : fillTemplate(this.templates.latencyP99Ms, query),
     };
     const [requests, errors, latency] = await Promise.all([
       this.instantQuery(promql.requests),
       this.instantQuery(promql.errors),
-      this.instantQuery(promql.latencyP99Ms),
+      promql.latencyP99Ms === null ? NOT_MEASURED : this.instantQuery(promql.latencyP99Ms),
     ]);
 
     if (requests.kind === 'unreachable') return requests;
@@ -89,6 +93,7 @@ export class PrometheusMetricsProvider implements MetricsProvider {
       // increase() extrapolates each series separately, so errors can edge past requests.
       errorRate: Math.min(1, Math.max(0, errorCount / requests.value)),
       latencyMs: latency.kind === 'number' ? { p99: latency.value } : {},
+      ...(promql.latencyP99Ms === null ? { latencyUnmeasured: 'the metrics source has no latency query (metrics.queries.latencyP99Ms: null)' } : {}),
     };
   }
 

@@ -11,19 +11,19 @@ export interface PromqlTemplates {
   requests: string;
   /** Of those, 5xx answers plus requests that could not be forwarded (a count). */
   errors: string;
-  /** p99 latency in milliseconds over the window. */
-  latencyP99Ms: string;
+  /** p99 latency in milliseconds over the window; null for a source that has no latency to give (HAProxy 2.6). */
+  latencyP99Ms: string | null;
 }
 
 export const PLACEHOLDERS = ['service', 'environment', 'version', 'role', 'window'] as const;
 
 const SELECTOR = 'service="{{service}}",environment="{{environment}}",version="{{version}}"';
 
-export const DEFAULT_PROMQL: PromqlTemplates = {
+export const DEFAULT_PROMQL = {
   requests: `sum(increase(${ROUTER_METRICS.requests}{${SELECTOR}}[{{window}}]))`,
   errors: `sum(increase(${ROUTER_METRICS.requests}{${SELECTOR},code_class=~"5xx|error"}[{{window}}]))`,
   latencyP99Ms: `1000 * histogram_quantile(0.99, sum by (le) (rate(${ROUTER_METRICS.duration}_bucket{${SELECTOR}}[{{window}}])))`,
-};
+} satisfies PromqlTemplates;
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 
