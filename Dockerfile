@@ -23,7 +23,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
-RUN mkdir -p /var/lib/gantry /etc/gantry && chown node:node /var/lib/gantry
+RUN mkdir -p /var/lib/gantry && chown node:node /var/lib/gantry
 # The unprivileged user that ships with the node image.
 USER node
 VOLUME ["/var/lib/gantry"]
