@@ -68,7 +68,11 @@ async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl
   for (;;) {
     const started = Date.now();
     await delivery.sendPreviewTraffic({ url: routerUrl, requests: input.blueGreen.previewRequests });
-    const windowMs = Math.max(Date.now() - started, 1_000);
+    // Router stats come in whole seconds ending with the current one: a window one second
+    // longer than the traffic took still holds all of it when the measurement lands in
+    // the next second (with exactly the elapsed time, preview traffic that straddled a
+    // second boundary was mostly missed).
+    const windowMs = Math.ceil((Date.now() - started) / 1000) * 1000 + 1_000;
     const [greenMeasure, blueMeasure] = await Promise.all([
       measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, role: 'canary', windowMs, metrics: input.metrics }),
       measuring.measure({ service: input.service, environment: input.environment, version: blue.artifact.version, role: 'stable', windowMs: input.blueGreen.interval, metrics: input.metrics }),

@@ -1,3 +1,4 @@
+import { CancellationScope } from '@temporalio/workflow';
 import type { ArtifactRef } from '../shared/release';
 import { instanceIdFor } from '../policy/environment-restore';
 import { commands, control, delivery } from './activity-stubs';
@@ -8,7 +9,8 @@ export type EnvironmentName = 'staging' | 'production';
 /**
  * Replaces what runs in an environment with the new artifact, all at once: start the new
  * version beside the old one, wait until it is healthy, smoke test it, switch, and only
- * then stop the old one. Any failure before the switch leaves the old version serving.
+ * then stop the old one. Any failure before the switch leaves the old version serving;
+ * from the switch on, the deploy completes whatever arrives.
  */
 export async function deployAllAtOnce(release: ReleaseState, environment: EnvironmentName, artifact: ArtifactRef): Promise<void> {
   const { service, config, sourceDir, version } = release.input;
@@ -34,10 +36,14 @@ export async function deployAllAtOnce(release: ReleaseState, environment: Enviro
       env: { BASE_URL: instance.url, GANTRY_VERSION: version, GANTRY_ENVIRONMENT: environment },
     });
   }
-  await control.activateInstance({ service, environment, instanceId: instance.id });
-  release.status.environments[environment] = { version, url: instance.url };
-  if (before && before.id !== instance.id) {
-    await control.stopInstance({ service, environment, instanceId: before.id });
-  }
+  // The switch is the commit point: once the new version is active, the old one is
+  // retired to the end, so an abort cannot leave it half-stopped and switched back to.
+  await CancellationScope.nonCancellable(async () => {
+    await control.activateInstance({ service, environment, instanceId: instance.id });
+    release.status.environments[environment] = { version, url: instance.url };
+    if (before && before.id !== instance.id) {
+      await control.stopInstance({ service, environment, instanceId: before.id });
+    }
+  });
   release.waitFor(undefined);
 }

@@ -5,6 +5,7 @@ import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
 import { eventually, exampleServiceAs, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
+import { startProber, type Prober } from '../support/prober';
 import { releaseAndWait, versionsServing } from '../support/traffic';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -12,6 +13,8 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 /** Blue/green end to end: real processes behind the embedded router, real traffic. */
 let stack: E2EStack;
 let load: Load | undefined;
+/** Fails a test on any request that found production dark (no route, or a stopped version behind it). */
+let prober: Prober | undefined;
 beforeAll(async () => {
   stack = await startE2EStack('bluegreen', {
     editConfig: exampleServiceAs('store', {
@@ -25,7 +28,11 @@ beforeAll(async () => {
     }),
   });
 });
+afterEach(() => {
+  expect(prober?.dark ?? []).toEqual([]);
+});
 afterAll(async () => {
+  await prober?.stop();
   await load?.stop();
   await stack?.stop();
   await stopAllRouters(path.join(stack.home, 'routers'));
@@ -38,6 +45,7 @@ test('green replaces blue in one switch; a green that goes bad after the switch 
   expect({ outcome: first.doc.outcome, reason: first.doc.reason }).toEqual({ outcome: 'succeeded' });
   const routerUrl: string = first.doc.status.rollout.routerUrl;
   load = startLoad(routerUrl, { concurrency: 3, pauseMs: 20 });
+  prober = startProber(routerUrl);
 
   // A good green: verified on preview traffic, switched, blue kept for a while, then retired.
   const workflowId = releaseWorkflowId('store', '1.1.0');

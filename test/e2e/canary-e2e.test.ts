@@ -4,6 +4,7 @@ import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
 import { eventually, exampleServiceAs, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
+import { startProber, type Prober } from '../support/prober';
 import { releaseAndWait, versionsServing } from '../support/traffic';
 import path from 'node:path';
 
@@ -15,6 +16,8 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
  */
 let stack: E2EStack;
 let load: Load | undefined;
+/** Fails a test on any request that found production dark (no route, or a stopped version behind it). */
+let prober: Prober | undefined;
 beforeAll(async () => {
   stack = await startE2EStack('canary', {
     editConfig: exampleServiceAs('shop', {
@@ -34,7 +37,11 @@ beforeAll(async () => {
     }),
   });
 });
+afterEach(() => {
+  expect(prober?.dark ?? []).toEqual([]);
+});
 afterAll(async () => {
+  await prober?.stop();
   await load?.stop();
   await stack?.stop();
   await stopAllRouters(path.join(stack.home, 'routers'));
@@ -51,6 +58,7 @@ test('a good canary goes to 100 % under real traffic; a bad one is rolled back b
   expect(await versionsServing(routerUrl, 20)).toEqual({ '1.0.0': 20 });
 
   load = startLoad(routerUrl, { concurrency: 4, pauseMs: 20, userKeys: true });
+  prober = startProber(routerUrl);
 
   const good = await release('1.1.0');
   expect({ outcome: good.doc.outcome, reason: good.doc.reason }).toEqual({ outcome: 'succeeded' });
@@ -81,6 +89,7 @@ test('a good canary goes to 100 % under real traffic; a bad one is rolled back b
 test('a slow canary is rolled back on p99 latency; an abort mid-soak rolls back too', async () => {
   const routerUrl = (await stack.client.workflow.getHandle(releaseWorkflowId('shop', '1.0.0')).query(statusQuery)).rollout!.routerUrl!;
   load ??= startLoad(routerUrl, { concurrency: 4, pauseMs: 20, userKeys: true });
+  prober ??= startProber(routerUrl);
 
   const slow = await release('1.3.0-slow');
   expect(slow.doc.outcome).toBe('rolled_back');

@@ -4,6 +4,7 @@ import { HaproxyRuntimeApi } from '../../src/providers/router/haproxy-runtime-ap
 import { exampleServiceAs, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startHaproxy, type RunningHaproxy } from '../support/haproxy';
 import { startLoad, type Load } from '../support/load';
+import { startProber, type Prober } from '../support/prober';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
 import { releaseAndWait } from '../support/traffic';
 
@@ -26,6 +27,8 @@ let stack: E2EStack;
 let haproxy: RunningHaproxy;
 let prometheus: RunningPrometheus;
 let load: Load | undefined;
+/** Fails the test on any request that found production dark. */
+let prober: Prober | undefined;
 let queries: { requests: string; errors: string; latencyP99Ms: null };
 const INTERVAL_MS = 4_000;
 
@@ -56,7 +59,11 @@ beforeAll(async () => {
     }),
   });
 });
+afterEach(() => {
+  expect(prober?.dark ?? []).toEqual([]);
+});
 afterAll(async () => {
+  await prober?.stop();
   await load?.stop();
   await stack?.stop();
   await prometheus?.stop();
@@ -80,6 +87,7 @@ test('a canary through HAProxy: a good version is promoted, a bad one rolled bac
   expect({ outcome: first.doc.outcome, reason: first.doc.reason }).toEqual({ outcome: 'succeeded' });
   expect(await versionsServing()).toEqual({ '1.0.0': 40 });
   load = startLoad(haproxy.url, { concurrency: 4, pauseMs: 20, userKeys: true });
+  prober = startProber(haproxy.url);
   await new Promise((r) => setTimeout(r, 6_000)); // Prometheus' first scrapes
 
   const good = await releaseAndWait(stack, 'depot', '1.1.0');

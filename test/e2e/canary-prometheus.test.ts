@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { readRouterRecord, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
 import { exampleServiceAs, startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
+import { startProber, type Prober } from '../support/prober';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
 import { releaseAndWait, versionsServing } from '../support/traffic';
 
@@ -17,6 +18,8 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 let stack: E2EStack;
 let prometheus: RunningPrometheus | undefined;
 let load: Load | undefined;
+/** Fails the test on any request that found production dark. */
+let prober: Prober | undefined;
 beforeAll(async () => {
   stack = await startE2EStack('prometheus', {
     editConfig: exampleServiceAs('mall', {
@@ -29,7 +32,11 @@ beforeAll(async () => {
     }),
   });
 });
+afterEach(() => {
+  expect(prober?.dark ?? []).toEqual([]);
+});
 afterAll(async () => {
+  await prober?.stop();
   await load?.stop();
   await prometheus?.stop();
   await stack?.stop();
@@ -42,6 +49,7 @@ test('Prometheus, scraping the router, lets a good canary through and rolls a ba
   const record = await readRouterRecord(path.join(stack.home, 'routers'), 'mall', 'production');
   prometheus = await startPrometheus({ targets: [new URL(record!.adminUrl).host], scrapeIntervalMs: 1000 });
   load = startLoad(record!.publicUrl, { concurrency: 4, pauseMs: 20, userKeys: true });
+  prober = startProber(record!.publicUrl);
 
   // From now on the catalogue names Prometheus as the metrics source.
   const doc = YAML.parse(readFileSync(stack.configFile, 'utf8'));
