@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import YAML from 'yaml';
@@ -18,7 +18,11 @@ beforeAll(async () => {
       delete doc.services.web;
       // The smoke test runs while the release holds the environment; it records when it
       // starts and ends so the test can see whether two deploys ever overlapped.
-      service.smoke = 'echo "start $GANTRY_VERSION $GANTRY_ENVIRONMENT" >> "$DEPLOY_LOG"; sleep 1; node smoke.js; echo "end $GANTRY_VERSION $GANTRY_ENVIRONMENT" >> "$DEPLOY_LOG"';
+      // The first version holds staging until the test lets go (a file appears, 90 s at
+      // most), so the second, started meanwhile, certainly asks for staging while it is
+      // held: the wait is forced, not a matter of how two builds get scheduled.
+      service.smoke =
+        'echo "start $GANTRY_VERSION $GANTRY_ENVIRONMENT" >> "$DEPLOY_LOG"; if [ "$GANTRY_VERSION-$GANTRY_ENVIRONMENT" = 1.0.0-staging ]; then i=0; while [ ! -e "$DEPLOY_LOG.go" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done; else sleep 1; fi; node smoke.js; echo "end $GANTRY_VERSION $GANTRY_ENVIRONMENT" >> "$DEPLOY_LOG"';
       service.approval = { approvers: [], minApprovals: 0 };
       doc.services.checkout = service;
       return YAML.stringify(doc);
@@ -35,17 +39,19 @@ test('two releases of one service never deploy to the same environment at once; 
   const start = (version: string) =>
     stack.gantry(['release', 'start', '--service', 'checkout', '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--wait', '--json']);
   const first = start('1.0.0');
+  await eventually('1.0.0 to hold staging', async () => (readFileSync(deployLog, { encoding: 'utf8', flag: 'a+' }).includes('start 1.0.0 staging') ? true : undefined));
   const second = start('1.1.0');
 
-  // At some point one of them reports that it waits for the other.
-  const waitingText = await eventually('a release waiting for its turn', async () => {
+  // The second says, in its status, that it waits for the first.
+  const waitingText = await eventually('1.1.0 waiting for its turn in staging', async () => {
     for (const version of ['1.0.0', '1.1.0']) {
       const status = await stack.client.workflow.getHandle(releaseWorkflowId('checkout', version)).query(statusQuery);
       if (status.waitingFor?.includes('is deploying there')) return status.waitingFor;
     }
     return undefined;
   });
-  expect(waitingText).toMatch(/its turn to deploy to (staging|production): release\/checkout\/1\.[01]\.0 is deploying there/);
+  expect(waitingText).toMatch(/its turn to deploy to staging: release\/checkout\/1\.0\.0 is deploying there/);
+  writeFileSync(`${deployLog}.go`, '');
 
   const results = await Promise.all([first, second]);
   for (const r of results) {
