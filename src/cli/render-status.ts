@@ -45,10 +45,15 @@ function renderRollout(r: RolloutStatus): string[] {
   ];
   if (r.steps.length) lines.push(`    steps ${r.steps.map((st, i) => (i === r.step ? `[${st.weight}]` : `${st.weight}`)).join(' → ')}`);
   if (r.nextCheckAt) lines.push(`    next check ${r.nextCheckAt}`);
+  if (r.soak) lines.push(`    soak: ${r.soak.done} of ${r.soak.planned} checks passed${r.soak.extended ? `; ${r.soak.extended}` : ''}`);
+  if (r.waitingForMetrics) lines.push(`    waiting for metrics: ${r.waitingForMetrics}`);
+  if (r.committedAt) lines.push(`    promotion committed at ${r.committedAt}`);
   if (r.pausedBecause) lines.push(`    paused: ${r.pausedBecause}`);
   for (const a of r.analyses.slice(-5)) lines.push(`    ${a.at} at ${a.weight} %: ${a.verdict} — ${a.summary}`);
   if (r.analyses.length > 5) lines.push(`    (${r.analyses.length - 5} earlier analyses in --json)`);
-  for (const d of r.decisions) lines.push(`    ${d.kind} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}`);
+  for (const d of r.decisions) {
+    lines.push(`    ${d.kind} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}${d.result === 'refused' ? ` — refused: ${d.refusal}` : ''}`);
+  }
   if (r.reason) lines.push(`    reason: ${r.reason}`);
   return lines;
 }

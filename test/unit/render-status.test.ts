@@ -1,0 +1,52 @@
+import { renderStatus } from '../../src/cli/render-status';
+import type { ReleaseStatus } from '../../src/shared/release';
+import type { RolloutStatus } from '../../src/shared/rollout';
+
+const rollout: RolloutStatus = {
+  strategy: 'canary',
+  phase: 'promoting',
+  revision: 12,
+  committedAt: '2026-12-01T10:00:05.000Z',
+  canaryVersion: '2.0.0',
+  stableVersion: '1.0.0',
+  weights: { stable: 0, canary: 100 },
+  step: 1,
+  steps: [{ weight: 5, soakMs: 240_000 }, { weight: 100 }],
+  soak: { planned: 4, done: 4, extended: 'soak extended: the check due at 2026-12-01T09:58:00.000Z ran 190 s late (no worker was running); the step still gets every planned check' },
+  analyses: [],
+  decisions: [
+    { kind: 'promote_full', by: 'lead', reason: 'ship it', at: '2026-12-01T10:00:04.000Z', requestId: 'promote-1', result: 'accepted' },
+    { kind: 'rollback', by: 'oncall', reason: 'too late?', at: '2026-12-01T10:00:06.000Z', requestId: 'rollback-2', result: 'refused', refusal: 'the promotion of 2.0.0 was committed at 2026-12-01T10:00:05.000Z' },
+  ],
+};
+
+const status: ReleaseStatus = {
+  workflowId: 'release/web/2.0.0',
+  service: 'web',
+  version: '2.0.0',
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  author: 'alice',
+  stage: 'production',
+  environments: {},
+  approvals: [],
+  approvalsRequired: 0,
+  approvers: [],
+  ignored: [{ message: 'abort', by: 'carol', reason: 'the promotion of 2.0.0 was committed at 2026-12-01T10:00:05.000Z', at: '2026-12-01T10:00:06.500Z' }],
+  timeline: [],
+  rollout,
+};
+
+test('the status shows the commit point, the soak, and every refusal with its reason', () => {
+  const text = renderStatus(status);
+  expect(text).toContain('    promotion committed at 2026-12-01T10:00:05.000Z');
+  expect(text).toContain('    soak: 4 of 4 checks passed; soak extended: the check due at 2026-12-01T09:58:00.000Z ran 190 s late');
+  expect(text).toContain('    rollback by oncall at 2026-12-01T10:00:06.000Z: too late? — refused: the promotion of 2.0.0 was committed at 2026-12-01T10:00:05.000Z');
+  expect(text).toContain('    promote_full by lead at 2026-12-01T10:00:04.000Z: ship it\n');
+  expect(text).toContain('  ignored abort by carol: the promotion of 2.0.0 was committed');
+});
+
+test('a rollout waiting for its metrics source says why', () => {
+  const waiting = renderStatus({ ...status, ignored: [], rollout: { ...rollout, phase: 'waiting_for_metrics', committedAt: undefined, soak: undefined, decisions: [], waitingForMetrics: 'the embedded metrics source does not answer (connect ECONNREFUSED)' } });
+  expect(waiting).toContain('    waiting for metrics: the embedded metrics source does not answer (connect ECONNREFUSED)');
+  expect(waiting).not.toContain('promotion committed');
+});
