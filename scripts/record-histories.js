@@ -47,7 +47,22 @@ async function main() {
     console.log(`recorded ${name} (${history.events.length} events)`);
   };
 
+  // Scenarios by name: `node scripts/record-histories.js committed` records only that one,
+  // so histories recorded by older code stay as they are and keep guarding its runs.
+  const only = process.argv.slice(2);
+  const wanted = (name) => only.length === 0 || only.includes(name);
+
   await worker.runUntil(async () => {
+    if (wanted('pipeline')) await recordPipeline();
+    if (wanted('progressive')) await recordProgressive();
+    if (wanted('committed')) await recordCommitted();
+  });
+  await stopAllInstances(path.join(dir, '.gantry', 'runtime'));
+  await stopAllRouters(path.join(dir, '.gantry', 'routers'));
+  await connection.close();
+  await server.stop();
+
+  async function recordPipeline() {
     const succeeded = await start('1.0.0');
     await atApproval(succeeded);
     await succeeded.signal(messages.approveSignal, { by: 'alice' }); // ignored: the author
@@ -67,54 +82,99 @@ async function main() {
     await aborted.result().catch(() => undefined);
     await save('release-aborted', aborted);
 
-    // Progressive rollouts need traffic to judge: a small bounded load through the router.
-    const progressive = async (strategy, versions) => {
-      const cfg = JSON.parse(JSON.stringify(service.config));
-      cfg.approval = { approvers: [], minApprovals: 0, timeout: 86_400_000 };
-      cfg.environments.production = {
-        ...cfg.environments.production,
-        strategy,
-        canary: { ...cfg.environments.production.canary, steps: [{ weight: 25, soak: 4000 }, { weight: 100 }], interval: 2000, analysis: { ...cfg.environments.production.canary.analysis, minRequests: 3 } },
-        blueGreen: { ...cfg.environments.production.blueGreen, keepBlueFor: 4000, interval: 2000, previewRequests: 20, analysis: { ...cfg.environments.production.blueGreen.analysis, minRequests: 3 } },
-      };
-      const name = strategy === 'canary' ? 'canary-web' : 'bluegreen-web';
-      let stopLoad = false;
-      let loadLoop;
-      for (const version of versions) {
-        const handle = await client.workflow.start('releaseWorkflow', {
-          taskQueue, workflowId: `release/${name}/${version}`, args: [{ ...input(version), service: name, config: cfg }],
-        });
-        const result = await handle.result();
-        if (!loadLoop) {
-          const url = result.status.rollout.routerUrl;
-          loadLoop = (async () => {
-            while (!stopLoad) {
-              await fetch(url, { headers: { 'x-gantry-user': `u${Math.floor(Math.random() * 100)}` } }).then((r) => r.arrayBuffer()).catch(() => undefined);
-              await new Promise((r) => setTimeout(r, 20));
-            }
-          })();
-        }
-        if (version === versions[versions.length - 1]) {
-          await save(`${strategy}-release`, handle);
-          await save(`${strategy}-rollout`, client.workflow.getHandle(`rollout/${name}/production/${version}`));
-        }
-      }
-      stopLoad = true;
-      await loadLoop;
-    };
-    await progressive('canary', ['1.0.0', '1.1.0']);
-    await progressive('blueGreen', ['1.0.0', '1.1.0']);
-
     // One lock history is enough to guard the lock workflow: the first run of web's staging lock.
     const locks = [];
     for await (const wf of client.workflow.list({ query: 'WorkflowId = "lock/web/staging"' })) locks.push(wf);
     const firstLock = locks.sort((a, b) => a.startTime - b.startTime)[0];
     await save('lock-web-staging', client.workflow.getHandle(firstLock.workflowId, firstLock.runId));
-  });
-  await stopAllInstances(path.join(dir, '.gantry', 'runtime'));
-  await stopAllRouters(path.join(dir, '.gantry', 'routers'));
-  await connection.close();
-  await server.stop();
+  }
+
+  /** A progressive service's config for recordings: short soaks, no approval, and judged on a little traffic. */
+  function progressiveConfig(strategy) {
+    const cfg = JSON.parse(JSON.stringify(service.config));
+    cfg.approval = { approvers: [], minApprovals: 0, timeout: 86_400_000 };
+    cfg.environments.production = {
+      ...cfg.environments.production,
+      strategy,
+      canary: { ...cfg.environments.production.canary, steps: [{ weight: 25, soak: 4000 }, { weight: 100 }], interval: 2000, analysis: { ...cfg.environments.production.canary.analysis, minRequests: 3 } },
+      blueGreen: { ...cfg.environments.production.blueGreen, keepBlueFor: 4000, interval: 2000, previewRequests: 20, analysis: { ...cfg.environments.production.blueGreen.analysis, minRequests: 3 } },
+    };
+    return cfg;
+  }
+
+  /** A bounded load through a router until `stop()`: progressive rollouts need traffic to judge. */
+  function loadThrough(url) {
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        await fetch(url, { headers: { 'x-gantry-user': `u${Math.floor(Math.random() * 100)}` } }).then((r) => r.arrayBuffer()).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await loop;
+    };
+  }
+
+  async function recordProgressive() {
+    const progressive = async (strategy, versions) => {
+      const cfg = progressiveConfig(strategy);
+      const name = strategy === 'canary' ? 'canary-web' : 'bluegreen-web';
+      let stopLoad;
+      for (const version of versions) {
+        const handle = await client.workflow.start('releaseWorkflow', {
+          taskQueue, workflowId: `release/${name}/${version}`, args: [{ ...input(version), service: name, config: cfg }],
+        });
+        const result = await handle.result();
+        stopLoad ??= loadThrough(result.status.rollout.routerUrl);
+        if (version === versions[versions.length - 1]) {
+          await save(`${strategy}-release`, handle);
+          await save(`${strategy}-rollout`, client.workflow.getHandle(`rollout/${name}/production/${version}`));
+        }
+      }
+      await stopLoad();
+    };
+    await progressive('canary', ['1.0.0', '1.1.0']);
+    await progressive('blueGreen', ['1.0.0', '1.1.0']);
+  }
+
+  /**
+   * The commit point and the rollback path of today's canary: a promote --full whose
+   * promotion a rollback and an abort reach too late (both refused, while the old
+   * version drains), then a bad version the analysis rolls back by itself.
+   */
+  async function recordCommitted() {
+    const name = 'committed-web';
+    const cfg = progressiveConfig('canary');
+    cfg.run = { ...cfg.run, command: `DRAIN_MS=1500 ${cfg.run.command}` };
+    const release = (version) => client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/${name}/${version}`, args: [{ ...input(version), service: name, config: cfg }] });
+    const first = await (await release('1.0.0')).result();
+    const stopLoad = loadThrough(first.status.rollout.routerUrl);
+    const statusOf = async (handle, ready) => {
+      for (;;) {
+        const s = await handle.query(messages.statusQuery);
+        if (ready(s)) return s;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    const committed = await release('1.1.0');
+    await statusOf(committed, (s) => s.rollout?.phase === 'progressing');
+    await committed.executeUpdate(messages.promoteUpdate, { args: [{ by: 'lead', reason: 'ship it', full: true }] });
+    await statusOf(committed, (s) => s.rollout?.phase === 'promoting');
+    await client.workflow.getHandle(`rollout/${name}/production/1.1.0`).signal('rollback', { by: 'oncall', reason: 'too late' });
+    await committed.signal(messages.abortSignal, { by: 'oncall', reason: 'too late' });
+    await committed.result();
+    await save('canary-committed-release', committed);
+    await save('canary-committed-rollout', client.workflow.getHandle(`rollout/${name}/production/1.1.0`));
+
+    const bad = await release('1.2.0-bad');
+    await bad.result().catch(() => undefined);
+    await save('canary-rolled-back-release', bad);
+    await save('canary-rolled-back-rollout', client.workflow.getHandle(`rollout/${name}/production/1.2.0-bad`));
+    await stopLoad();
+  }
 }
 
 main().catch((err) => {

@@ -13,7 +13,7 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
  * today's workflow code: a change that would break running releases fails here.
  */
 describe('recorded histories replay against the current workflow code', () => {
-  test('there are histories of every release ending, of both rollouts and of the environment lock', () => {
+  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, and of the environment lock', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'release-succeeded.json',
@@ -24,16 +24,21 @@ describe('recorded histories replay against the current workflow code', () => {
         'canary-rollout.json',
         'blueGreen-release.json',
         'blueGreen-rollout.json',
+        'canary-committed-release.json',
+        'canary-committed-rollout.json',
+        'canary-rolled-back-release.json',
+        'canary-rolled-back-rollout.json',
       ]),
     );
   });
 
   test.each(files)('%s', async (file) => {
     const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
+    // The file name says what it holds: lock-…, <strategy>[-scenario]-rollout, or a release.
     const workflowType = file.startsWith('lock-')
       ? 'environmentLockWorkflow'
       : file.endsWith('-rollout.json')
-        ? `${file.replace('-rollout.json', '')}RolloutWorkflow`
+        ? `${file.split('-')[0]}RolloutWorkflow`
         : 'releaseWorkflow';
     await expect(
       Worker.runReplayHistory({ workflowBundle: await gantryWorkflowBundle() }, history, `replay-${file}`),
