@@ -36,14 +36,20 @@ server.listen(port, host, () => {
 
 // Stop accepting connections and exit when Gantry stops the instance. Like most real
 // services behind a load balancer, it can keep answering for a while first (DRAIN_MS),
-// so requests already on their way still succeed.
+// so requests already on their way still succeed; then it closes idle connections and
+// lets requests in flight finish (a slow build's 400 ms ones too) before it exits.
 const drainMs = Number(process.env.DRAIN_MS || 0);
+const IN_FLIGHT_GRACE_MS = 3_000;
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.once(signal, () => {
     process.stdout.write(`${signal}: shutting down${drainMs > 0 ? ` after draining for ${drainMs} ms` : ''}\n`);
     setTimeout(() => {
       server.close(() => process.exit(0));
-      server.closeAllConnections();
+      server.closeIdleConnections();
+      // Keep-alive connections go idle once their request is answered.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      sweep.unref();
+      setTimeout(() => server.closeAllConnections(), IN_FLIGHT_GRACE_MS).unref();
     }, drainMs);
   });
 }
