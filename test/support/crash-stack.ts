@@ -1,0 +1,189 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { stopAllRouters } from '../../src/providers/router/embedded-router-provider';
+import { stopAllInstances } from '../../src/providers/runtime/local-process-runtime';
+import { runtimeDir } from '../../src/providers/state-dir';
+import { releaseWorkflowId } from '../../src/shared/ids';
+import { statusQuery } from '../../src/shared/messages';
+import type { ReleaseStatus } from '../../src/shared/release';
+import { sharedServerAddress, temporalCli, type CommandResult, type E2EStack } from './e2e-stack';
+import { uniqueTaskQueue } from './time-skipping';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const GANTRY_BIN = path.join(REPO, 'bin', 'gantry.js');
+
+/**
+ * An end-to-end workspace like ./e2e-stack.ts (a copy of the examples, its own task
+ * queue and GANTRY_HOME, the real `gantry` and `temporal` command lines), except that
+ * the worker is not in the test's process: it is `gantry worker`, a child process the
+ * test can SIGKILL and replace (./worker-process.ts). Against the shared dev server by
+ * default, or against a server of the test's own (`address`).
+ */
+export interface CrashStack extends E2EStack {
+  /** The worker running now, if any. */
+  readonly worker: WorkerProcess | undefined;
+  /** Starts a worker process and waits until it polls; resolves with it. */
+  startWorker(): Promise<WorkerProcess>;
+  /** Starts a worker process without waiting: recovery times start at its spawn. */
+  spawnWorker(): WorkerProcess;
+  /** SIGKILLs the current worker and waits until it is gone. */
+  killWorker(): Promise<void>;
+  /** Rewrites the catalogue from the examples' one; later `release start`s read it (the worker never does). */
+  writeCatalogue(edit: (yaml: string) => string): void;
+  /** The release's status through the status query, or undefined when no worker answered within `timeoutMs`. */
+  status(service: string, version: string, timeoutMs?: number): Promise<ReleaseStatus | undefined>;
+}
+
+function collect(child: ChildProcess): Promise<CommandResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+export async function startCrashStack(name: string, options: { editConfig?: (yaml: string) => string; address?: string } = {}): Promise<CrashStack> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `gantry-crash-${name}-`));
+  cpSync(path.join(REPO, 'examples'), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}dist`) });
+  const configFile = path.join(dir, 'gantry.yaml');
+  const originalCatalogue = readFileSync(configFile, 'utf8');
+  const writeCatalogue = (edit: (yaml: string) => string) => writeFileSync(configFile, edit(originalCatalogue));
+  if (options.editConfig) writeCatalogue(options.editConfig);
+  const home = path.join(dir, '.gantry');
+  const address = options.address ?? sharedServerAddress();
+  const taskQueue = uniqueTaskQueue(`crash-${name}`);
+
+  // A grpc-js connection: it reconnects by itself when a server comes back on the same address.
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    GANTRY_TASK_QUEUE: taskQueue,
+    GANTRY_CONFIG: configFile,
+    GANTRY_HOME: home,
+    // The worker's log is kept in a file per stack; info level says what each activity did.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+  const gantry = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+    collect(spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
+
+  let worker: WorkerProcess | undefined;
+  let workers = 0;
+  const spawnWorker = () => {
+    workers += 1;
+    worker = startWorkerProcess({ env, client, cwd: dir, logFile: path.join(dir, `worker-${workers}.log`) });
+    return worker;
+  };
+
+  return {
+    dir,
+    configFile,
+    home,
+    taskQueue,
+    address,
+    client,
+    env,
+    gantry,
+    get worker() {
+      return worker;
+    },
+    spawnWorker,
+    async startWorker() {
+      const started = spawnWorker();
+      await started.polling();
+      return started;
+    },
+    async killWorker() {
+      await worker?.kill();
+    },
+    writeCatalogue,
+    async status(service, version, timeoutMs = 3_000) {
+      const handle = client.workflow.getHandle(releaseWorkflowId(service, version));
+      // A query needs a worker; while none runs it would wait for the gRPC deadline.
+      return connection.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery)).catch(() => undefined);
+    },
+    spawnGantry(args) {
+      const child = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      return { child, done: collect(child) };
+    },
+    temporal(args) {
+      return new Promise((resolve) => {
+        execFile(temporalCli(), [...args, '--address', address, '--namespace', 'default'], { env }, (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        });
+      });
+    },
+    async stop() {
+      // Graceful: nothing should be running by now, and a clean stop leaves no task half-done.
+      if (worker) await worker.stop();
+      await stopAllInstances(runtimeDir(home));
+      await stopAllRouters(path.join(home, 'routers'));
+      await connection.close();
+    },
+  };
+}
+
+/** Polls `check` every `everyMs` until it returns a value; fails after `timeoutMs`, naming what it waited for. */
+export async function pollUntil<T>(what: string, check: () => Promise<T | undefined>, options: { everyMs?: number; timeoutMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(options.everyMs ?? 100);
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+/**
+ * How many times each instance of `version` was spawned, per environment: the
+ * `--- <time> starting …` lines the local process runtime appends to an instance's
+ * output.log before every spawn. Keys are `<environment>/<instance id>`.
+ */
+export function spawnCounts(home: string, service: string, version: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const serviceDir = path.join(runtimeDir(home), service);
+  if (!existsSync(serviceDir)) return counts;
+  for (const environment of readdirSync(serviceDir)) {
+    const envDir = path.join(serviceDir, environment);
+    for (const instance of readdirSync(envDir)) {
+      // Instance IDs are `<version>-<12 hex of the digest>`: match the whole version, not a prefix of another.
+      if (!new RegExp(`^${version.replace(/[.+]/g, '\\$&')}-[0-9a-f]{12}$`).test(instance)) continue;
+      const log = path.join(envDir, instance, 'output.log');
+      counts[`${environment}/${instance}`] = existsSync(log) ? (readFileSync(log, 'utf8').match(/^--- \S+ starting /gm) ?? []).length : 0;
+    }
+  }
+  return counts;
+}
+
+/**
+ * The state each instance of `version` has in its instance.json (`starting`, `running`,
+ * `stopping`, …), per `<environment>/<instance id>`; absent for an instance whose record
+ * is not written yet.
+ */
+export function instanceStates(home: string, service: string, version: string): Record<string, string> {
+  const states: Record<string, string> = {};
+  for (const key of Object.keys(spawnCounts(home, service, version))) {
+    const file = path.join(runtimeDir(home), service, key, 'instance.json');
+    if (!existsSync(file)) continue;
+    try {
+      states[key] = (JSON.parse(readFileSync(file, 'utf8')) as { state: string }).state;
+    } catch {
+      // Written atomically (rename), so this is only a record replaced while being read.
+    }
+  }
+  return states;
+}
