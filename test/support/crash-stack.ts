@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -128,6 +128,16 @@ export async function startCrashStack(name: string, options: { editConfig?: (yam
       await stopAllInstances(runtimeDir(home));
       await stopAllRouters(path.join(home, 'routers'));
       await connection.close();
+      // Artifacts and unpacked apps are most of the disk a run leaves (the crash matrix packs
+      // 40 MB of ballast); worker logs, instance records and their output logs stay to read.
+      rmSync(path.join(home, 'artifacts'), { recursive: true, force: true });
+      for (const service of existsSync(runtimeDir(home)) ? readdirSync(runtimeDir(home)) : []) {
+        for (const environment of readdirSync(path.join(runtimeDir(home), service))) {
+          for (const entry of readdirSync(path.join(runtimeDir(home), service, environment), { withFileTypes: true })) {
+            if (entry.isDirectory()) rmSync(path.join(runtimeDir(home), service, environment, entry.name, 'app'), { recursive: true, force: true });
+          }
+        }
+      }
     },
   };
 }
