@@ -112,6 +112,27 @@ describe('LocalProcessRuntime with the example service', () => {
     expect(await stopAllInstances(runtimeRoot, 1_000)).toBe(1);
     expect(isRunning(second.pid)).toBe(false);
   });
+
+  it('stops a process a crashed start left unrecorded instead of starting a twin beside it', async () => {
+    const first = await startWeb('canary-env');
+    const dir = path.join(runtimeRoot, 'web', 'canary-env', first.id);
+    // As if the worker had died between the spawn and writing the record.
+    await rm(path.join(dir, 'instance.json'));
+    expect(Number((await readFile(path.join(dir, 'pid'), 'utf8')).trim())).toBe(first.pid);
+    const second = await startWeb('canary-env');
+    expect(second.pid).not.toBe(first.pid);
+    expect(isRunning(first.pid)).toBe(false);
+    expect(groupMembers(first.pid)).toEqual([]);
+    expect((await getJson(`${second.url}/healthz`)).status).toBe(200);
+    await runtime.stop('web', 'canary-env', second.id);
+  });
+
+  it('says so when a record claims running but its process has exited', async () => {
+    const started = await startWeb('qa');
+    process.kill(-started.pid, 'SIGKILL');
+    await waitFor(() => !isRunning(started.pid));
+    await expect(runtime.activate('web', 'qa', started.id)).rejects.toThrow(`it is not running (recorded as running, but process ${started.pid} has exited)`);
+  });
 });
 
 describe('LocalProcessRuntime start failures', () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArtifactRef, Instance } from '../../shared/release';
@@ -48,6 +48,8 @@ const POLL_MS = 200;
 const PROBE_TIMEOUT_MS = 1_000;
 const LOG_LINES_IN_ERRORS = 20;
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+/** Written by the instance's own shell as it starts, beside instance.json. */
+const PID_FILE = 'pid';
 
 /**
  * Runs each instance as a local process on a loopback port:
@@ -83,6 +85,12 @@ export class LocalProcessRuntime implements RuntimeProvider {
       return this.awaitHealthy(dir, existing, request, () => (isProcessAlive(existing.pid) ? undefined : 'exited'));
     }
     if (existing && isProcessGroupAlive(existing.pid)) await killProcessGroup(existing.pid, this.killGraceMs);
+    // A worker that died between the spawn and the record left a process nobody recorded;
+    // it wrote its own pid first thing, so the retry stops it instead of starting a twin.
+    const unrecorded = await readPidFile(dir);
+    if (unrecorded !== undefined && unrecorded !== existing?.pid && isProcessGroupAlive(unrecorded)) {
+      await killProcessGroup(unrecorded, this.killGraceMs);
+    }
 
     const appDir = path.join(dir, 'app');
     await rm(appDir, { recursive: true, force: true });
@@ -93,7 +101,7 @@ export class LocalProcessRuntime implements RuntimeProvider {
     const port = await findFreePort(HOST);
     const url = `http://${HOST}:${port}`;
     const logFile = path.join(dir, 'output.log');
-    const child = await spawnInstance(request, appDir, port, logFile);
+    const child = await spawnInstance(request, appDir, port, logFile, path.join(dir, PID_FILE));
     const record: InstanceRecord = {
       instance: {
         id,
@@ -128,7 +136,8 @@ export class LocalProcessRuntime implements RuntimeProvider {
     const record = await readRecord(this.instanceDir(service, environment, instanceId));
     if (!record) throw new Error(`cannot activate ${instanceId}: ${service} has no such instance in ${environment}`);
     if (record.state !== 'running' || !isProcessAlive(record.pid)) {
-      throw new Error(`cannot activate ${instanceId} of ${service} in ${environment}: it is not running (${record.state}); start it first`);
+      const why = record.state === 'running' ? `recorded as running, but process ${record.pid} has exited` : record.state;
+      throw new Error(`cannot activate ${instanceId} of ${service} in ${environment}: it is not running (${why}); start it first`);
     }
     const pointer: ActivePointer = { instanceId, activatedAt: new Date().toISOString() };
     await writeJsonAtomic(path.join(envDir, 'active.json'), pointer);
@@ -235,11 +244,13 @@ export function instanceId(artifact: ArtifactRef): string {
   return instanceIdFor(artifact.version, artifact.digest);
 }
 
-async function spawnInstance(request: StartRequest, appDir: string, port: number, logFile: string): Promise<ChildProcess> {
+async function spawnInstance(request: StartRequest, appDir: string, port: number, logFile: string, pidFile: string): Promise<ChildProcess> {
   const log = await open(logFile, 'a');
   try {
     await log.write(`--- ${new Date().toISOString()} starting ${request.service}@${request.artifact.version} on port ${port}: ${request.command}\n`);
-    const child = spawn('sh', ['-c', request.command], {
+    // The shell writes its pid (the group's id) before it becomes the service: even a
+    // worker killed right after this spawn leaves a trace of what it started.
+    const child = spawn('sh', ['-c', 'echo $$ > "$1" && exec sh -c "$2"', 'gantry-instance', pidFile, request.command], {
       cwd: appDir,
       env: instanceEnv(request, port),
       detached: true,
@@ -297,6 +308,15 @@ async function clearActiveIf(envDir: string, instanceId: string): Promise<void> 
   const file = path.join(envDir, 'active.json');
   const pointer = await readJsonFile<ActivePointer>(file);
   if (pointer?.instanceId === instanceId) await rm(file, { force: true });
+}
+
+async function readPidFile(dir: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(path.join(dir, PID_FILE), 'utf8')).trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readRecord(dir: string): Promise<InstanceRecord | undefined> {
