@@ -257,10 +257,9 @@ test('killed while packing the artifact', async () => {
 test('killed while deploying to staging: the instance was spawned and is not healthy yet', async () => {
   // An instance that takes two seconds to answer its health check, so the worker dies
   // between spawning it and seeing it healthy: the retried start must adopt it. The kill
-  // waits for the instance's record (state `starting`), the state adoption relies on. The
-  // runtime writes that record only after the spawn, so a kill in the few milliseconds
-  // between the two leaves a process nobody recorded: the retry spawns a second copy and
-  // the first one leaks (seen once in this test before it waited for the record).
+  // waits for the instance's record (state `starting`), the state adoption relies on; a
+  // kill between the spawn and the record is covered by the runtime's own test (the retry
+  // stops the unrecorded process through the pid file its shell wrote).
   stack.writeCatalogue(catalogue({ run: 'sleep 2 && exec node dist/server.js' }));
   try {
     await canarySurvives(
