@@ -7,6 +7,7 @@ import { rolloutWorkflowId } from '../../src/shared/rollout';
 import type { ReleaseStatus } from '../../src/shared/release';
 import { instanceStates, pollUntil, spawnCounts, startCrashStack, type CrashStack } from '../support/crash-stack';
 import { startLoad, type Load } from '../support/load';
+import { startProber, type Prober } from '../support/prober';
 import { releaseAndWait, versionsServing } from '../support/traffic';
 
 /**
@@ -88,7 +89,13 @@ const recoveries: Recovery[] = [];
 
 let stack: CrashStack;
 let load: Load | undefined;
+/** Production must serve through every crash: any request that finds it dark fails the test it happened in. */
+const probers: Prober[] = [];
 let routerUrl = '';
+
+afterEach(() => {
+  expect(probers.flatMap((p) => p.dark)).toEqual([]);
+});
 
 beforeAll(async () => {
   stack = await startCrashStack('matrix', { editConfig: catalogue() });
@@ -96,6 +103,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await Promise.all(probers.map((p) => p.stop()));
   await load?.stop();
   await stack?.stop();
   if (recoveries.length > 0) {
@@ -204,6 +212,7 @@ test('a stable version of the canary and the blue/green service to release again
   expect(await versionsServing(routerUrl, 20)).toEqual({ '1.0.0': 20 });
   // Traffic through the router for every analysis of the matrix, crashes included.
   load = startLoad(routerUrl, { concurrency: 3, pauseMs: 20, userKeys: true, maxMs: 600_000 });
+  probers.push(startProber(routerUrl));
 }, 180_000);
 
 /** A canary release killed somewhere before or during its rollout must still go 10 → 50 → 100 % with every check. */
@@ -322,6 +331,7 @@ test('blue/green killed while blue is kept', async () => {
   expect(bgRouter).toMatch(/^http:/);
   // Green is analysed on public traffic while blue is kept.
   const bgLoad = startLoad(bgRouter, { concurrency: 2, pauseMs: 20, maxMs: 300_000 });
+  probers.push(startProber(bgRouter));
   try {
     const result = await releaseThroughCrash({
       stage: 'blue/green keeping blue',

@@ -8,6 +8,7 @@ import type { ReleaseStatus } from '../../src/shared/release';
 import { pollUntil, spawnCounts, startCrashStack, type CrashStack } from '../support/crash-stack';
 import { exampleServiceAs, fakeCommit, temporalCli } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
+import { startProber, type Prober } from '../support/prober';
 import { releaseAndWait, versionsServing } from '../support/traffic';
 
 /**
@@ -27,8 +28,11 @@ const PLAN = canaryPlan({ steps: [{ weight: 10, soak: 6_000 }, { weight: 50, soa
 let server: DevServer | undefined;
 let stack: CrashStack | undefined;
 let load: Load | undefined;
+/** Instances and routers are their own processes: production serves while the server is down. */
+let prober: Prober | undefined;
 
 afterAll(async () => {
+  await prober?.stop();
   await load?.stop();
   await stack?.stop();
   await server?.stop();
@@ -46,6 +50,7 @@ test('a dev server SIGKILLed mid-soak and restarted on its database: the canary 
   expect({ outcome: first.doc?.outcome, reason: first.doc?.reason }).toEqual({ outcome: 'succeeded' });
   const routerUrl: string = first.doc.status.rollout.routerUrl;
   load = startLoad(routerUrl, { concurrency: 3, pauseMs: 20, userKeys: true, maxMs: 300_000 });
+  prober = startProber(routerUrl);
 
   // Started without --wait: the CLI's own long poll would not outlive the server.
   const start = await stack.gantry(['release', 'start', '--service', 'crashy-srv', '--version', '1.1.0', '--commit', fakeCommit(), '--author', 'alice', '--json']);
@@ -107,5 +112,6 @@ test('a dev server SIGKILLed mid-soak and restarted on its database: the canary 
   const analyses = status.rollout?.analyses ?? [];
   expect(PLAN.map((step) => analyses.filter((a) => a.weight === step.weight && a.verdict === 'pass').length)).toEqual(PLAN.map((step) => step.checks));
   expect(Object.values(spawnCounts(stack.home, 'crashy-srv', '1.1.0'))).toEqual([1, 1]);
+  expect(prober.dark).toEqual([]);
   expect(await versionsServing(routerUrl, 30)).toEqual({ '1.1.0': 30 });
 }, 300_000);
