@@ -1,18 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROUTER_METRICS } from '../../src/providers/metrics/metrics';
 import { findFreePort } from '../../src/providers/process/free-port';
-import { isProcessAlive } from '../../src/providers/process/process-group';
-import { EmbeddedRouterProvider, readRouterRecord, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
+import { isProcessAlive, killProcessGroup } from '../../src/providers/process/process-group';
+import { defaultRouterEntry, EmbeddedRouterProvider, readRouterRecord, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
+import type { RouterRecord } from '../../src/providers/router/embedded-router-provider';
 import { PREVIEW_HEADER, USER_COOKIE, USER_HEADER } from '../../src/providers/router/router';
 import type { Route } from '../../src/providers/router/router';
 import { stickyBucket } from '../../src/router/choose-route';
 import { InvalidRoutesError } from '../../src/router/route-table-validation';
 import { RouterAdminClient } from '../../src/router/router-admin-client';
 import type { RouterStats } from '../../src/router/router-protocol';
+import { routerArguments } from '../../src/router/router-settings';
 import { VersionBackend } from './version-backend';
 import { closeTraffic, send, sendMany, tally } from './traffic';
 
@@ -317,6 +321,172 @@ describe('the embedded router', () => {
     expect((await send(routerUrl, { [USER_HEADER]: 'alice' })).body).toBe('1.1.0');
     const answers = await sendMany(routerUrl, 200);
     expect(answers.every((a) => a.status === 200)).toBe(true);
+  });
+});
+
+describe('the embedded router started again after a crash', () => {
+  /** The record of an environment's router; its pid joins those afterAll checks are gone. */
+  async function recordOf(environment: string): Promise<RouterRecord> {
+    const record = await readRouterRecord(root, SERVICE, environment);
+    if (!record) throw new Error(`no router record for ${environment}`);
+    pids.add(record.pid);
+    return record;
+  }
+
+  /** Which version each of 100 users is sent to: the same table gives the same answer. */
+  async function versionsByUser(url: string): Promise<Record<string, string>> {
+    const users = Array.from({ length: 100 }, (_, i) => `crash-user-${i}`);
+    const answers = await Promise.all(users.map((user) => send(url, { [USER_HEADER]: user })));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    return Object.fromEntries(users.map((user, i) => [user, answers[i]?.body as string]));
+  }
+
+  function portOf(url: string): number {
+    return Number(new URL(url).port);
+  }
+
+  /** Another program on a port: it accepts connections and answers none. */
+  async function occupy(port: number): Promise<net.Server> {
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    return server;
+  }
+
+  const release = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+  it('comes back on the same address with the same routes after its primary, then its whole group, is SIGKILLed', async () => {
+    const env = 'crash';
+    const routes = [route(stable, 'stable', 60), route(canary, 'canary', 40)];
+    const first = await provider.ensureRouter(SERVICE, env);
+    await provider.setRoutes(SERVICE, env, routes);
+    const users = await versionsByUser(first.url);
+    expect(new Set(Object.values(users))).toEqual(new Set(['1.0.0', '1.1.0']));
+
+    // The primary alone (its workers lose it and exit), then the whole group: what a crash or a reboot leaves.
+    for (const target of ['primary', 'group'] as const) {
+      const before = await recordOf(env);
+      process.kill(target === 'primary' ? before.pid : -before.pid, 'SIGKILL');
+      // No waiting for it to be gone: ensureRouter meets a router that is still dying.
+      const again = await provider.ensureRouter(SERVICE, env);
+      const after = await recordOf(env);
+      expect(isProcessAlive(before.pid)).toBe(false);
+      expect(after.pid).not.toBe(before.pid);
+
+      expect(again.url).toBe(first.url);
+      expect(after.publicUrl).toBe(first.url);
+      expect(after.adminUrl).toBe(before.adminUrl);
+      expect(again.addressChanged).toBeUndefined();
+      expect(after.addressChanged).toBeUndefined();
+
+      await expect(provider.getRoutes(SERVICE, env)).resolves.toEqual(routes);
+      await expect(versionsByUser(first.url)).resolves.toEqual(users);
+      const previews = await sendMany(first.url, 20, () => ({ [PREVIEW_HEADER]: 'always' }));
+      expect(previews.every((a) => a.status === 200 && a.versionHeader === '1.1.0')).toBe(true);
+    }
+  });
+
+  it('waits for a recorded port that another program releases shortly, and takes it back', async () => {
+    const env = 'slow-release';
+    const first = await provider.ensureRouter(SERVICE, env);
+    await provider.setRoutes(SERVICE, env, [route(stable, 'stable', 100)]);
+    const before = await recordOf(env);
+    await provider.stopRouter(SERVICE, env);
+
+    // Released well within the provider's wait (3 s by default).
+    const holder = await occupy(portOf(first.url));
+    const released = sleep(500).then(() => release(holder));
+    const again = await provider.ensureRouter(SERVICE, env);
+    await released;
+    expect(again.url).toBe(first.url);
+    expect(again.addressChanged).toBeUndefined();
+    expect((await recordOf(env)).pid).not.toBe(before.pid);
+    expect(tally(await sendMany(first.url, 20))).toEqual({ '1.0.0': 20 });
+  });
+
+  it('starts on a new port when another program keeps the recorded one, and says so in the endpoint, the record and router.log', async () => {
+    const env = 'moved';
+    const waitMs = 1_000;
+    // Same root, so it finds the same records; a shorter wait keeps the test quick.
+    const impatient = new EmbeddedRouterProvider({ root, startTimeoutMs: 15_000, portWaitMs: waitMs });
+    const first = await impatient.ensureRouter(SERVICE, env);
+    const routes = [route(stable, 'stable', 100)];
+    await impatient.setRoutes(SERVICE, env, routes);
+    await recordOf(env);
+    await impatient.stopRouter(SERVICE, env);
+
+    const squatter = await occupy(portOf(first.url));
+    let moved: string;
+    try {
+      const started = Date.now();
+      const again = await impatient.ensureRouter(SERVICE, env);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(waitMs);
+      moved = again.url;
+      expect(moved).not.toBe(first.url);
+      expect(moved).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(again.addressChanged).toEqual({ previousUrl: first.url, reason: expect.stringContaining(`port ${portOf(first.url)} is held by another program`), at: expect.any(String) });
+
+      const record = await recordOf(env);
+      expect(record.publicUrl).toBe(moved);
+      expect(record.addressChanged).toEqual(again.addressChanged);
+      const log = await readFile(record.logFile, 'utf8');
+      expect(log).toContain(`moves from ${first.url} to ${moved}`);
+
+      // Routes survive the move; the squatter keeps its port.
+      await expect(impatient.getRoutes(SERVICE, env)).resolves.toEqual(routes);
+      expect(tally(await sendMany(moved, 20))).toEqual({ '1.0.0': 20 });
+      expect((await send(first.url)).status).toBe(0);
+    } finally {
+      await release(squatter);
+    }
+
+    // The new address is now the environment's: the next crash comes back on it, and the warning is gone.
+    const before = await recordOf(env);
+    process.kill(-before.pid, 'SIGKILL');
+    const third = await impatient.ensureRouter(SERVICE, env);
+    expect(third.url).toBe(moved);
+    expect(third.addressChanged).toBeUndefined();
+    expect((await recordOf(env)).addressChanged).toBeUndefined();
+    expect(tally(await sendMany(moved, 20))).toEqual({ '1.0.0': 20 });
+  });
+
+  it('uses the router another worker started on the recorded port meanwhile rather than moving the address', async () => {
+    const env = 'other-worker';
+    const impatient = new EmbeddedRouterProvider({ root, startTimeoutMs: 15_000, portWaitMs: 1_500 });
+    const first = await impatient.ensureRouter(SERVICE, env);
+    await impatient.setRoutes(SERVICE, env, [route(canary, 'stable', 100)]);
+    const dead = await recordOf(env);
+    await impatient.stopRouter(SERVICE, env);
+
+    // What another worker does: start the router on the recorded port, record it once it runs.
+    const adminPort = await findFreePort();
+    const settings = { service: SERVICE, environment: env, host: '127.0.0.1', publicPort: portOf(first.url), adminPort, stateFile: dead.stateFile, workers: 1 };
+    const other = spawn(process.execPath, [defaultRouterEntry(), ...routerArguments(settings)], { detached: true, stdio: 'ignore' });
+    other.unref();
+    const otherRecord: RouterRecord = { ...dead, pid: other.pid as number, adminUrl: `http://127.0.0.1:${adminPort}`, startedAt: new Date().toISOString() };
+    pids.add(otherRecord.pid);
+    try {
+      const otherAdmin = new RouterAdminClient(otherRecord.adminUrl, 1_000);
+      for (let tries = 0; !(await otherAdmin.health().then(() => true, () => false)); tries++) {
+        if (tries > 200) throw new Error('the other router did not start');
+        await sleep(50);
+      }
+
+      // This provider still reads the dead router's record and finds the port taken; the record appears while it waits.
+      const ensured = impatient.ensureRouter(SERVICE, env);
+      await sleep(300);
+      await writeFile(path.join(path.dirname(dead.stateFile), 'router.json'), JSON.stringify(otherRecord));
+      const endpoint = await ensured;
+      expect(endpoint.url).toBe(first.url);
+      expect(endpoint.addressChanged).toBeUndefined();
+      expect((await recordOf(env)).pid).toBe(otherRecord.pid);
+      expect(tally(await sendMany(first.url, 20))).toEqual({ '1.1.0': 20 });
+    } finally {
+      // If the record was overwritten after all, stopAllRouters would not find this one.
+      await killProcessGroup(otherRecord.pid, 1_000);
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RouterAdminClient } from '../../router/router-admin-client';
@@ -25,6 +26,11 @@ export interface EmbeddedRouterProviderOptions {
   killGraceMs?: number;
   /** Processes serving each router's public port (default: the router's own, one per core up to 4). */
   workers?: number;
+  /**
+   * How long a router started again waits for its predecessor's public port to become
+   * free before it gives that address up for a new one (default 3 s).
+   */
+  portWaitMs?: number;
 }
 
 /** `router.json`: how a worker (or the metrics provider) finds a running router. */
@@ -37,10 +43,42 @@ export interface RouterRecord {
   logFile: string;
   stateFile: string;
   startedAt: string;
+  /** Set when this router could not take over its predecessor's public address. */
+  addressChanged?: AddressChange;
+}
+
+/**
+ * The environment's router serves at a new address: whatever still sends traffic to
+ * `previousUrl` (clients, load balancers, DNS) reaches nothing until it is pointed at
+ * the new one.
+ */
+export interface AddressChange {
+  previousUrl: string;
+  reason: string;
+  at: string;
+}
+
+/** What {@link EmbeddedRouterProvider.ensureRouter} answers: a {@link RouterEndpoint}, plus whether the address moved. */
+export interface EmbeddedRouterEndpoint extends RouterEndpoint {
+  addressChanged?: AddressChange;
+}
+
+/** The ports a router is started on, and why its public address is not its predecessor's, if it is not. */
+interface PortChoice {
+  publicPort: number;
+  adminPort: number;
+  addressChanged?: AddressChange;
 }
 
 const HOST = '127.0.0.1';
 const DEFAULT_START_TIMEOUT_MS = 10_000;
+/**
+ * A predecessor is already gone when ports are chosen (its group is killed first), so
+ * this only covers a router another worker is stopping, or sockets the system has not
+ * released yet; past it the port counts as taken for good and traffic should not stay
+ * dark any longer.
+ */
+const DEFAULT_PORT_WAIT_MS = 3_000;
 const POLL_MS = 50;
 const HEALTH_TIMEOUT_MS = 1_000;
 /** Tries with fresh ports when another process took one between choosing and binding it. */
@@ -64,7 +102,10 @@ const starting = new Map<string, Promise<RouterRecord>>();
  * Like deployed instances, routers are not children of the worker: they run detached
  * in their own process group, keep serving while workers restart, and are found again
  * through router.json. A router that died is started again on its old state, so it
- * comes back with the weights it had.
+ * comes back with the weights it had, and on its old ports, so it comes back at the
+ * address everyone sends traffic to: the address is part of the environment. Only if
+ * another program holds that port is a new one chosen, and the record, the returned
+ * endpoint and router.log say the address changed.
  */
 export class EmbeddedRouterProvider implements RouterProvider {
   private readonly root: string;
@@ -72,6 +113,7 @@ export class EmbeddedRouterProvider implements RouterProvider {
   private readonly startTimeoutMs: number;
   private readonly killGraceMs: number;
   private readonly workers: number | undefined;
+  private readonly portWaitMs: number;
 
   constructor(options: EmbeddedRouterProviderOptions) {
     this.root = options.root;
@@ -79,14 +121,15 @@ export class EmbeddedRouterProvider implements RouterProvider {
     this.startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     this.workers = options.workers;
+    this.portWaitMs = options.portWaitMs ?? DEFAULT_PORT_WAIT_MS;
   }
 
-  async ensureRouter(service: string, environment: string, options?: RouterOptions): Promise<RouterEndpoint> {
+  async ensureRouter(service: string, environment: string, options?: RouterOptions): Promise<EmbeddedRouterEndpoint> {
     const record = await this.running(service, environment);
     if (options?.canaryUsers !== undefined) {
       await new RouterAdminClient(record.adminUrl).setOptions({ canaryUsers: options.canaryUsers });
     }
-    return { url: record.publicUrl };
+    return { url: record.publicUrl, ...(record.addressChanged ? { addressChanged: record.addressChanged } : {}) };
   }
 
   async setRoutes(service: string, environment: string, routes: Route[]): Promise<void> {
@@ -130,8 +173,22 @@ export class EmbeddedRouterProvider implements RouterProvider {
     if (existing && isProcessGroupAlive(existing.pid)) await killProcessGroup(existing.pid, this.killGraceMs);
 
     const entry = this.routerEntry ?? defaultRouterEntry();
+    // One bound for every attempt, so a port that keeps being taken cannot keep traffic dark for long.
+    const portDeadline = Date.now() + this.portWaitMs;
+    const startedHere = new Set<number>(existing ? [existing.pid] : []);
     for (let attempt = 1; ; attempt++) {
-      const record = await this.start(dir, service, environment, entry);
+      const ports = await this.choosePorts(existing, portDeadline);
+      if (ports.addressChanged) {
+        // Another worker may have started this environment's router on that very port
+        // meanwhile (routers are recorded before they bind): use it rather than move the address.
+        const current = await readJsonFile<RouterRecord>(path.join(dir, 'router.json'));
+        if (current && !startedHere.has(current.pid) && isProcessAlive(current.pid)) {
+          const answer = await this.awaitHealthy(current, () => (isProcessAlive(current.pid) ? undefined : 'exited'));
+          if (answer.ok) return current;
+        }
+      }
+      const record = await this.start(dir, service, environment, entry, ports);
+      startedHere.add(record.record.pid);
       const child = record.child;
       const answer = await this.awaitHealthy(record.record, () => howItEnded(child));
       if (answer.ok) return record.record;
@@ -143,28 +200,73 @@ export class EmbeddedRouterProvider implements RouterProvider {
     }
   }
 
-  private async start(dir: string, service: string, environment: string, entry: string): Promise<{ record: RouterRecord; child: ChildProcess }> {
+  /**
+   * The previous router's ports when they are free (waiting until `deadline` for the
+   * public one), fresh ones otherwise. The admin port is only found in the record, so a
+   * new one costs nobody anything; the public port is what clients know.
+   */
+  private async choosePorts(previous: RouterRecord | undefined, deadline: number): Promise<PortChoice> {
+    if (!previous) {
+      const publicPort = await findFreePort(HOST);
+      return { publicPort, adminPort: await freshPort([publicPort]) };
+    }
+    const recordedPublic = recordedPort(previous.publicUrl);
+    const recordedAdmin = recordedPort(previous.adminUrl);
+    let publicFree = false;
+    if (recordedPublic !== undefined) {
+      for (;;) {
+        publicFree = await isPortFree(recordedPublic);
+        if (publicFree || Date.now() >= deadline) break;
+        await sleep(POLL_MS);
+      }
+    }
+    if (publicFree && recordedPublic !== undefined) {
+      // A draining router closes its admin port before its public one, so one look is enough.
+      const adminPort = recordedAdmin !== undefined && recordedAdmin !== recordedPublic && (await isPortFree(recordedAdmin)) ? recordedAdmin : await freshPort([recordedPublic]);
+      return { publicPort: recordedPublic, adminPort };
+    }
+    const publicPort = await freshPort([]);
+    const reason =
+      recordedPublic === undefined
+        ? `its recorded address ${previous.publicUrl} is not a port on ${HOST}`
+        : `port ${recordedPublic} is held by another program (still taken after waiting ${this.portWaitMs} ms)`;
+    return {
+      publicPort,
+      adminPort: await freshPort([publicPort]),
+      addressChanged: { previousUrl: previous.publicUrl, reason, at: new Date().toISOString() },
+    };
+  }
+
+  private async start(dir: string, service: string, environment: string, entry: string, ports: PortChoice): Promise<{ record: RouterRecord; child: ChildProcess }> {
     await mkdir(dir, { recursive: true });
     const settings = {
       service,
       environment,
       host: HOST,
-      publicPort: await findFreePort(HOST),
-      adminPort: await findFreePort(HOST),
+      publicPort: ports.publicPort,
+      adminPort: ports.adminPort,
       stateFile: path.join(dir, 'routes.json'),
       ...(this.workers === undefined ? {} : { workers: this.workers }),
     };
     const logFile = path.join(dir, 'router.log');
+    const publicUrl = `http://${HOST}:${settings.publicPort}`;
+    if (ports.addressChanged) {
+      // In the router's own log, just before its start lines: where someone looking into a dark environment looks first.
+      const { previousUrl, reason, at } = ports.addressChanged;
+      const line = { level: 40, time: at, provider: 'embedded-router', previousUrl, publicUrl, msg: `router for ${service} in ${environment} moves from ${previousUrl} to ${publicUrl}: ${reason}; whatever sends traffic to ${previousUrl} must be pointed at ${publicUrl}` };
+      await appendFile(logFile, `${JSON.stringify(line)}\n`);
+    }
     const child = await spawnDetached(process.execPath, [entry, ...routerArguments(settings)], dir, logFile);
     const record: RouterRecord = {
       service,
       environment,
       pid: child.pid as number,
-      publicUrl: `http://${HOST}:${settings.publicPort}`,
+      publicUrl,
       adminUrl: `http://${HOST}:${settings.adminPort}`,
       logFile,
       stateFile: settings.stateFile,
       startedAt: new Date().toISOString(),
+      ...(ports.addressChanged ? { addressChanged: ports.addressChanged } : {}),
     };
     // Written before it answers, so a cleanup finds it even if this worker dies now.
     await writeJsonAtomic(path.join(dir, 'router.json'), record);
@@ -246,6 +348,40 @@ async function spawnDetached(command: string, args: string[], cwd: string, logFi
 /** The worker's environment minus its Temporal settings: an API key has no business in a proxy. */
 function routerEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TEMPORAL_') && !key.startsWith('GANTRY_ROUTER_')));
+}
+
+/** The port of a recorded `http://127.0.0.1:<port>` address; undefined for anything else. */
+function recordedPort(url: string): number | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const port = Number(parsed.port);
+  return parsed.hostname === HOST && Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * Whether a listener could bind the port now, found by binding it. Node sets
+ * SO_REUSEADDR as the router does, so connections of a dead router still in TIME_WAIT
+ * do not count as taken.
+ */
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(false) : reject(err)));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port other than `except` (ports chosen for this start, not yet bound, so the system could hand them out again). */
+async function freshPort(except: number[]): Promise<number> {
+  for (;;) {
+    const port = await findFreePort(HOST);
+    if (!except.includes(port)) return port;
+  }
 }
 
 function howItEnded(child: ChildProcess): string | undefined {
