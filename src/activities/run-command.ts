@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isProcessAlive, isProcessGroupAlive, killProcessGroup, processStartTime } from '../providers/process/process-group';
 import { ProcessSpawnError, runProcess } from '../providers/process/run-process';
 import type { ProcessResult } from '../providers/process/run-process';
 
@@ -26,6 +28,27 @@ export interface CommandResult {
  */
 const HEARTBEAT_INTERVAL_MS = 1_000;
 
+/** Heartbeat details travel to the server on every beat; a minified bundle's one line should not. */
+const MAX_LINE_IN_HEARTBEAT = 200;
+
+/**
+ * What an attempt heartbeats. Temporal hands the last details the server received to
+ * the next attempt, so when a worker dies mid-command its retry learns which process
+ * group was left running (a detached group survives its worker) and stops it before
+ * starting the command again in the same folder.
+ */
+export interface CommandHeartbeat {
+  /** The command's process group (the pid of its `sh`, which leads the group). */
+  pgid: number;
+  /** Where the group runs: a pgid means nothing on another machine. */
+  host: string;
+  /** The leader's start time (see processStartTime), when known: tells the group from a later one reusing the pid. */
+  started?: number;
+  lastLine: string;
+}
+
+type Logger = Context['log'];
+
 export function createCommandActivities() {
   return {
     /**
@@ -36,9 +59,18 @@ export function createCommandActivities() {
      */
     async runCommand(input: RunCommandInput): Promise<CommandResult> {
       const ctx = Context.current();
-      let lastLine = '';
-      const heartbeat = () => ctx.heartbeat(lastLine);
-      heartbeat();
+      // At worst killProcessGroup's 5 s grace plus 2 s after SIGKILL, inside the 10 s
+      // heartbeat timeout the workflows give commands (src/workflows/activity-stubs.ts).
+      await stopLeftover(ctx.info.heartbeatDetails, input.label, ctx.log);
+
+      // No beat before the command has started: until then the server keeps the previous
+      // attempt's details (so an attempt dying while it cleans up passes the leftover on),
+      // and the first beat of an attempt goes out at once while later ones are throttled,
+      // so the new pgid reaches the server without waiting for a throttle interval.
+      let beat: CommandHeartbeat | undefined;
+      const heartbeat = () => {
+        if (beat) ctx.heartbeat(beat);
+      };
       const ticker = setInterval(heartbeat, HEARTBEAT_INTERVAL_MS);
 
       let result: ProcessResult;
@@ -49,8 +81,13 @@ export function createCommandActivities() {
           env: input.env,
           timeoutMs: input.timeoutMs,
           signal: ctx.cancellationSignal,
+          onSpawn: (pid) => {
+            const started = processStartTime(pid);
+            beat = { pgid: pid, host: hostname(), ...(started === undefined ? {} : { started }), lastLine: '' };
+            heartbeat();
+          },
           onLine: (line, stream) => {
-            lastLine = line;
+            if (beat) beat.lastLine = line.slice(0, MAX_LINE_IN_HEARTBEAT);
             ctx.log.info(line, { label: input.label, stream });
           },
         });
@@ -91,4 +128,51 @@ export function createCommandActivities() {
       return { label: input.label, exitCode, durationMs, tail };
     },
   };
+}
+
+/**
+ * Stops the process group a previous attempt of this activity left running, as named by
+ * the heartbeat details it sent. Details from before they named a group (a plain string),
+ * a group that has ended, and a pid that now belongs to someone else are all left alone.
+ * Never fails the attempt: not being able to stop a leftover is no reason not to run.
+ */
+async function stopLeftover(details: unknown, label: string, log: Logger): Promise<void> {
+  const leftover = leftoverOf(details);
+  if (!leftover) return;
+  const { pgid, host, started } = leftover;
+  if (host !== hostname()) {
+    log.warn(`the previous attempt of ${label} ran on ${host}; its process group ${pgid} there may still be running`, {
+      label,
+      pgid,
+      host,
+    });
+    return;
+  }
+  if (!isProcessGroupAlive(pgid)) return;
+  // A live leader with another start time is a new process that got the pid after the
+  // group ended. (A group that outlived its leader cannot be checked this way, but its
+  // id stays taken while any member lives, so it is still the group that was recorded.)
+  if (started !== undefined && isProcessAlive(pgid)) {
+    const now = processStartTime(pgid);
+    if (now !== undefined && now !== started) return;
+  }
+  log.warn(`stopping process group ${pgid} left running by the previous attempt of ${label}`, { label, pgid });
+  try {
+    await killProcessGroup(pgid);
+  } catch (err) {
+    log.warn(`could not stop process group ${pgid} left by the previous attempt of ${label}: ${(err as Error).message}`, {
+      label,
+      pgid,
+    });
+  }
+}
+
+/** The leftover named by a previous attempt's details, if they name one (see CommandHeartbeat). */
+function leftoverOf(details: unknown): Pick<CommandHeartbeat, 'pgid' | 'host' | 'started'> | undefined {
+  // Undefined on a first attempt; a string from attempts recorded before details named a group.
+  if (typeof details !== 'object' || details === null) return undefined;
+  const { pgid, host, started } = details as Record<string, unknown>;
+  // pid 0 or 1 would make a group kill reach far more than one command; killProcessGroup refuses them too.
+  if (typeof pgid !== 'number' || !Number.isInteger(pgid) || pgid <= 1 || typeof host !== 'string') return undefined;
+  return { pgid, host, ...(typeof started === 'number' ? { started } : {}) };
 }

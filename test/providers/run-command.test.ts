@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCommandActivities } from '../../src/activities/run-command';
-import type { CommandResult } from '../../src/activities/run-command';
+import type { CommandHeartbeat, CommandResult } from '../../src/activities/run-command';
 import { RecordingLogger, groupMembers, isRunning, waitFor } from './support';
 
 const { runCommand } = createCommandActivities();
@@ -48,12 +50,14 @@ describe('runCommand activity', () => {
     expect(streamed.every((e) => e.level === 'INFO' && e.meta?.stream === 'stdout')).toBe(true);
   });
 
-  it('heartbeats with the last line while the command runs', async () => {
-    const beats: unknown[] = [];
-    env.on('heartbeat', (details: unknown) => beats.push(details));
-    await env.run(runCommand, { label: 'slow', command: 'echo first; sleep 1.3; echo second', cwd: dir });
+  it('heartbeats the process group and the last line while the command runs', async () => {
+    const beats: CommandHeartbeat[] = [];
+    env.on('heartbeat', (details: CommandHeartbeat) => beats.push({ ...details }));
+    await env.run(runCommand, { label: 'slow', command: 'echo "pid $$"; echo first; sleep 1.3; echo second', cwd: dir });
     expect(beats.length).toBeGreaterThanOrEqual(2);
-    expect(beats).toContain('first');
+    const shell = Number(logger.entries.find((e) => e.message.startsWith('pid '))?.message.slice(4));
+    expect(beats[0]).toMatchObject({ pgid: shell, host: os.hostname(), lastLine: '' });
+    expect(beats).toContainEqual(expect.objectContaining({ pgid: shell, lastLine: 'first' }));
   });
 
   it('fails a non-zero exit as a non-retryable CommandFailed with exit code and tail', async () => {
@@ -98,5 +102,137 @@ describe('runCommand activity', () => {
     env.cancel();
     await expect(running).rejects.toBeInstanceOf(CancelledFailure);
     for (const pid of [shell, ...children]) expect(isRunning(pid)).toBe(false);
+  });
+});
+
+/**
+ * A retry after a worker died: Temporal gives the new attempt the last heartbeat details
+ * the lost one sent (`info.heartbeatDetails`), and the lost attempt's command, detached in
+ * its own process group, is still running. MockActivityEnvironment takes that info as it is.
+ */
+describe('runCommand on a retry', () => {
+  let dir: string;
+  let logger: RecordingLogger;
+  const spawned: number[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'gantry-cmd-retry-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  beforeEach(() => {
+    logger = new RecordingLogger();
+  });
+  afterEach(() => {
+    // A failing test must not leave 30-second sleepers behind for the next one.
+    for (const pgid of spawned.splice(0)) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // Already gone, as it should be.
+      }
+    }
+  });
+
+  /** A detached group like the one a lost attempt leaves behind: a shell and a background child. */
+  async function leftoverGroup(): Promise<number> {
+    const child = spawn('sh', ['-c', 'sleep 30 & sleep 30'], { cwd: dir, detached: true, stdio: 'ignore' });
+    child.unref();
+    const pgid = child.pid as number;
+    spawned.push(pgid);
+    await waitFor(() => groupMembers(pgid).length >= 2);
+    return pgid;
+  }
+
+  function retryWith(heartbeatDetails: unknown): MockActivityEnvironment {
+    return new MockActivityEnvironment({ attempt: 2, heartbeatDetails }, { logger });
+  }
+
+  /** The retry's own command says how much of the leftover group still runs when it starts, read by `ps`. */
+  const reportLeftover = (pgid: number) =>
+    `echo "leftover running: $(ps -e -o pgid=,stat= | awk -v g=${pgid} '$1 == g && $2 !~ /^Z/' | wc -l | tr -d ' ')"; echo built`;
+
+  const warnings = () => logger.entries.filter((e) => e.level === 'WARN');
+
+  it('stops the group the lost attempt left running before running the command again', async () => {
+    const pgid = await leftoverGroup();
+    const env = retryWith({ pgid, host: os.hostname(), lastLine: 'compiling' });
+    const result: CommandResult = await env.run(runCommand, { label: 'build', command: reportLeftover(pgid), cwd: dir });
+
+    expect(result.exitCode).toBe(0);
+    expect(result.tail).toEqual(['leftover running: 0', 'built']);
+    expect(groupMembers(pgid)).toEqual([]);
+    expect(warnings()).toEqual([
+      {
+        level: 'WARN',
+        message: `stopping process group ${pgid} left running by the previous attempt of build`,
+        meta: expect.objectContaining({ label: 'build', pgid }),
+      },
+    ]);
+  });
+
+  it('stops a group named by the details a real attempt heartbeated, which stay small', async () => {
+    const first = new MockActivityEnvironment(undefined, { logger: new RecordingLogger() });
+    let details: CommandHeartbeat | undefined;
+    first.on('heartbeat', (d: CommandHeartbeat) => {
+      details = { ...d };
+    });
+    // A minified bundle's single line, then a long step: the attempt whose worker dies.
+    const lost = first
+      .run(runCommand, { label: 'build', command: "printf '%0100000d\\n' 0; sleep 30", cwd: dir })
+      .catch((err: unknown) => err);
+    await waitFor(() => (details?.lastLine ?? '') !== '');
+    const recorded = details as CommandHeartbeat;
+    spawned.push(recorded.pgid);
+    expect(recorded.lastLine).toBe('0'.repeat(200));
+    expect(JSON.stringify(recorded).length).toBeLessThan(300);
+    if (existsSync('/proc/self/stat')) expect(recorded.started).toEqual(expect.any(Number));
+    expect(groupMembers(recorded.pgid).length).toBeGreaterThanOrEqual(1);
+
+    const result: CommandResult = await retryWith(recorded).run(runCommand, { label: 'build', command: reportLeftover(recorded.pgid), cwd: dir });
+    expect(result.tail).toEqual(['leftover running: 0', 'built']);
+    expect(groupMembers(recorded.pgid)).toEqual([]);
+    expect(warnings()).toHaveLength(1);
+    // The lost attempt sees its command killed, as its worker would have had it lived.
+    expect(await lost).toBeInstanceOf(ApplicationFailure);
+  });
+
+  it('runs normally with details from older code, which name no group', async () => {
+    const unrelated = await leftoverGroup();
+    const env = retryWith('compiling');
+    const result: CommandResult = await env.run(runCommand, { label: 'build', command: 'echo built', cwd: dir });
+    expect(result.tail).toEqual(['built']);
+    expect(warnings()).toEqual([]);
+    expect(groupMembers(unrelated).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('runs normally when the recorded group has already ended', async () => {
+    const child = spawn('sh', ['-c', 'exit 0'], { detached: true, stdio: 'ignore' });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const pgid = child.pid as number;
+    expect(isRunning(pgid)).toBe(false);
+
+    const env = retryWith({ pgid, host: os.hostname(), lastLine: 'compiling' });
+    const result: CommandResult = await env.run(runCommand, { label: 'build', command: 'echo built', cwd: dir });
+    expect(result).toMatchObject({ exitCode: 0, tail: ['built'] });
+    expect(warnings()).toEqual([]);
+  });
+
+  it('leaves a group recorded on another host alone and says so', async () => {
+    const pgid = await leftoverGroup();
+    const env = retryWith({ pgid, host: 'other-worker.invalid', lastLine: 'compiling' });
+    const result: CommandResult = await env.run(runCommand, { label: 'build', command: 'echo built', cwd: dir });
+    expect(result.tail).toEqual(['built']);
+    expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(2);
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0].message).toContain('other-worker.invalid');
+  });
+
+  // Start times come from /proc; elsewhere the pgid and host are all there is to go on.
+  (existsSync('/proc/self/stat') ? it : it.skip)('leaves a group alone whose leader started at another time (a reused pid)', async () => {
+    const pgid = await leftoverGroup();
+    const env = retryWith({ pgid, host: os.hostname(), started: 1, lastLine: 'compiling' });
+    const result: CommandResult = await env.run(runCommand, { label: 'build', command: 'echo built', cwd: dir });
+    expect(result.tail).toEqual(['built']);
+    expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(2);
+    expect(warnings()).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { killProcessGroup } from '../../src/providers/process/process-group';
+import { killProcessGroup, processStartTime } from '../../src/providers/process/process-group';
 import { ProcessSpawnError, runProcess } from '../../src/providers/process/run-process';
 import { groupMembers, isRunning, waitFor } from './support';
 
@@ -94,6 +95,43 @@ describe('runProcess', () => {
     const result = await runProcess({ command: 'sleep 300 & echo started', cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(groupMembers(result.pid as number)).toEqual([]);
+  });
+
+  it('tells onSpawn the group id while the command runs', async () => {
+    const seen: Array<{ pid: number; members: number[] }> = [];
+    const result = await runProcess({
+      command: 'sleep 0.2; echo "pid $$"',
+      cwd: dir,
+      onSpawn: (pid) => seen.push({ pid, members: groupMembers(pid) }),
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0].pid).toBe(result.pid);
+    expect(result.tail).toEqual([`pid ${result.pid}`]);
+    expect(seen[0].members).toContain(result.pid);
+  });
+
+  it('stops the group and rejects when onSpawn throws', async () => {
+    let pid = 0;
+    const running = runProcess({
+      command: 'sleep 300 & sleep 300',
+      cwd: dir,
+      killGraceMs: 200,
+      onSpawn: (p) => {
+        pid = p;
+        throw new Error('cannot record it');
+      },
+    });
+    await expect(running).rejects.toThrow('cannot record it');
+    expect(groupMembers(pid)).toEqual([]);
+  });
+});
+
+describe('processStartTime', () => {
+  (existsSync('/proc/self/stat') ? it : it.skip)('is fixed for a running process and undefined once it is gone', async () => {
+    const result = await runProcess({ command: 'true', cwd: os.tmpdir() });
+    expect(processStartTime(process.pid)).toEqual(expect.any(Number));
+    expect(processStartTime(process.pid)).toBe(processStartTime(process.pid));
+    expect(processStartTime(result.pid as number)).toBeUndefined();
   });
 });
 

@@ -29,6 +29,18 @@ export function isProcessGroupAlive(pgid: number): boolean {
 }
 
 /**
+ * When a running process started, in clock ticks since boot; undefined when it is gone,
+ * has exited, or there is no /proc to ask. A pid alone is reused once its process is
+ * gone; a pid with its start time names one process, so a record kept across a crash can
+ * tell the process it meant from a later one that happens to have the same pid.
+ */
+export function processStartTime(pid: number): number | undefined {
+  if (!HAS_PROC) return undefined;
+  const stat = readProcStat(String(assertPid(pid)));
+  return stat === undefined || hasExited(stat) ? undefined : stat.startTime;
+}
+
+/**
  * Stops a process group: SIGTERM so programs can shut down cleanly, then SIGKILL for
  * whatever is still running after `graceMs`. Resolves once nothing in the group runs
  * (or, if even SIGKILL did not manage that in time, after a short wait). A group that
@@ -93,6 +105,8 @@ const HAS_PROC = existsSync('/proc/self/stat');
 interface ProcStat {
   state: string;
   pgrp: number;
+  /** Clock ticks after boot when the process started. */
+  startTime: number;
 }
 
 function hasExited(stat: ProcStat): boolean {
@@ -113,7 +127,8 @@ function readProcStat(pid: string): ProcStat | undefined {
   } catch {
     return undefined;
   }
-  // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ")".
+  // "pid (comm) state ppid pgrp … starttime(22nd) …": comm may hold spaces and parentheses,
+  // so split after the last ")"; field n of proc(5) is then fields[n - 3].
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], pgrp: Number(fields[2]) };
+  return { state: fields[0], pgrp: Number(fields[2]), startTime: Number(fields[19]) };
 }

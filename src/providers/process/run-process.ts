@@ -17,6 +17,12 @@ export interface RunProcessOptions {
   /** Stop the process group when aborted and report `stoppedBy: 'abort'`. */
   signal?: AbortSignal;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Called once the shell has started, with its pid, which is also the id of its process
+   * group: a caller that may die before the command ends can record it, so that whoever
+   * takes over can stop what was left running.
+   */
+  onSpawn?: (pid: number) => void;
   /** How many of the last output lines to keep (default 30). */
   tailLines?: number;
   /** Between SIGTERM and SIGKILL when stopping (default 5 s). */
@@ -83,6 +89,13 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     );
   });
   const pid = child.pid as number;
+  try {
+    options.onSpawn?.(pid);
+  } catch (err) {
+    // Nobody would ever stop or wait for a group whose caller gave up here.
+    await killProcessGroup(pid, grace);
+    throw err;
+  }
 
   const collect = (stream: 'stdout' | 'stderr') => (line: string) => {
     tail.push(line);
