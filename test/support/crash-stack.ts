@@ -1,4 +1,3 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,12 +9,12 @@ import { runtimeDir } from '../../src/providers/state-dir';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
 import type { ReleaseStatus } from '../../src/shared/release';
-import { sharedServerAddress, temporalCli, type CommandResult, type E2EStack } from './e2e-stack';
+import { commandLines } from './command-lines';
+import { sharedServerAddress, type E2EStack } from './e2e-stack';
 import { uniqueTaskQueue } from './time-skipping';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 const REPO = path.resolve(__dirname, '..', '..');
-const GANTRY_BIN = path.join(REPO, 'bin', 'gantry.js');
 
 /**
  * An end-to-end workspace like ./e2e-stack.ts (a copy of the examples, its own task
@@ -37,14 +36,6 @@ export interface CrashStack extends E2EStack {
   writeCatalogue(edit: (yaml: string) => string): void;
   /** The release's status through the status query, or undefined when no worker answered within `timeoutMs`. */
   status(service: string, version: string, timeoutMs?: number): Promise<ReleaseStatus | undefined>;
-}
-
-function collect(child: ChildProcess): Promise<CommandResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => (stdout += d));
-  child.stderr?.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
 }
 
 export async function startCrashStack(name: string, options: { editConfig?: (yaml: string) => string; address?: string } = {}): Promise<CrashStack> {
@@ -72,8 +63,6 @@ export async function startCrashStack(name: string, options: { editConfig?: (yam
     // The worker's log is kept in a file per stack; info level says what each activity did.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
-  const gantry = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
-    collect(spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
 
   let worker: WorkerProcess | undefined;
   let workers = 0;
@@ -91,7 +80,7 @@ export async function startCrashStack(name: string, options: { editConfig?: (yam
     address,
     client,
     env,
-    gantry,
+    ...commandLines(dir, env, address),
     get worker() {
       return worker;
     },
@@ -109,18 +98,6 @@ export async function startCrashStack(name: string, options: { editConfig?: (yam
       const handle = client.workflow.getHandle(releaseWorkflowId(service, version));
       // A query needs a worker; while none runs it would wait for the gRPC deadline.
       return connection.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery)).catch(() => undefined);
-    },
-    spawnGantry(args) {
-      const child = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      return { child, done: collect(child) };
-    },
-    temporal(args) {
-      return new Promise((resolve) => {
-        execFile(temporalCli(), [...args, '--address', address, '--namespace', 'default'], { env }, (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        });
-      });
     },
     async stop() {
       // Graceful: nothing should be running by now, and a clean stop leaves no task half-done.

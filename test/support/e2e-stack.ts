@@ -1,4 +1,3 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import YAML from 'yaml';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,23 +7,19 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { stopAllInstances } from '../../src/providers/runtime/local-process-runtime';
 import { runtimeDir } from '../../src/providers/state-dir';
 import { createGantryWorker } from '../../src/worker/worker';
+import { commandLines, type CommandLines } from './command-lines';
 import { gantryWorkflowBundle, uniqueTaskQueue } from './time-skipping';
 
-const REPO = path.resolve(__dirname, '..', '..');
-const GANTRY_BIN = path.join(REPO, 'bin', 'gantry.js');
+export { temporalCli, type CommandResult } from './command-lines';
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const REPO = path.resolve(__dirname, '..', '..');
 
 /**
  * One end-to-end workspace: a copy of the example service and catalogue in a temp
  * folder, a real worker on its own task queue against the shared dev server, and
  * runners for the real `gantry` and `temporal` command lines.
  */
-export interface E2EStack {
+export interface E2EStack extends CommandLines {
   dir: string;
   configFile: string;
   home: string;
@@ -32,9 +27,6 @@ export interface E2EStack {
   address: string;
   client: Client;
   env: NodeJS.ProcessEnv;
-  gantry(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CommandResult>;
-  spawnGantry(args: string[]): { child: ChildProcess; done: Promise<CommandResult> };
-  temporal(args: string[]): Promise<CommandResult>;
   stop(): Promise<void>;
 }
 
@@ -42,20 +34,6 @@ export function sharedServerAddress(): string {
   const address = process.env.GANTRY_TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('GANTRY_TEST_TEMPORAL_ADDRESS is not set: run the e2e tests through jest (its globalSetup starts the dev server)');
   return address;
-}
-
-export function temporalCli(): string {
-  const cli = process.env.GANTRY_TEMPORAL_CLI;
-  if (!cli) throw new Error('GANTRY_TEMPORAL_CLI is not set: run the e2e tests through jest (its globalSetup resolves the CLI)');
-  return cli;
-}
-
-function collect(child: ChildProcess): Promise<CommandResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => (stdout += d));
-  child.stderr?.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
 }
 
 export async function startE2EStack(name: string, options: { editConfig?: (yaml: string) => string } = {}): Promise<E2EStack> {
@@ -80,8 +58,6 @@ export async function startE2EStack(name: string, options: { editConfig?: (yaml:
     GANTRY_CONFIG: configFile,
     GANTRY_HOME: home,
   };
-  const gantry = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
-    collect(spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
   return {
     dir,
     configFile,
@@ -90,19 +66,7 @@ export async function startE2EStack(name: string, options: { editConfig?: (yaml:
     address,
     client,
     env,
-    gantry,
-    spawnGantry(args) {
-      const child = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      return { child, done: collect(child) };
-    },
-    temporal(args) {
-      return new Promise((resolve) => {
-        execFile(temporalCli(), [...args, '--address', address, '--namespace', 'default'], { env }, (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        });
-      });
-    },
+    ...commandLines(dir, env, address),
     async stop() {
       worker.shutdown();
       await running;
