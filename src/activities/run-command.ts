@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isProcessAlive, isProcessGroupAlive, killProcessGroup, processStartTime } from '../providers/process/process-group';
+import { commandEnvironment } from '../policy/command-environment';
 import { ProcessSpawnError, runProcess } from '../providers/process/run-process';
 import type { ProcessResult } from '../providers/process/run-process';
 
@@ -11,6 +12,8 @@ export interface RunCommandInput {
   /** Absolute working directory. */
   cwd: string;
   env?: Record<string, string>;
+  /** Worker variables the command may see beyond the allow-list (the service's `passEnv`). */
+  passEnv?: string[];
   timeoutMs?: number;
 }
 
@@ -78,7 +81,9 @@ export function createCommandActivities() {
         result = await runProcess({
           command: input.command,
           cwd: input.cwd,
-          env: input.env,
+          // The command runs code from the commit: it sees a minimal environment, never the worker's credentials.
+          env: commandEnvironment(process.env, input.passEnv ?? [], input.env),
+          inheritEnv: false,
           timeoutMs: input.timeoutMs,
           signal: ctx.cancellationSignal,
           onSpawn: (pid) => {

@@ -109,6 +109,15 @@ export const ServiceSchema = z
     artifact: ArtifactSchema,
     run: RunSchema,
     smoke: command('the smoke test; $BASE_URL points at the deployed service').optional(),
+    passEnv: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and _')
+          .refine((name) => !name.startsWith('TEMPORAL_'), "the worker's Temporal settings never reach a service's commands; remove it"),
+      )
+      .default([])
+      .describe("Worker environment variables the build, test and smoke commands may see besides PATH, HOME, locale and the like (they never see the rest, e.g. the worker's TEMPORAL_API_KEY)."),
     environments: z
       .strictObject({ staging: EnvironmentSchema, production: EnvironmentSchema })
       .describe('Where the service is deployed: staging first, then production.'),

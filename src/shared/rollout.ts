@@ -21,7 +21,7 @@ export interface RolloutInput {
   canary: CanaryConfig;
   blueGreen: BlueGreenConfig;
   /** Smoke command and where it runs, for blue/green's verification of green. */
-  smoke?: { command: string; cwd: string };
+  smoke?: { command: string; cwd: string; passEnv?: string[] };
 }
 
 export type RolloutPhase =

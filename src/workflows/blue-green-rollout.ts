@@ -63,7 +63,13 @@ async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl
   rollout.status.phase = 'verifying';
   rollout.report();
   if (input.smoke) {
-    await commands.runCommand({ label: 'smoke (green)', command: input.smoke.command, cwd: input.smoke.cwd, env: { BASE_URL: green.url, GANTRY_VERSION: input.version } });
+    await commands.runCommand({
+      label: 'smoke (green)',
+      command: input.smoke.command,
+      cwd: input.smoke.cwd,
+      env: { BASE_URL: green.url, GANTRY_VERSION: input.version },
+      passEnv: input.smoke.passEnv,
+    });
   }
   for (;;) {
     const started = Date.now();

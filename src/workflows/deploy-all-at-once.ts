@@ -34,6 +34,7 @@ export async function deployAllAtOnce(release: ReleaseState, environment: Enviro
       command: config.smoke,
       cwd: sourceDir,
       env: { BASE_URL: instance.url, GANTRY_VERSION: version, GANTRY_ENVIRONMENT: environment },
+      passEnv: config.passEnv,
     });
   }
   // The switch is the commit point: once the new version is active, the old one is

@@ -59,7 +59,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
   const buildEnv = { GANTRY_SERVICE: release.input.service, GANTRY_VERSION: version, GANTRY_COMMIT: release.input.commit };
 
   release.enter('build');
-  await commands.runCommand({ label: 'build', command: config.build, cwd: sourceDir, env: buildEnv });
+  await commands.runCommand({ label: 'build', command: config.build, cwd: sourceDir, env: buildEnv, passEnv: config.passEnv });
 
   release.enter('test');
   for (const [label, command] of [
@@ -67,7 +67,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
     ['integration tests', config.test.integration],
     ['lint', config.test.lint],
   ] as const) {
-    if (command) await commands.runCommand({ label, command, cwd: sourceDir, env: buildEnv });
+    if (command) await commands.runCommand({ label, command, cwd: sourceDir, env: buildEnv, passEnv: config.passEnv });
   }
 
   release.enter('artifact');

@@ -24,6 +24,8 @@ beforeAll(async () => {
       service.smoke =
         'echo "start $GANTRY_VERSION $GANTRY_ENVIRONMENT" >> "$DEPLOY_LOG"; if [ "$GANTRY_VERSION-$GANTRY_ENVIRONMENT" = 1.0.0-staging ]; then i=0; while [ ! -e "$DEPLOY_LOG.go" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done; else sleep 1; fi; node smoke.js; echo "end $GANTRY_VERSION $GANTRY_ENVIRONMENT" >> "$DEPLOY_LOG"';
       service.approval = { approvers: [], minApprovals: 0 };
+      // Commands see only what the service names of the worker's environment.
+      service.passEnv = ['DEPLOY_LOG'];
       doc.services.checkout = service;
       return YAML.stringify(doc);
     },

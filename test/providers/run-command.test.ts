@@ -49,6 +49,23 @@ describe('runCommand activity', () => {
     expect(streamed.every((e) => e.level === 'INFO' && e.meta?.stream === 'stdout')).toBe(true);
   });
 
+  it("gives the command a minimal environment: never the worker's Temporal credentials, only the variables the service names", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { TEMPORAL_API_KEY: 'worker-secret-key', DATABASE_URL: 'postgres://worker:pw@db/prod', NPM_TOKEN: 'npm-token' });
+    try {
+      await env.run(runCommand, { label: 'print env', command: 'env | sort', cwd: dir, env: { GANTRY_VERSION: '1.4.0' }, passEnv: ['NPM_TOKEN', 'TEMPORAL_API_KEY'] });
+    } finally {
+      for (const name of ['TEMPORAL_API_KEY', 'DATABASE_URL', 'NPM_TOKEN']) if (!(name in saved)) delete process.env[name];
+    }
+    const printed = logger.entries.filter((e) => e.meta?.label === 'print env').map((e) => e.message);
+    const names = printed.map((line) => line.split('=')[0]);
+    expect(printed.join('\n')).not.toContain('worker-secret-key');
+    expect(printed.join('\n')).not.toContain('postgres://');
+    expect(names).toEqual(expect.arrayContaining(['PATH', 'GANTRY_VERSION', 'NPM_TOKEN']));
+    expect(names).not.toContain('TEMPORAL_API_KEY');
+    expect(names).not.toContain('DATABASE_URL');
+  });
+
   it('heartbeats the process group and the last line while the command runs', async () => {
     const beats: CommandHeartbeat[] = [];
     env.on('heartbeat', (details: CommandHeartbeat) => beats.push({ ...details }));

@@ -48,6 +48,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'artifact',
     'run',
     'smoke',
+    'passEnv',
     'environments',
     'approval',
   ]);

@@ -10,8 +10,10 @@ export interface RunProcessOptions {
   /** Run with `sh -c`, so pipes, `&&` and variables work as they do in a terminal. */
   command: string;
   cwd: string;
-  /** Added to the current environment. */
+  /** Added to the current environment, or the whole environment with `inheritEnv: false`. */
   env?: Record<string, string>;
+  /** Whether the command starts from this process's environment (default true). */
+  inheritEnv?: boolean;
   /** Stop the process group after this long and report `stoppedBy: 'timeout'`. */
   timeoutMs?: number;
   /** Stop the process group when aborted and report `stoppedBy: 'abort'`. */
@@ -75,7 +77,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
 
   const child = spawn('sh', ['-c', options.command], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -38,7 +38,7 @@ async function runRollout(release: ReleaseState, artifact: ArtifactRef, strategy
     metrics: production.metrics,
     canary: production.canary,
     blueGreen: production.blueGreen,
-    smoke: config.smoke ? { command: config.smoke, cwd: sourceDir } : undefined,
+    smoke: config.smoke ? { command: config.smoke, cwd: sourceDir, passEnv: config.passEnv } : undefined,
   };
   const workflowId = rolloutWorkflowId(service, 'production', version);
   release.rolloutWorkflowId = workflowId;
