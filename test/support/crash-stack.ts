@@ -1,5 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -11,10 +10,9 @@ import { statusQuery } from '../../src/shared/messages';
 import type { ReleaseStatus } from '../../src/shared/release';
 import { commandLines } from './command-lines';
 import { sharedServerAddress, type E2EStack } from './e2e-stack';
-import { uniqueTaskQueue } from './time-skipping';
+import { createE2EWorkspace } from './e2e-workspace';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
-const REPO = path.resolve(__dirname, '..', '..');
 
 /**
  * An end-to-end workspace like ./e2e-stack.ts (a copy of the examples, its own task
@@ -39,30 +37,16 @@ export interface CrashStack extends E2EStack {
 }
 
 export async function startCrashStack(name: string, options: { editConfig?: (yaml: string) => string; address?: string } = {}): Promise<CrashStack> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `gantry-crash-${name}-`));
-  cpSync(path.join(REPO, 'examples'), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}dist`) });
-  const configFile = path.join(dir, 'gantry.yaml');
-  const originalCatalogue = readFileSync(configFile, 'utf8');
-  const writeCatalogue = (edit: (yaml: string) => string) => writeFileSync(configFile, edit(originalCatalogue));
-  if (options.editConfig) writeCatalogue(options.editConfig);
-  const home = path.join(dir, '.gantry');
   const address = options.address ?? sharedServerAddress();
-  const taskQueue = uniqueTaskQueue(`crash-${name}`);
+  const { dir, configFile, home, taskQueue, env, writeCatalogue } = createE2EWorkspace(`crash-${name}`, address, {
+    editConfig: options.editConfig,
+    // The worker's log is kept in a file per stack; info level says what each activity did.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+  });
 
   // A grpc-js connection: it reconnects by itself when a server comes back on the same address.
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GANTRY_TASK_QUEUE: taskQueue,
-    GANTRY_CONFIG: configFile,
-    GANTRY_HOME: home,
-    // The worker's log is kept in a file per stack; info level says what each activity did.
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  };
 
   let worker: WorkerProcess | undefined;
   let workers = 0;

@@ -1,18 +1,15 @@
 import YAML from 'yaml';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { stopAllInstances } from '../../src/providers/runtime/local-process-runtime';
 import { runtimeDir } from '../../src/providers/state-dir';
 import { createGantryWorker } from '../../src/worker/worker';
 import { commandLines, type CommandLines } from './command-lines';
-import { gantryWorkflowBundle, uniqueTaskQueue } from './time-skipping';
+import { createE2EWorkspace } from './e2e-workspace';
+import { gantryWorkflowBundle } from './time-skipping';
 
 export { temporalCli, type CommandResult } from './command-lines';
 
-const REPO = path.resolve(__dirname, '..', '..');
 
 /**
  * One end-to-end workspace: a copy of the example service and catalogue in a temp
@@ -37,27 +34,14 @@ export function sharedServerAddress(): string {
 }
 
 export async function startE2EStack(name: string, options: { editConfig?: (yaml: string) => string } = {}): Promise<E2EStack> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `gantry-e2e-${name}-`));
-  cpSync(path.join(REPO, 'examples'), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}dist`) });
-  const configFile = path.join(dir, 'gantry.yaml');
-  if (options.editConfig) writeFileSync(configFile, options.editConfig(readFileSync(configFile, 'utf8')));
-  const home = path.join(dir, '.gantry');
   const address = sharedServerAddress();
-  const taskQueue = uniqueTaskQueue(`e2e-${name}`);
+  const { dir, configFile, home, taskQueue, env } = createE2EWorkspace(`e2e-${name}`, address, options);
 
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
   const worker: Worker = await createGantryWorker({ connection, namespace: 'default', taskQueue, home, workflowBundle: await gantryWorkflowBundle() });
   const running = worker.run();
 
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    GANTRY_TASK_QUEUE: taskQueue,
-    GANTRY_CONFIG: configFile,
-    GANTRY_HOME: home,
-  };
   return {
     dir,
     configFile,
