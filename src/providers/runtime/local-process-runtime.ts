@@ -46,6 +46,9 @@ interface ActivePointer {
 const HOST = '127.0.0.1';
 const POLL_MS = 200;
 const PROBE_TIMEOUT_MS = 1_000;
+// The last probe before the deadline still gets this long: a probe given 1 ms reports
+// "no answer" even when the port refuses at once, hiding the real reason in the error.
+const MIN_PROBE_TIMEOUT_MS = 250;
 const LOG_LINES_IN_ERRORS = 20;
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 /** Written by the instance's own shell as it starts, beside instance.json. */
@@ -180,7 +183,7 @@ export class LocalProcessRuntime implements RuntimeProvider {
           break;
         }
         const remaining = request.startTimeoutMs - (Date.now() - startedAt);
-        const probe = await probeHttp(healthUrl, Math.max(1, Math.min(PROBE_TIMEOUT_MS, remaining)));
+        const probe = await probeHttp(healthUrl, Math.max(MIN_PROBE_TIMEOUT_MS, Math.min(PROBE_TIMEOUT_MS, remaining)));
         if (probe.ok) {
           const running: InstanceRecord = { ...record, state: 'running' };
           await writeJsonAtomic(path.join(dir, 'instance.json'), running);
