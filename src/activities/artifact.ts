@@ -1,4 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { provenanceStatement, ProvenanceInputError, type ProvenanceStatement } from '../policy/provenance';
+import type { BuildFacts } from '../shared/provenance-types';
 import type { ArtifactRef } from '../shared/release';
 import { ArtifactConflictError, ArtifactInvalidError } from '../providers/artifacts/artifact-store';
 import type { ArtifactStore, PublishRequest } from '../providers/artifacts/artifact-store';
@@ -27,6 +29,24 @@ export function createArtifactActivities(store: ArtifactStore) {
         }
         if (err instanceof ArtifactInvalidError) {
           throw ApplicationFailure.create({ type: 'ArtifactInvalid', nonRetryable: true, message: err.message, cause: err });
+        }
+        throw err;
+      }
+    },
+
+    /**
+     * Writes the artifact's provenance statement beside it and returns the statement.
+     * The statement depends only on its inputs, so a retry writes the same file. Facts
+     * that do not describe the artifact, or an artifact the store does not hold, are final.
+     */
+    async recordProvenance(request: { artifact: ArtifactRef; facts: BuildFacts }): Promise<ProvenanceStatement> {
+      try {
+        const statement = provenanceStatement(request.artifact, request.facts);
+        await store.writeProvenance(request.artifact, statement);
+        return statement;
+      } catch (err) {
+        if (err instanceof ProvenanceInputError || err instanceof ArtifactInvalidError) {
+          throw ApplicationFailure.create({ type: 'ProvenanceInvalid', nonRetryable: true, message: err.message, cause: err });
         }
         throw err;
       }

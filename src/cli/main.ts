@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { PortTakenError } from '../dev/local-stack';
 import { ConnectionConfigError } from '../worker/connection';
 import { CliError, EXIT } from './exit-codes';
+import { registerArtifactCommands } from './commands/artifact';
 import { registerConfigCommands } from './commands/config';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerReleaseCommands } from './commands/release';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerConfigCommands(program);
   registerReleaseCommands(program);
+  registerArtifactCommands(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;

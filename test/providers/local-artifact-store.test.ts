@@ -6,6 +6,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createArtifactActivities } from '../../src/activities/artifact';
 import { ArtifactConflictError, ArtifactInvalidError } from '../../src/providers/artifacts/artifact-store';
 import { LocalArtifactStore } from '../../src/providers/artifacts/local-artifact-store';
+import { provenanceStatement, type ProvenanceStatement } from '../../src/policy/provenance';
+import type { BuildFacts } from '../../src/shared/provenance-types';
+import type { ArtifactRef } from '../../src/shared/release';
 import { RecordingLogger } from './support';
 
 /** A little build output: nested folders, an executable and an empty directory. */
@@ -122,6 +125,67 @@ describe('LocalArtifactStore', () => {
   });
 });
 
+/** What a release knows about the build of web at `version`. */
+const factsFor = (version: string): BuildFacts => ({
+  service: 'web',
+  version,
+  author: 'alice',
+  source: { repository: '/srv/repos/web', directory: '.', requested: 'main', commit: 'a'.repeat(40), committedAt: '2026-12-01T09:00:00Z' },
+  catalogue: { digest: `sha256:${'c'.repeat(64)}`, source: '/etc/gantry/gantry.yaml' },
+  commands: [{ label: 'build', command: 'npm run build' }],
+  invocation: { workflowId: `release/web/${version}`, runId: 'run-1', namespace: 'default' },
+  startedOn: '2026-12-01T10:00:00.000Z',
+  finishedOn: '2026-12-01T10:01:00.000Z',
+});
+
+describe('LocalArtifactStore provenance', () => {
+  let tmp: string;
+  let root: string;
+  let store: LocalArtifactStore;
+  let ref: ArtifactRef;
+  beforeEach(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'gantry-provenance-'));
+    root = path.join(tmp, 'store');
+    store = new LocalArtifactStore(root);
+    ref = await store.publish({ service: 'web', version: '1.0.0', sourceDir: await writeSource(path.join(tmp, 'src')), include: ['dist'] });
+  });
+  afterEach(() => rm(tmp, { recursive: true, force: true }));
+
+  it('writes the statement beside the version record, whole, and reads it back', async () => {
+    const statement = provenanceStatement(ref, factsFor('1.0.0'));
+    const written = await store.writeProvenance(ref, statement);
+    expect(written).toBe(path.join(root, 'web', '1.0.0.intoto.json'));
+    // No temp file left behind: the statement was renamed into place.
+    expect(await readdir(path.join(root, 'web'))).toEqual(['1.0.0.intoto.json', '1.0.0.json']);
+    expect(JSON.parse(await readFile(written, 'utf8'))).toEqual(statement);
+    expect(await store.readProvenance('web', '1.0.0')).toEqual(statement);
+    expect(await store.readProvenance('web', '9.9.9')).toBeUndefined();
+    await expect(store.readProvenance('web', '../1.0.0')).rejects.toThrow('cannot name an artifact');
+  });
+
+  it('writes the same statement again without complaint', async () => {
+    const statement = provenanceStatement(ref, factsFor('1.0.0'));
+    const first = await store.writeProvenance(ref, statement);
+    const bytes = await readFile(first, 'utf8');
+    expect(await store.writeProvenance(ref, statement)).toBe(first);
+    expect(await readFile(first, 'utf8')).toBe(bytes);
+    expect(await readdir(path.join(root, 'web'))).toEqual(['1.0.0.intoto.json', '1.0.0.json']);
+  });
+
+  it('refuses a statement about other content than the stored artifact', async () => {
+    const other = { ...ref, digest: `sha256:${'0'.repeat(64)}` };
+    const statement = provenanceStatement(other, factsFor('1.0.0'));
+    const refused = await store.writeProvenance(ref, statement).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ArtifactInvalidError);
+    expect((refused as Error).message).toContain(`is about ${other.digest}, but the stored artifact is ${ref.digest}`);
+    await expect(store.writeProvenance(other, statement)).rejects.toThrow(`stored with digest ${ref.digest}, not ${other.digest}`);
+    await expect(store.writeProvenance({ ...ref, version: '2.0.0' }, provenanceStatement({ ...ref, version: '2.0.0' }, factsFor('2.0.0')))).rejects.toThrow(
+      'is not in the store; publish it before recording its provenance',
+    );
+    expect(await store.readProvenance('web', '1.0.0')).toBeUndefined();
+  });
+});
+
 /** The activity harness, logging into memory instead of the test output. */
 const quietEnvironment = () => new MockActivityEnvironment(undefined, { logger: new RecordingLogger() });
 
@@ -163,5 +227,24 @@ describe('publishArtifact activity', () => {
     expect(failure.type).toBe('ArtifactInvalid');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('"build" does not exist');
+  });
+
+  it('records provenance beside the artifact, and refuses facts about another version for good', async () => {
+    const { recordProvenance } = createArtifactActivities(store);
+    const source = await writeSource(path.join(tmp, 'src'));
+    const artifact = await store.publish({ service: 'web', version: '1.0.0', sourceDir: source, include: ['dist'] });
+    const statement = (await quietEnvironment().run(recordProvenance, { artifact, facts: factsFor('1.0.0') })) as ProvenanceStatement;
+    expect(statement.subject).toEqual([{ name: 'web-1.0.0.tar.gz', digest: { sha256: artifact.digest.slice(7) } }]);
+    expect(await store.readProvenance('web', '1.0.0')).toEqual(statement);
+    expect(await quietEnvironment().run(recordProvenance, { artifact, facts: factsFor('1.0.0') })).toEqual(statement);
+
+    const failure = await failureOf(quietEnvironment().run(recordProvenance, { artifact, facts: factsFor('1.0.1') }));
+    expect(failure.type).toBe('ProvenanceInvalid');
+    expect(failure.nonRetryable).toBe(true);
+    const unpublished = await failureOf(
+      quietEnvironment().run(recordProvenance, { artifact: { ...artifact, version: '1.0.1' }, facts: factsFor('1.0.1') }),
+    );
+    expect(unpublished.type).toBe('ProvenanceInvalid');
+    expect(unpublished.message).toContain('publish it before recording its provenance');
   });
 });

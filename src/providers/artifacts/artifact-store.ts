@@ -1,3 +1,4 @@
+import type { ProvenanceStatement } from '../../policy/provenance';
 import type { ArtifactRef } from '../../shared/release';
 
 export interface PublishRequest {
@@ -18,6 +19,14 @@ export interface ArtifactStore {
   get(service: string, version: string): Promise<ArtifactRef | undefined>;
   /** Unpacks the artifact into an empty directory, checking its digest first. */
   unpack(artifact: ArtifactRef, targetDir: string): Promise<void>;
+  /**
+   * Stores the artifact's provenance statement beside it and returns where. Writing it
+   * again is harmless; a statement about other content than the stored artifact is
+   * refused (ArtifactInvalidError).
+   */
+  writeProvenance(artifact: ArtifactRef, statement: ProvenanceStatement): Promise<string>;
+  /** The stored provenance statement of a version, if one was written. */
+  readProvenance(service: string, version: string): Promise<ProvenanceStatement | undefined>;
 }
 
 export class ArtifactConflictError extends Error {

@@ -4,8 +4,9 @@ import { link, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:f
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
+import type { ProvenanceStatement } from '../../policy/provenance';
 import type { ArtifactRef } from '../../shared/release';
-import { readJsonFile } from '../state-dir';
+import { readJsonFile, writeJsonAtomic } from '../state-dir';
 import { ArtifactConflictError, ArtifactInvalidError } from './artifact-store';
 import type { ArtifactStore, PublishRequest } from './artifact-store';
 
@@ -25,6 +26,7 @@ const DIGEST = /^sha256:([0-9a-f]{64})$/;
  * ```
  * <root>/blobs/sha256/<hex>.tar.gz   content, named by its digest
  * <root>/<service>/<version>.json    which digest a version is
+ * <root>/<service>/<version>.intoto.json   its provenance (an in-toto statement)
  * ```
  *
  * Archives are reproducible: entries sorted, no owners, no timestamps, a fixed gzip
@@ -97,6 +99,39 @@ export class LocalArtifactStore implements ArtifactStore {
     await tar.extract({ file: blob, cwd: targetDir, strict: true, preserveOwner: false });
   }
 
+  /**
+   * Replaces any earlier statement: a release retried with `--retry` rebuilds the same
+   * content under a new run, and its statement is as true as the first one (which stays
+   * in that run's history). The rename means a reader never sees half a statement.
+   */
+  async writeProvenance(artifact: ArtifactRef, statement: ProvenanceStatement): Promise<string> {
+    const { service, version } = artifact;
+    const name = `${service}@${version}`;
+    const stored = await this.get(service, version);
+    if (!stored) throw new ArtifactInvalidError(`artifact ${name} is not in the store; publish it before recording its provenance`);
+    const storedHex = stored.digest.replace(/^sha256:/, '');
+    if (artifact.digest !== stored.digest) {
+      throw new ArtifactInvalidError(`artifact ${name} is stored with digest ${stored.digest}, not ${artifact.digest}; its provenance is not recorded`);
+    }
+    const subjects = Array.isArray(statement.subject) ? statement.subject : [];
+    const other = subjects.find((s) => s.digest?.sha256 !== storedHex);
+    if (subjects.length === 0 || other) {
+      throw new ArtifactInvalidError(
+        `the provenance statement for ${name} is about ${other ? `sha256:${other.digest?.sha256}` : 'no subject'}, ` +
+          `but the stored artifact is ${stored.digest}; it is not written`,
+      );
+    }
+    const target = this.provenancePath(service, version);
+    await writeJsonAtomic(target, statement);
+    return target;
+  }
+
+  async readProvenance(service: string, version: string): Promise<ProvenanceStatement | undefined> {
+    assertSafeName('service', service);
+    assertSafeName('version', version);
+    return readJsonFile<ProvenanceStatement>(this.provenancePath(service, version));
+  }
+
   /** Same content means the blob is the same, so an existing one is simply kept. */
   private async storeBlob(packed: string, hex: string): Promise<void> {
     const blob = this.blobPath(hex);
@@ -135,6 +170,10 @@ export class LocalArtifactStore implements ArtifactStore {
 
   private recordPath(service: string, version: string): string {
     return path.join(this.root, service, `${version}.json`);
+  }
+
+  private provenancePath(service: string, version: string): string {
+    return path.join(this.root, service, `${version}.intoto.json`);
   }
 
   private tempDir(): string {
