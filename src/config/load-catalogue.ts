@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { closestMatch } from './closest-match';
 import { ConfigError, type ConfigIssue } from './config-error';
 import { displayPath } from './display-path';
-import type { Catalogue, ServiceConfig } from './service-catalogue';
+import { RepositorySchema, repositoryForm, type Catalogue, type ServiceConfig } from './service-catalogue';
 import { formatPath, validateCatalogue } from './validate-catalogue';
 import { yamlSyntaxIssues } from './yaml-syntax-issues';
 import { locateInYaml, type PathSegment, type PointAt } from './yaml-location';
@@ -12,37 +12,69 @@ import { locateInYaml, type PathSegment, type PointAt } from './yaml-location';
 export { ConfigError, type ConfigIssue } from './config-error';
 export { findCatalogueFile } from './find-catalogue-file';
 
-/** One service of the catalogue with its source directory made absolute. */
+/** One service of the catalogue with its repository resolved. */
 export interface ResolvedService {
   name: string;
   config: ServiceConfig;
-  /** Absolute path of the service's source directory (config paths are relative to gantry.yaml). */
-  sourceDir: string;
+  /**
+   * The service's git repository as the worker fetches it: a URL as written, or an
+   * absolute path (a relative one resolved against the catalogue's folder).
+   */
+  repository: string;
+  /** Folder inside the repository that holds the service, normalised (`.` for the root). */
+  directory: string;
+}
+
+/** Where a catalogue's text came from, which decides how errors name it and how paths in it resolve. */
+export interface CatalogueOrigin {
+  /** Names the catalogue in errors: an absolute path, or e.g. `https://git.example.com/platform.git#main:gantry.yaml`. */
+  file: string;
+  /** How errors show `file`, e.g. `gantry.yaml`; defaults to `file`. */
+  displayFile?: string;
+  /**
+   * Absolute folder that relative repository paths resolve against (the catalogue
+   * file's folder). Undefined for a catalogue read from git, which has no folder on
+   * the worker, so it must name repositories by URL or absolute path.
+   */
+  repositoryBase?: string;
 }
 
 /** A validated catalogue and where it came from. */
 export interface LoadedCatalogue {
-  /** Absolute path of the catalogue file. */
+  /** Where it came from, as errors name it: an absolute path, or `<repository>#<ref>:<path>`. */
   file: string;
-  /** Absolute path of the directory holding it: the base of every relative path in it. */
-  dir: string;
+  /** Folder relative repository paths resolved against; undefined for a catalogue read from git. */
+  repositoryBase?: string;
   catalogue: Catalogue;
   /** The named service; throws a ConfigError naming the declared services if there is none. */
   service(name: string): ResolvedService;
 }
 
 /**
- * Reads, parses and validates a service catalogue. Every problem in the file (YAML
- * syntax, schema, missing source directories) is collected and thrown together as one
- * ConfigError whose issues carry the line and column of the offending node.
+ * Reads a catalogue file and parses it with relative repository paths resolved
+ * against the file's folder. A file that cannot be read is a ConfigError like any
+ * problem in it.
  */
 export function loadCatalogue(filePath: string): LoadedCatalogue {
   const file = path.resolve(filePath);
-  const dir = path.dirname(file);
   const displayFile = displayPath(file);
+  const text = readCatalogueText(file, (issues) => new ConfigError(file, issues, displayFile));
+  return parseCatalogue(text, { file, displayFile, repositoryBase: path.dirname(file) });
+}
+
+/**
+ * Parses and validates a catalogue's text. Every problem (YAML syntax, schema, a
+ * relative repository where there is nothing to resolve it against) is collected and
+ * thrown together as one ConfigError whose issues carry the line and column of the
+ * offending node. Nothing is checked on disk or over the network: repositories are
+ * checked when a release is admitted, so a repository that is briefly unreachable
+ * does not make the whole catalogue unusable.
+ */
+export function parseCatalogue(text: string, origin: CatalogueOrigin): LoadedCatalogue {
+  const { file, repositoryBase } = origin;
+  const displayFile = origin.displayFile ?? file;
   const fail = (issues: ConfigIssue[]) => new ConfigError(file, sortByPosition(issues), displayFile);
 
-  const text = readCatalogueText(file, fail);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) throw fail(yamlSyntaxIssues(doc.errors, lineCounter));
@@ -56,23 +88,37 @@ export function loadCatalogue(filePath: string): LoadedCatalogue {
   const issues: ConfigIssue[] = validation.success
     ? []
     : validation.issues.map((issue) => ({ path: formatPath(issue.path), ...locate(issue.path, issue.pointAt), message: issue.message }));
-  for (const missing of missingSourceDirs(data, file)) {
-    const segments = ['services', missing.service, 'source'];
-    issues.push({ path: formatPath(segments), ...locate(segments), message: missing.message });
+  if (repositoryBase === undefined) {
+    for (const service of relativeRepositories(data)) {
+      const segments = ['services', service, 'repository'];
+      issues.push({
+        path: formatPath(segments),
+        ...locate(segments),
+        message: 'a catalogue kept in git must name repositories by URL or absolute path; a relative path has no folder to resolve against',
+      });
+    }
   }
   if (!validation.success || issues.length > 0) throw fail(issues);
 
   const catalogue = validation.catalogue;
   return {
     file,
-    dir,
+    repositoryBase,
     catalogue,
     service(name: string): ResolvedService {
       if (!Object.hasOwn(catalogue.services, name)) throw unknownServiceError(file, displayFile, catalogue, name);
       const config = catalogue.services[name];
-      return { name, config, sourceDir: path.resolve(dir, config.source) };
+      return { name, config, repository: resolveRepository(config.repository, repositoryBase), directory: config.directory };
     },
   };
+}
+
+/** URLs, scp-like addresses and absolute paths as written; a relative path made absolute. */
+function resolveRepository(repository: string, base: string | undefined): string {
+  if (repositoryForm(repository) !== 'relative') return repository;
+  // parseCatalogue refuses relative repositories when there is no base.
+  if (base === undefined) throw new Error(`relative repository ${JSON.stringify(repository)} without a base folder`);
+  return path.resolve(base, repository);
 }
 
 function readCatalogueText(file: string, fail: (issues: ConfigIssue[]) => ConfigError): string {
@@ -100,27 +146,16 @@ function toPlainData(doc: Document, fail: (issues: ConfigIssue[]) => ConfigError
 }
 
 /**
- * Services whose `source` names a directory that does not exist. Checked on the raw
+ * Services whose repository is an otherwise valid relative path. Checked on the raw
  * data rather than after validation so these are reported with the schema problems,
- * in the same run.
+ * in the same run; a repository the schema refuses is left to its message.
  */
-function missingSourceDirs(data: unknown, file: string): { service: string; message: string }[] {
-  const dir = path.dirname(file);
+function relativeRepositories(data: unknown): string[] {
   const services = isPlainObject(data) ? data.services : undefined;
   if (!isPlainObject(services)) return [];
   return Object.entries(services).flatMap(([service, config]) => {
-    const source = isPlainObject(config) ? config.source : undefined;
-    if (typeof source !== 'string' || source.trim() === '') return [];
-    const resolved = path.resolve(dir, source);
-    const stat = fs.statSync(resolved, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) return [];
-    const problem = stat ? 'is not a directory' : 'does not exist';
-    return [
-      {
-        service,
-        message: `source directory ${JSON.stringify(source)} ${problem} (resolved to ${resolved}); it is relative to the directory of ${path.basename(file)}`,
-      },
-    ];
+    const parsed = RepositorySchema.safeParse(isPlainObject(config) ? config.repository : undefined);
+    return parsed.success && repositoryForm(parsed.data) === 'relative' ? [service] : [];
   });
 }
 

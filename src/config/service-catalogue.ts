@@ -14,7 +14,7 @@ const command = (what: string) =>
     .string()
     .trim()
     .min(1, `${what} must be a shell command, e.g. "npm run build"`)
-    .describe(`Shell command (run with sh -c in the service's source directory): ${what}`);
+    .describe(`Shell command (run with sh -c in the service's directory of the release's checkout): ${what}`);
 
 const identity = z
   .string()
@@ -34,10 +34,10 @@ export const ArtifactSchema = z
   .strictObject({
     include: z
       .array(z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
-        message: 'must be a path inside the source directory (no leading / and no ..)',
+        message: "must be a path inside the service's directory (no leading / and no ..)",
       }))
       .min(1, 'list at least one file or directory to pack, e.g. [dist, package.json]')
-      .describe('Files and directories, relative to the source directory, packed into the artifact.'),
+      .describe("Files and directories, relative to the service's directory, packed into the artifact."),
   })
   .describe('What the versioned artifact contains.');
 
@@ -52,6 +52,59 @@ export const RunSchema = z
     startTimeout: durationField('30s').default(30_000),
   })
   .describe('How the artifact is started.');
+
+/** How a repository is named; only `relative` depends on where the catalogue lives. */
+export type RepositoryForm = 'url' | 'scp' | 'absolute' | 'relative';
+
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** git's `<transport>::<address>` remote-helper syntax; `ext::` runs a command of the writer's choosing. */
+const REMOTE_HELPER = /^[A-Za-z][A-Za-z0-9+.-]*::/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Which form a repository is written in, by git's own rule: `scheme://` is a URL; a
+ * colon before the first slash is the scp-like ssh form (`git@host:org/repo.git`);
+ * otherwise it is a local path, absolute or relative.
+ */
+export function repositoryForm(repository: string): RepositoryForm {
+  if (URL_SCHEME.test(repository)) return 'url';
+  if (repository.startsWith('/')) return 'absolute';
+  const colon = repository.indexOf(':');
+  const slash = repository.indexOf('/');
+  if (colon >= 0 && (slash < 0 || colon < slash)) return 'scp';
+  return 'relative';
+}
+
+export const RepositorySchema = z
+  .string()
+  .trim()
+  .min(1, "name the service's git repository, e.g. https://git.example.com/shop/web.git or ./web")
+  // git would take a leading - as an option, whatever comes after it.
+  .refine((repository) => !repository.startsWith('-'), 'must not start with - (git would read it as an option); write ./ in front of a folder that does')
+  .refine((repository) => !REMOTE_HELPER.test(repository), 'the <transport>::<address> form is not accepted; write a URL (https://, ssh://, file://), git@host:org/repo.git, or a path')
+  .refine((repository) => !CONTROL_CHARACTER.test(repository), 'must not contain control characters such as a line break')
+  .describe(
+    "The service's git repository: a URL git can fetch (https://…, ssh://…, git@host:org/repo.git, file://…), an absolute path, or a path relative to the folder of this file, e.g. ./web.",
+  );
+
+/** `a/./b/` → `a/b`, `./` → `.`; plain string work because workflow code imports this module. */
+function normalizeDirectory(directory: string): string {
+  const parts = directory.split('/').filter((part) => part !== '' && part !== '.');
+  return parts.length === 0 ? '.' : parts.join('/');
+}
+
+export const DirectorySchema = z
+  .string()
+  .trim()
+  .min(1, "write . for the repository's root, or the folder that holds the service, e.g. services/web")
+  .refine((directory) => !directory.startsWith('/') && !directory.split('/').includes('..'), {
+    message: 'must be a folder inside the repository (no leading / and no ..), e.g. services/web',
+  })
+  // The default sits before the transform so the JSON Schema (what a person writes) shows it.
+  .default('.')
+  .transform(normalizeDirectory)
+  .describe("Folder inside the repository that holds the service: its commands run there and artifact paths are relative to it. Defaults to the repository's root (.).");
 
 export const STRATEGIES = ['allAtOnce', 'canary', 'blueGreen'] as const;
 
@@ -103,7 +156,8 @@ export const ApprovalSchema = z
 
 export const ServiceSchema = z
   .strictObject({
-    source: z.string().min(1).describe('Source directory, relative to gantry.yaml.'),
+    repository: RepositorySchema,
+    directory: DirectorySchema,
     build: command('the build'),
     test: TestCommandsSchema,
     artifact: ArtifactSchema,

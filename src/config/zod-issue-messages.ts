@@ -29,8 +29,24 @@ export const catalogueErrorMap: z.core.$ZodErrorMap = (issue) => {
   }
 };
 
+/**
+ * Keys an earlier catalogue format had, with the key that replaced them and what to
+ * write instead. A file written for that format gets told how to move on rather than
+ * a guess at the nearest key. Only where the replacement is allowed, so the same word
+ * elsewhere is an ordinary unknown key.
+ */
+const REPLACED_KEYS: Record<string, { by: string; message: string }> = {
+  source: {
+    by: 'repository',
+    message:
+      "source was replaced by repository: name the service's git repository (a URL, or a path relative to this file) and, for a service in a subfolder of it, directory: <folder>",
+  },
+};
+
 /** `unknown key "buidl"; did you mean "build"?`, or the list of allowed keys when nothing is close. */
 export function unknownKeyMessage(key: string, allowedKeys: readonly string[]): string {
+  const replaced = Object.hasOwn(REPLACED_KEYS, key) ? REPLACED_KEYS[key] : undefined;
+  if (replaced && allowedKeys.includes(replaced.by)) return replaced.message;
   const suggestion = closestMatch(key, allowedKeys);
   if (suggestion) return `unknown key ${show(key)}; did you mean ${show(suggestion)}?`;
   if (allowedKeys.length === 0) return `unknown key ${show(key)}; remove it`;

@@ -7,7 +7,7 @@ import { CliError, EXIT } from '../../src/cli/exit-codes';
 import { catalogueJsonSchemaText } from '../../src/config/catalogue-json-schema';
 
 const SERVICE = (name: string) => `  ${name}:
-    source: ${name}
+    repository: ./${name}
     build: npm run build
     test: { unit: npm test, lint: npm run lint }
     artifact: { include: [dist] }
@@ -64,8 +64,6 @@ const savedEnv = process.env.GANTRY_CONFIG;
 beforeAll(() => {
   delete process.env.GANTRY_CONFIG;
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-cli-'));
-  fs.mkdirSync(path.join(workDir, 'web'));
-  fs.mkdirSync(path.join(workDir, 'api'));
   validFile = path.join(workDir, 'gantry.yaml');
   invalidFile = path.join(workDir, 'broken.yaml');
   fs.writeFileSync(validFile, VALID);
@@ -170,7 +168,7 @@ describe('gantry config schema', () => {
 
 describe('loadCatalogueForCli', () => {
   test('returns the catalogue when it is valid', () => {
-    expect(loadCatalogueForCli(validFile).service('web').sourceDir).toBe(path.join(workDir, 'web'));
+    expect(loadCatalogueForCli(validFile).service('web').repository).toBe(path.join(workDir, 'web'));
   });
 
   test('turns a config problem into invalid input with every issue', () => {

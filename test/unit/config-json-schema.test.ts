@@ -42,7 +42,8 @@ test('it describes what a person writes: durations as strings, defaulted fields 
   const schema = JSON.parse(catalogueJsonSchemaText()) as JsonSchemaObject;
   const service = serviceSchema(schema);
   expect(Object.keys(service.properties ?? {})).toEqual([
-    'source',
+    'repository',
+    'directory',
     'build',
     'test',
     'artifact',
@@ -52,7 +53,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'environments',
     'approval',
   ]);
-  expect(service.required).toEqual(['source', 'build', 'test', 'artifact', 'run', 'environments']);
+  expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run', 'environments']);
   expect(service.additionalProperties).toBe(false);
 
   const run = service.properties?.run;

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, findCatalogueFile, loadCatalogue } from '../../src/config/load-catalogue';
+import { ConfigError, findCatalogueFile, loadCatalogue, parseCatalogue } from '../../src/config/load-catalogue';
 import { EnvironmentSchema } from '../../src/config/service-catalogue';
 
 const CATALOGUE = `# Two services: one spelled out in full, one relying on defaults.
 version: 1
 services:
   web:
-    source: ./web
+    repository: ./web
     build: npm run build
     test:
       unit: npm test
@@ -29,7 +29,8 @@ services:
       minApprovals: 2
       timeout: 2h
   api:
-    source: services/api
+    repository: https://git.example.com/shop/monorepo.git
+    directory: services/api/
     build: make
     test:
       unit: make test
@@ -69,7 +70,7 @@ describe('loadCatalogue', () => {
   test('loads a valid catalogue with durations in milliseconds', () => {
     const loaded = loadCatalogue(catalogueFile);
     expect(loaded.file).toBe(catalogueFile);
-    expect(loaded.dir).toBe(workDir);
+    expect(loaded.repositoryBase).toBe(workDir);
     expect(Object.keys(loaded.catalogue.services)).toEqual(['web', 'api']);
     const web = loaded.catalogue.services.web;
     expect(web.run).toEqual({ command: 'node dist/server.js', health: '/ready', startTimeout: 90_000 });
@@ -94,13 +95,20 @@ describe('loadCatalogue', () => {
     expect(loaded.file).toBe(catalogueFile);
   });
 
-  test('resolves a service with its source directory relative to the file', () => {
+  test('resolves a service: its repository, and the folder inside it', () => {
     const loaded = loadCatalogue(catalogueFile);
     const api = loaded.service('api');
     expect(api.name).toBe('api');
-    expect(api.sourceDir).toBe(path.join(workDir, 'services', 'api'));
+    expect(api.repository).toBe('https://git.example.com/shop/monorepo.git');
+    expect(api.directory).toBe('services/api');
     expect(api.config.build).toBe('make');
-    expect(loaded.service('web').sourceDir).toBe(path.join(workDir, 'web'));
+    expect(loaded.service('web')).toMatchObject({ repository: path.join(workDir, 'web'), directory: '.' });
+  });
+
+  test('does not look for the repositories: they are checked when a release is admitted', () => {
+    const file = path.join(workDir, 'elsewhere.yaml');
+    fs.writeFileSync(file, CATALOGUE.replace('repository: ./web', 'repository: ./not-there'));
+    expect(loadCatalogue(file).service('web').repository).toBe(path.join(workDir, 'not-there'));
   });
 
   test('refuses an unknown service, naming the known ones', () => {
@@ -110,6 +118,122 @@ describe('loadCatalogue', () => {
     expect(() => loaded.service('billing')).toThrow('unknown service "billing"; the catalogue declares web, api');
     // Inherited object properties are not services.
     expect(() => loaded.service('constructor')).toThrow(ConfigError);
+  });
+});
+
+/** One service with the given lines in place of its repository line. */
+const withRepository = (lines: string): string => CATALOGUE.replace('    repository: ./web\n', lines);
+
+function parseError(text: string, origin: Parameters<typeof parseCatalogue>[1]): ConfigError {
+  try {
+    parseCatalogue(text, origin);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected the catalogue to be refused');
+}
+
+describe('parseCatalogue: repository and directory', () => {
+  const GIT_ORIGIN = { file: 'https://git.example.com/platform.git#main:gantry.yaml' };
+
+  test.each([
+    'https://git.example.com/shop/web.git',
+    'ssh://git@git.example.com:2222/shop/web.git',
+    'git@git.example.com:shop/web.git',
+    'file:///srv/git/web.git',
+    '/srv/git/web',
+  ])('keeps %s as given, with or without a base folder', (repository) => {
+    const text = withRepository(`    repository: ${repository}\n`);
+    expect(parseCatalogue(text, { file: '/etc/gantry/gantry.yaml', repositoryBase: '/etc/gantry' }).service('web').repository).toBe(repository);
+    expect(parseCatalogue(text, GIT_ORIGIN).service('web').repository).toBe(repository);
+  });
+
+  test.each([
+    ['./web', '/srv/platform/web'],
+    ['web', '/srv/platform/web'],
+    ['../repos/web.git', '/srv/repos/web.git'],
+  ])('resolves the relative path %s against the base folder', (repository, expected) => {
+    const text = withRepository(`    repository: ${repository}\n`);
+    const loaded = parseCatalogue(text, { file: '/srv/platform/gantry.yaml', repositoryBase: '/srv/platform' });
+    expect(loaded.repositoryBase).toBe('/srv/platform');
+    expect(loaded.service('web').repository).toBe(expected);
+  });
+
+  test('refuses a relative repository in a catalogue kept in git, naming where it came from', () => {
+    const error = parseError(CATALOGUE, GIT_ORIGIN);
+    expect(error.issues).toEqual([
+      {
+        path: 'services.web.repository',
+        line: 5,
+        column: 17,
+        message: 'a catalogue kept in git must name repositories by URL or absolute path; a relative path has no folder to resolve against',
+      },
+    ]);
+    expect(error.message).toBe(`${GIT_ORIGIN.file}:5:17 services.web.repository: ${error.issues[0].message}`);
+    expect(error.file).toBe(GIT_ORIGIN.file);
+  });
+
+  test('names the origin as displayFile says', () => {
+    const error = parseError('version: 2\n' + CATALOGUE.split('\n').slice(2).join('\n'), { file: '/srv/platform/gantry.yaml', displayFile: 'gantry.yaml', repositoryBase: '/srv/platform' });
+    expect(error.message).toMatch(/^gantry\.yaml:1:10 version: must be 1/);
+  });
+
+  test('requires a repository', () => {
+    const error = parseError(withRepository(''), { file: 'gantry.yaml', repositoryBase: '/srv' });
+    expect(error.issues).toEqual([
+      expect.objectContaining({
+        path: 'services.web.repository',
+        line: 4,
+        message: expect.stringMatching(/^missing required key "repository" — the service's git repository: a URL git can fetch/),
+      }),
+    ]);
+  });
+
+  test.each([
+    ['an empty repository', '""', /^name the service's git repository, e\.g\. https:/],
+    ['a repository git would take for an option', '--upload-pack=touch /tmp/pwned', /^must not start with - \(git would read it as an option\)/],
+    ["git's remote-helper form, which can run commands", '"ext::sh -c touch% /tmp/pwned"', /^the <transport>::<address> form is not accepted/],
+  ])('refuses %s', (_name, value, message) => {
+    const error = parseError(withRepository(`    repository: ${value}\n`), { file: 'gantry.yaml', repositoryBase: '/srv' });
+    expect(error.issues).toEqual([expect.objectContaining({ path: 'services.web.repository', line: 5, message: expect.stringMatching(message) })]);
+  });
+
+  test('directory defaults to the root and is normalised', () => {
+    const origin = { file: 'gantry.yaml', repositoryBase: '/srv' };
+    expect(parseCatalogue(CATALOGUE, origin).service('web').directory).toBe('.');
+    expect(parseCatalogue(CATALOGUE, origin).catalogue.services.web.directory).toBe('.');
+    expect(parseCatalogue(withRepository('    repository: ./web\n    directory: ./services//web/\n'), origin).service('web').directory).toBe('services/web');
+  });
+
+  test.each(['..', 'services/../../etc', '/srv/web'])('refuses the directory %s, which is not inside the repository', (directory) => {
+    const error = parseError(withRepository(`    repository: ./web\n    directory: ${directory}\n`), { file: 'gantry.yaml', repositoryBase: '/srv' });
+    expect(error.issues).toEqual([
+      {
+        path: 'services.web.directory',
+        line: 6,
+        column: 16,
+        message: 'must be a folder inside the repository (no leading / and no ..), e.g. services/web',
+      },
+    ]);
+  });
+
+  test('tells a catalogue that still says source: what replaced it, at that key', () => {
+    const error = parseError(withRepository('    source: ./web\n'), { file: 'gantry.yaml', repositoryBase: '/srv' });
+    expect(error.issues).toContainEqual({
+      path: 'services.web.source',
+      line: 5,
+      column: 5,
+      message:
+        "source was replaced by repository: name the service's git repository (a URL, or a path relative to this file) and, for a service in a subfolder of it, directory: <folder>",
+    });
+    // The missing repository is reported too, so nothing is left for a second run.
+    expect(error.issues.map((issue) => issue.path)).toEqual(['services.web.repository', 'services.web.source']);
+  });
+
+  test('source: is an ordinary unknown key where repository is not allowed', () => {
+    const error = parseError(CATALOGUE.replace('version: 1', 'version: 1\nsource: ./web'), { file: 'gantry.yaml', repositoryBase: '/srv' });
+    expect(error.issues).toEqual([expect.objectContaining({ path: 'source', message: 'unknown key "source"; the keys allowed here are version, services' })]);
   });
 });
 
@@ -161,5 +285,5 @@ describe('findCatalogueFile', () => {
 
 test('the example catalogue shipped in examples/ is valid', () => {
   const loaded = loadCatalogue(path.resolve(__dirname, '../../examples/gantry.yaml'));
-  expect(loaded.service('web').sourceDir).toBe(path.resolve(__dirname, '../../examples/web'));
+  expect(loaded.service('web')).toMatchObject({ repository: path.resolve(__dirname, '../../examples/web'), directory: '.' });
 });

@@ -12,7 +12,7 @@ import { ConfigError, loadCatalogue } from '../../src/config/load-catalogue';
 const VALID = `version: 1
 services:
   web:
-    source: web
+    repository: web
     build: npm run build
     test:
       unit: npm test
@@ -55,7 +55,7 @@ const CASES: BrokenCatalogue[] = [
     name: 'a number where a command belongs',
     edits: [['    build: npm run build', '    build: 42 #<']],
     path: 'services.web.build',
-    message: "expected a string, got a number (42) — shell command (run with sh -c in the service's source directory): the build",
+    message: "expected a string, got a number (42) — shell command (run with sh -c in the service's directory of the release's checkout): the build",
     column: 12,
   },
   {
@@ -113,7 +113,7 @@ const CASES: BrokenCatalogue[] = [
     name: 'no build command (points at the service that lacks it)',
     edits: [['    build: npm run build\n', ''], ['  web:', '  web: #<']],
     path: 'services.web.build',
-    message: /^missing required key "build" — shell command \(run with sh -c in the service's source directory\): the build$/,
+    message: /^missing required key "build" — shell command \(run with sh -c in the service's directory of the release's checkout\): the build$/,
     column: 3,
   },
   {
@@ -216,17 +216,17 @@ const CASES: BrokenCatalogue[] = [
     message: 'must be an HTTP path starting with /, e.g. /healthz',
   },
   {
-    name: 'an artifact path that climbs out of the source directory',
+    name: "an artifact path that climbs out of the service's directory",
     edits: [['      include: [dist, package.json]', '      include: [dist, ../secrets] #<']],
     path: 'services.web.artifact.include[1]',
-    message: 'must be a path inside the source directory (no leading / and no ..)',
+    message: "must be a path inside the service's directory (no leading / and no ..)",
     column: 23,
   },
   {
     name: 'an absolute artifact path',
     edits: [['      include: [dist, package.json]', '      include:\n        - /etc/passwd #<']],
     path: 'services.web.artifact.include[0]',
-    message: 'must be a path inside the source directory (no leading / and no ..)',
+    message: "must be a path inside the service's directory (no leading / and no ..)",
   },
   {
     name: 'an empty artifact',
@@ -254,10 +254,39 @@ const CASES: BrokenCatalogue[] = [
     message: /^must be 1, got "1"/,
   },
   {
-    name: 'a source directory that does not exist',
-    edits: [['    source: web', '    source: ./nowhere #<']],
+    name: 'a source folder, as the catalogue had before services named their repository',
+    edits: [['    repository: web', '    source: ./web #<']],
     path: 'services.web.source',
-    message: /^source directory "\.\/nowhere" does not exist \(resolved to .*nowhere\); it is relative to the directory of gantry-\d+\.yaml$/,
+    message:
+      "source was replaced by repository: name the service's git repository (a URL, or a path relative to this file) and, for a service in a subfolder of it, directory: <folder>",
+    column: 5,
+  },
+  {
+    name: 'no repository (points at the service that lacks it)',
+    edits: [['    repository: web\n', ''], ['  web:', '  web: #<']],
+    path: 'services.web.repository',
+    message: /^missing required key "repository" — the service's git repository: a URL git can fetch \(https:\/\/…, ssh:\/\/…, git@host:org\/repo\.git, file:\/\/…\), an absolute path, or a path relative to the folder of this file, e\.g\. \.\/web$/,
+    column: 3,
+  },
+  {
+    name: 'a repository git would read as an option',
+    edits: [['    repository: web', '    repository: --mirror #<']],
+    path: 'services.web.repository',
+    message: 'must not start with - (git would read it as an option); write ./ in front of a folder that does',
+    column: 17,
+  },
+  {
+    name: 'a directory that climbs out of the repository',
+    edits: [['    repository: web', '    repository: web\n    directory: ../other #<']],
+    path: 'services.web.directory',
+    message: 'must be a folder inside the repository (no leading / and no ..), e.g. services/web',
+    column: 16,
+  },
+  {
+    name: 'an absolute directory',
+    edits: [['    repository: web', '    repository: web\n    directory: /srv/web #<']],
+    path: 'services.web.directory',
+    message: 'must be a folder inside the repository (no leading / and no ..), e.g. services/web',
   },
   {
     name: 'canary steps whose weights do not increase',
@@ -359,7 +388,6 @@ let workDir: string;
 
 beforeAll(() => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-config-'));
-  fs.mkdirSync(path.join(workDir, 'web'));
 });
 
 afterAll(() => fs.rmSync(workDir, { recursive: true, force: true }));
@@ -449,12 +477,10 @@ test('refuses an alias to an anchor that does not exist', () => {
   expect(error.issues[0].message).toMatch(/^YAML error: .*nothing/);
 });
 
-test('refuses a source that is a file, not a directory', () => {
+test('accepts a repository that is not there yet: it is checked when a release is admitted', () => {
   fs.writeFileSync(path.join(workDir, 'not-a-dir'), '');
-  const error = loadError(writeCatalogue(VALID.replace('    source: web', '    source: not-a-dir')));
-  expect(error.issues).toEqual([
-    expect.objectContaining({ path: 'services.web.source', line: 4, message: expect.stringMatching(/"not-a-dir" is not a directory/) }),
-  ]);
+  expect(() => loadCatalogue(writeCatalogue(VALID.replace('    repository: web', '    repository: not-a-dir')))).not.toThrow();
+  expect(() => loadCatalogue(writeCatalogue(VALID.replace('    repository: web', '    repository: ./nowhere')))).not.toThrow();
 });
 
 test('refuses a file that does not exist', () => {

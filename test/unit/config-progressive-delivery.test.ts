@@ -8,7 +8,7 @@ import { EnvironmentSchema } from '../../src/config/service-catalogue';
 const CATALOGUE = `version: 1
 services:
   web:
-    source: ./web
+    repository: ./web
     build: node build.js
     test:
       unit: node --test test/
@@ -40,7 +40,7 @@ services:
             maxLatencyP99Ms: 300
             failureMode: total
   api:
-    source: ./web
+    repository: ./web
     build: node build.js
     test:
       unit: node --test test/
