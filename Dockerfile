@@ -19,6 +19,10 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     GANTRY_HOME=/var/lib/gantry
 WORKDIR /app
+# git fetches and checks out the commit each release builds; ssh for ssh:// repositories.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -11,6 +11,11 @@ import { createRoutingActivities } from './routing';
 import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import type { MetricsProvider } from '../providers/metrics/metrics';
 import type { RouterProvider } from '../providers/router/router';
+import type { PlatformCatalogue } from '../providers/catalogue/platform-catalogue';
+import type { GitRepositories } from '../providers/source/git-repositories';
+import { createAdmissionActivities } from './admission';
+import { createCatalogueActivities } from './catalogue';
+import { createWorkspaceActivities } from './workspace';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -22,6 +27,12 @@ export interface ActivityDeps {
   routerFor: (config: RouterConfig) => RouterProvider;
   /** The metrics source a service environment's config names. */
   metricsFor: (config: MetricsSourceConfig) => MetricsProvider;
+  /** The platform's catalogue, held by the worker. */
+  catalogue: PlatformCatalogue;
+  /** Where services' repositories are fetched and checked out from. */
+  repositories: GitRepositories;
+  /** Folder that holds each release's checkout. */
+  workspacesRoot: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +44,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createRoutingActivities(deps.routerFor),
     ...createMeasureActivities(deps.metricsFor),
     ...createPreviewTrafficActivities(),
+    ...createAdmissionActivities(deps),
+    ...createWorkspaceActivities({ root: deps.workspacesRoot, repositories: deps.repositories }),
+    ...createCatalogueActivities(deps.catalogue),
   };
 }
 

@@ -3,6 +3,7 @@ import { PortTakenError } from '../dev/local-stack';
 import { ConnectionConfigError } from '../worker/connection';
 import { CliError, EXIT } from './exit-codes';
 import { registerArtifactCommands } from './commands/artifact';
+import { registerCatalogueCommands } from './commands/catalogue';
 import { registerConfigCommands } from './commands/config';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerReleaseCommands } from './commands/release';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerConfigCommands(program);
+  registerCatalogueCommands(program);
   registerReleaseCommands(program);
   registerArtifactCommands(program);
   registerDevCommands(program);

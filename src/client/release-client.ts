@@ -1,8 +1,10 @@
 import {
   type Client,
   type WorkflowHandle,
+  WithStartWorkflowOperation,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type WorkflowExecutionDescription,
   type WorkflowExecutionStatusName,
 } from '@temporalio/client';
@@ -10,7 +12,8 @@ import { ApplicationFailure, TerminatedFailure } from '@temporalio/common';
 import { invalidInput } from '../cli/exit-codes';
 import { outcomeFromFailureType } from '../policy/outcome';
 import { releaseWorkflowId } from '../shared/ids';
-import type { Outcome, ReleaseInput, ReleaseResult } from '../shared/release';
+import { admissionUpdate } from '../shared/messages';
+import type { AdmissionAnswer, Outcome, ReleaseRequest, ReleaseResult } from '../shared/release';
 import { GantryService, GantryStage, GantryVersion } from '../shared/search-attributes';
 import type { releaseWorkflow } from '../workflows/release';
 
@@ -20,6 +23,8 @@ export interface StartOutcome {
   handle: ReleaseHandle;
   /** started: a new run; attached: the release was already running; finished: it had already ended. */
   how: 'started' | 'attached' | 'finished';
+  /** The platform's admission, for a release that runs (new or attached). */
+  admission?: AdmissionAnswer;
 }
 
 async function describeOrUndefined(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
@@ -32,47 +37,58 @@ async function describeOrUndefined(client: Client, workflowId: string): Promise<
 }
 
 /**
- * Starts the release of one version, or attaches to it: the workflow ID is
- * `release/<service>/<version>`, so a CI retry of the same command finds the same run.
- * A succeeded version is never released again; a failed one only with `retry`.
+ * Starts the release of one version and learns at once whether the platform admitted it,
+ * or attaches to it: the workflow ID is `release/<service>/<version>`, so a CI retry of
+ * the same command finds the same run. A succeeded version is never released again; a
+ * failed one only with `retry`; a refused one may be started again as it is.
+ *
+ * The start and the admission question travel together (update-with-start): the answer
+ * comes once the worker has checked the request against the platform's catalogue and
+ * resolved the commit, and a refusal is thrown as an invalid-input error with the reason.
  */
 export async function startOrAttachRelease(
   client: Client,
-  input: ReleaseInput,
+  request: ReleaseRequest,
   options: { taskQueue: string; retry?: boolean },
 ): Promise<StartOutcome> {
-  const workflowId = releaseWorkflowId(input.service, input.version);
+  const workflowId = releaseWorkflowId(request.service, request.version);
   const existing = await describeOrUndefined(client, workflowId);
   const status = existing?.status.name;
-  if (status === 'RUNNING') return { handle: client.workflow.getHandle(workflowId), how: 'attached' };
-  if (status === 'COMPLETED' && options.retry) {
-    throw invalidInput(`${input.service} ${input.version} was already released successfully; a released version is never released again. Release a new version.`);
+  if (status === 'COMPLETED') {
+    throw invalidInput(`${request.service} ${request.version} was already released successfully; a released version is never released again. Release a new version.`);
   }
-  if (existing && !options.retry) return { handle: client.workflow.getHandle(workflowId, existing.runId), how: 'finished' };
+  const refused = existing && status !== 'RUNNING' && (await describeEndedRelease(client, request.service, request.version))?.outcome === 'refused';
+  if (existing && status !== 'RUNNING' && !options.retry && !refused) {
+    return { handle: client.workflow.getHandle(workflowId, existing.runId), how: 'finished' };
+  }
 
-  const handle = await client.workflow.start<typeof releaseWorkflow>('releaseWorkflow', {
+  const start = new WithStartWorkflowOperation<typeof releaseWorkflow>('releaseWorkflow', {
     workflowId,
     taskQueue: options.taskQueue,
-    args: [input],
+    args: [request],
     // A concurrent start of the same release (two CI jobs) joins the running one.
     workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: options.retry ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     typedSearchAttributes: [
-      { key: GantryService, value: input.service },
-      { key: GantryVersion, value: input.version },
-      { key: GantryStage, value: 'build' },
+      { key: GantryService, value: request.service },
+      { key: GantryVersion, value: request.version },
+      { key: GantryStage, value: 'admission' },
     ],
-    staticSummary: `Release ${input.service} ${input.version} (${input.commit.slice(0, 12)}) by ${input.author}`,
+    staticSummary: `Release ${request.service} ${request.version} (${request.commit.slice(0, 12)}) by ${request.author}`,
     staticDetails: [
-      `**Service:** ${input.service}`,
-      `**Version:** ${input.version}`,
-      `**Commit:** ${input.commit}`,
-      `**Author:** ${input.author}`,
-      `**Production strategy:** ${input.config.environments.production.strategy}`,
-      `**Approvers:** ${input.config.approval.approvers.join(', ') || 'none'} (${input.config.approval.minApprovals} required)`,
+      `**Service:** ${request.service}`,
+      `**Version:** ${request.version}`,
+      `**Commit:** ${request.commit}`,
+      `**Author:** ${request.author}`,
     ].join('\n'),
   });
-  return { handle, how: 'started' };
+  try {
+    const admission = await client.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation: start });
+    return { handle: await start.workflowHandle(), how: status === 'RUNNING' ? 'attached' : 'started', admission };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw invalidInput(`${request.service} ${request.version} was not admitted: ${err.cause?.message ?? err.message}`);
+    throw err;
+  }
 }
 
 /** Waits for a release to end and returns its result, whatever the outcome. */

@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { connectClient } from '../client/connect';
 import { startOrAttachRelease } from '../client/release-client';
-import { buildReleaseInput } from '../cli/commands/release';
+import { buildReleaseRequest } from '../cli/commands/release';
+import { loadCatalogue } from '../config/load-catalogue';
+import { type DemoPlatform, prepareDemoPlatform } from './demo-platform';
 import { followRelease } from '../cli/follow-release';
 import { EXIT } from '../cli/exit-codes';
 import { type LocalStack, startLocalStack, workflowUiLink } from '../dev/local-stack';
@@ -27,7 +28,7 @@ export interface DemoOptions {
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const EXAMPLE_CONFIG = path.join(REPO_ROOT, 'examples', 'gantry.yaml');
+const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 const DEMO_AUTHOR = 'alice';
 const DEMO_APPROVER = 'bob';
 /** After the first release has shown how to approve, the demo approves the others quickly. */
@@ -59,15 +60,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   rmSync(runtimeDir(home), { recursive: true, force: true });
   rmSync(path.join(home, 'routers'), { recursive: true, force: true });
 
+  const platform = prepareDemoPlatform(EXAMPLES_DIR, home);
+  say(`The platform's catalogue: ${platform.catalogueFile}; the example service's repository is beside it (commit ${platform.commit.slice(0, 12)})`);
+
   let stopWorker!: () => void;
   const workerStop = new Promise<void>((resolve) => (stopWorker = resolve));
-  const worker = runWorker({ settings: stack.settings, logger, home, until: workerStop });
+  const worker = runWorker({ settings: stack.settings, logger, home, until: workerStop, catalogue: { kind: 'file', file: platform.catalogueFile } });
   const loads: DemoLoad[] = [];
   try {
     const client = await connectClient(stack.settings);
     const checks: { what: string; expected: Outcome; actual: Outcome }[] = [];
     const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome) => {
-      const result = await demoRelease(client, stack, worker, { service, version, approveAfterMs });
+      const result = await demoRelease(client, stack, worker, platform, { service, version, approveAfterMs });
       checks.push({ what: `${service} ${version}`, expected, actual: result.outcome });
       return result;
     };
@@ -120,15 +124,17 @@ async function demoRelease(
   client: Client,
   stack: LocalStack,
   worker: Promise<void>,
+  platform: DemoPlatform,
   options: { service: string; version: string; approveAfterMs: number },
 ): Promise<ReleaseResult> {
   const { service, version } = options;
-  const input = buildReleaseInput({ service, version, commit: currentCommit(), author: DEMO_AUTHOR, config: EXAMPLE_CONFIG });
+  const input = buildReleaseRequest({ service, version, commit: platform.commit, author: DEMO_AUTHOR });
+  const strategy = loadCatalogue(platform.catalogueFile).service(service).config.environments.production.strategy;
   const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const { handle } = await startOrAttachRelease(client, input, { taskQueue });
   const { runId } = await handle.describe();
   const link = stack.uiUrl ? workflowUiLink(stack.uiUrl, stack.settings.namespace, handle.workflowId, runId) : handle.workflowId;
-  say(`\nReleasing ${service} ${version} (production: ${input.config.environments.production.strategy}) as ${DEMO_AUTHOR}: ${link}`);
+  say(`\nReleasing ${service} ${version} (production: ${strategy}) as ${DEMO_AUTHOR}: ${link}`);
   const result = await Promise.race([
     followRelease(handle, process.stdout, { onStatus: demoApprover(handle, options.approveAfterMs) }),
     worker.then(() => Promise.reject(new Error('the worker stopped before the release ended'))),
@@ -171,14 +177,6 @@ async function nextUnreleasedVersion(client: Client, service: string): Promise<s
       if (err instanceof WorkflowNotFoundError) return version;
       throw err;
     }
-  }
-}
-
-function currentCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '0000000';
   }
 }
 

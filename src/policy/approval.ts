@@ -73,7 +73,7 @@ export function approvalsSatisfied(rules: ApprovalRules, approvals: ApprovalReco
   return new Set(approvals.map((a) => a.by)).size >= rules.minApprovals;
 }
 
-const ORDER: Stage[] = ['build', 'test', 'artifact', 'staging', 'approval', 'production', 'done'];
+const ORDER: Stage[] = ['admission', 'build', 'test', 'artifact', 'staging', 'approval', 'production', 'done'];
 function stageOrder(stage: Stage): number {
   return ORDER.indexOf(stage);
 }

@@ -7,6 +7,7 @@ export const FAILURE_TYPE: Record<Exclude<Outcome, 'succeeded'>, string> = {
   aborted: 'ReleaseAborted',
   expired: 'ReleaseExpired',
   rolled_back: 'ReleaseRolledBack',
+  refused: 'ReleaseRefused',
 };
 
 export function outcomeFromFailureType(type: string | undefined | null): Outcome | undefined {

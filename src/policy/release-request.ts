@@ -9,6 +9,16 @@ import { SERVICE_NAME_PATTERN } from '../config/service-catalogue';
 export const VERSION_PATTERN = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 /** A git commit: 7 to 40 hex digits (short or full SHA-1), or 64 (SHA-256). */
 export const COMMIT_PATTERN = /^([0-9a-f]{7,40}|[0-9a-f]{64})$/;
+/**
+ * A tag name as git allows it, conservatively: no spaces, no `..`, no `@{`, no leading
+ * `-` or `/`, no trailing `.lock`, `/` or `.`. The worker resolves it to a commit.
+ */
+const TAG_PATTERN = /^(?!-)(?!\/)(?!.*\.\.)(?!.*@\{)(?!.*\.lock$)(?!.*[/.]$)[A-Za-z0-9._/+-]{1,200}$/;
+
+/** Whether `value` can name a commit: a SHA, or a tag the worker will resolve. */
+export function isCommitish(value: string): boolean {
+  return COMMIT_PATTERN.test(value) || TAG_PATTERN.test(value);
+}
 const AUTHOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 
 export interface RequestProblem {
@@ -26,9 +36,9 @@ export function checkReleaseRequest(req: { service?: string; version?: string; c
   else if (!VERSION_PATTERN.test(req.version)) {
     problems.push({ field: 'version', message: `"${req.version}" is not a semantic version; write MAJOR.MINOR.PATCH such as 1.4.2 or 2.0.0-rc.1` });
   }
-  if (!req.commit) problems.push({ field: 'commit', message: 'is required (--commit <git sha>)' });
-  else if (!COMMIT_PATTERN.test(req.commit)) {
-    problems.push({ field: 'commit', message: `"${req.commit}" is not a git commit SHA (7 to 40 lower-case hex digits)` });
+  if (!req.commit) problems.push({ field: 'commit', message: 'is required (--commit <git sha or tag>)' });
+  else if (!isCommitish(req.commit)) {
+    problems.push({ field: 'commit', message: `"${req.commit}" is neither a git commit SHA (7 to 40 lower-case hex digits) nor a tag name; pass e.g. $GITHUB_SHA or v1.4.2` });
   }
   if (!req.author) problems.push({ field: 'author', message: 'is required (--author <user>)' });
   else if (!AUTHOR_PATTERN.test(req.author)) {

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ReleaseStatus } from './release';
+import type { AdmissionAnswer, ReleaseStatus } from './release';
 import type { PromotePayload, SteerPayload } from './rollout';
 
 /**
@@ -37,6 +37,13 @@ export const rejectSignal = defineSignal<[RejectPayload]>('reject');
 export const abortSignal = defineSignal<[AbortPayload]>('abort');
 
 export const statusQuery = defineQuery<ReleaseStatus>('status');
+
+/**
+ * Answered once the platform has admitted the release (its catalogue knows the service,
+ * the commit resolves) or refused it, with the reason: `gantry release start` sends it
+ * with the start, so a refusal is known at once and nothing is built.
+ */
+export const admissionUpdate = defineUpdate<AdmissionAnswer, []>('admission');
 
 /** Steering the production rollout through the release (forwarded to the rollout workflow). */
 export const pauseUpdate = defineUpdate<DecisionAnswer, [SteerPayload]>('pause');

@@ -1,4 +1,6 @@
 import type { ServiceConfig } from '../config/service-catalogue';
+import type { ProvenanceStatement } from '../policy/provenance';
+import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { RolloutStatus } from './rollout';
 
 /**
@@ -6,13 +8,17 @@ import type { RolloutStatus } from './rollout';
  * Everything here is plain data: it travels as JSON through Temporal.
  */
 
-export const STAGES = ['build', 'test', 'artifact', 'staging', 'approval', 'production', 'done'] as const;
+export const STAGES = ['admission', 'build', 'test', 'artifact', 'staging', 'approval', 'production', 'done'] as const;
 export type Stage = (typeof STAGES)[number];
 
-export const OUTCOMES = ['succeeded', 'failed', 'rejected', 'aborted', 'expired', 'rolled_back'] as const;
+export const OUTCOMES = ['succeeded', 'failed', 'rejected', 'aborted', 'expired', 'rolled_back', 'refused'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** What CI asks for: one version of one service. */
+/**
+ * What CI asks for, and all a starter sends: one version of one service, built from a
+ * commit (a short or full SHA, or a tag). The rules come from the platform's catalogue
+ * when the release is admitted, never from the starter.
+ */
 export interface ReleaseRequest {
   service: string;
   version: string;
@@ -21,13 +27,33 @@ export interface ReleaseRequest {
 }
 
 /**
- * The workflow's input: the request plus a snapshot of the service's configuration at
- * start, so the release keeps the rules it started with and the history shows them.
+ * The workflow's input. Releases started before the platform held the catalogue carried
+ * the service's definition and a source folder in their input; those two fields are only
+ * read when such a history replays.
  */
 export interface ReleaseInput extends ReleaseRequest {
-  /** Absolute path of the service's source directory on the worker machine. */
-  sourceDir: string;
+  /** @deprecated only in histories recorded before admission existed. */
+  sourceDir?: string;
+  /** @deprecated only in histories recorded before admission existed. */
+  config?: ServiceConfig;
+}
+
+/** What the platform decided when it admitted a release: the rules and the code it gets. */
+export interface Admission {
+  /** The service's definition in the platform's catalogue, kept for the whole release. */
   config: ServiceConfig;
+  catalogue: CatalogueRef;
+  source: SourceRevision;
+}
+
+/** The answer to the admission update: what the starter is told at once. */
+export interface AdmissionAnswer {
+  admitted: true;
+  service: string;
+  version: string;
+  commit: string;
+  catalogueDigest: string;
+  message: string;
 }
 
 export interface ArtifactRef {
@@ -93,6 +119,14 @@ export interface ReleaseStatus {
   timeline: StageRecord[];
   /** The progressive rollout to production (canary, blue/green), while and after it runs. */
   rollout?: RolloutStatus;
+  /** The service's definition the platform admitted the release with (absent before admission and in older releases). */
+  definition?: ServiceConfig;
+  /** Which catalogue it came from. */
+  catalogue?: CatalogueRef;
+  /** The commit the release builds, resolved by the worker. */
+  source?: SourceRevision;
+  /** The artifact's provenance statement (in-toto, SLSA provenance v1), once written. */
+  provenance?: ProvenanceStatement;
 }
 
 /** What a finished release returns (or carries as failure details). */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { LocalArtifactStore } from '../providers/artifacts/local-artifact-store';
 import { LocalProcessRuntime } from '../providers/runtime/local-process-runtime';
@@ -8,6 +8,11 @@ import { WORKER_TUNING } from './tuning';
 import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import { createMetricsProvider } from '../providers/metrics/create-metrics-provider';
 import { createRouterProvider } from '../providers/router/create-router-provider';
+import { catalogueSourceFromEnv } from '../providers/catalogue/catalogue-settings';
+import { fileCatalogueSource } from '../providers/catalogue/file-catalogue-source';
+import { gitCatalogueSource } from '../providers/catalogue/git-catalogue-source';
+import { type CatalogueLogger, PlatformCatalogue } from '../providers/catalogue/platform-catalogue';
+import { GitRepositories } from '../providers/source/git-repositories';
 
 export interface GantryWorkerOptions {
   connection: NativeConnection;
@@ -17,6 +22,41 @@ export interface GantryWorkerOptions {
   home: string;
   /** A prebuilt workflow bundle (tests, production images); otherwise workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * The platform's catalogue: one already held (to share it or poll it), or where to load
+   * it from; by default where GANTRY_CATALOGUE* say (./gantry.yaml if unset).
+   */
+  catalogue?: PlatformCatalogue | CatalogueSpec;
+  /** Shared with the catalogue when it is kept in git; one per worker otherwise. */
+  repositories?: GitRepositories;
+}
+
+/** Where the catalogue is kept; `pollMs` only matters to a catalogue that polls. */
+export type CatalogueSpec = ({ kind: 'file'; file: string } | { kind: 'git'; repository: string; ref: string; path: string }) & { pollMs?: number };
+
+/** The SDK runtime's logger (pino in `gantry worker`), in the shape the catalogue logs with. */
+function runtimeLogger(): CatalogueLogger {
+  const logger = Runtime.instance().logger;
+  return {
+    info: (meta, message) => logger.info(message, meta as Record<string, unknown>),
+    warn: (meta, message) => logger.warn(message, meta as Record<string, unknown>),
+    error: (meta, message) => logger.error(message, meta as Record<string, unknown>),
+  };
+}
+
+/** The repositories cache of a state folder: bare mirrors of each service's repository. */
+export function gitRepositoriesFor(home: string): GitRepositories {
+  return new GitRepositories({ cacheDir: path.join(home, 'git') });
+}
+
+/** Holds the catalogue `spec` names (default: the worker's environment), logging through `logger`. */
+export function platformCatalogueFor(
+  repositories: GitRepositories,
+  spec: CatalogueSpec = catalogueSourceFromEnv(process.env, process.cwd()),
+  logger: CatalogueLogger = runtimeLogger(),
+): PlatformCatalogue {
+  const source = spec.kind === 'file' ? fileCatalogueSource(spec.file) : gitCatalogueSource(repositories, spec);
+  return new PlatformCatalogue(source, { logger, ...(spec.pollMs ? { pollMs: spec.pollMs } : {}) });
 }
 
 /** The path workflows are bundled from (src/workflows in tests, dist/workflows when built). */
@@ -38,6 +78,8 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
   const artifacts = new LocalArtifactStore(path.join(options.home, 'artifacts'));
   const runtime = new LocalProcessRuntime({ root: path.join(options.home, 'runtime'), artifacts });
   const client = new Client({ connection: options.connection, namespace: options.namespace });
+  const repositories = options.repositories ?? gitRepositoriesFor(options.home);
+  const catalogue = options.catalogue instanceof PlatformCatalogue ? options.catalogue : platformCatalogueFor(repositories, options.catalogue);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -49,6 +91,9 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       client,
       routerFor: memoiseByConfig((config: RouterConfig) => createRouterProvider(config, options.home)),
       metricsFor: memoiseByConfig((config: MetricsSourceConfig) => createMetricsProvider(config, options.home)),
+      catalogue,
+      repositories,
+      workspacesRoot: path.join(options.home, 'workspaces'),
     }),
     ...WORKER_TUNING,
   });

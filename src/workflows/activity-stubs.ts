@@ -23,11 +23,21 @@ export const commands = proxyActivities<Pick<GantryActivities, 'runCommand'>>({
 });
 
 /** Packing and deploying: minutes at most, heartbeating while a process starts. */
-export const delivery = proxyActivities<Pick<GantryActivities, 'publishArtifact' | 'startInstance' | 'sendPreviewTraffic'>>({
+export const delivery = proxyActivities<Pick<GantryActivities, 'publishArtifact' | 'recordProvenance' | 'startInstance' | 'sendPreviewTraffic'>>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: HEARTBEAT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * Admission and the release's checkout: fetching a repository can take minutes; one that
+ * cannot be fetched after a few tries refuses the release (its starter is told at once).
+ */
+export const sourcing = proxyActivities<Pick<GantryActivities, 'admitRelease' | 'prepareWorkspace' | 'removeWorkspace'>>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: HEARTBEAT,
+  retry: { maximumAttempts: 3, initialInterval: '1 second', nonRetryableErrorTypes: ['AdmissionRefused'] },
 });
 
 /**

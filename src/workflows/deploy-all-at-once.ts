@@ -13,7 +13,8 @@ export type EnvironmentName = 'staging' | 'production';
  * from the switch on, the deploy completes whatever arrives.
  */
 export async function deployAllAtOnce(release: ReleaseState, environment: EnvironmentName, artifact: ArtifactRef): Promise<void> {
-  const { service, config, sourceDir, version } = release.input;
+  const { service, version } = release.input;
+  const { config, commandDir } = release;
   const oursId = instanceIdFor(version, artifact.digest);
   const before = (await control.activeInstance({ service, environment })) ?? undefined;
   release.touched[environment] = { before, oursId };
@@ -32,7 +33,7 @@ export async function deployAllAtOnce(release: ReleaseState, environment: Enviro
     await commands.runCommand({
       label: `smoke (${environment})`,
       command: config.smoke,
-      cwd: sourceDir,
+      cwd: commandDir,
       env: { BASE_URL: instance.url, GANTRY_VERSION: version, GANTRY_ENVIRONMENT: environment },
       passEnv: config.passEnv,
     });

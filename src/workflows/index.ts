@@ -3,3 +3,4 @@ export { releaseWorkflow } from './release';
 export { environmentLockWorkflow } from './environment-lock';
 export { canaryRolloutWorkflow } from './canary-rollout';
 export { blueGreenRolloutWorkflow } from './blue-green-rollout';
+export { catalogueWorkflow } from './catalogue';

@@ -8,6 +8,7 @@ import {
   type RejectPayload,
   abortSignal,
   abortUpdate,
+  admissionUpdate,
   approveSignal,
   approveUpdate,
   lockGrantedSignal,
@@ -25,7 +26,8 @@ import type { ReleaseState } from './release-state';
 export function registerReleaseMessages(release: ReleaseState, pipeline: CancellationScope): void {
   const s = release.status;
   const approvalContext = (): ApprovalContext => ({
-    rules: release.input.config.approval,
+    // Before admission the stage check refuses every approval, so no rules are needed yet.
+    rules: release.admitted ? release.config.approval : { approvers: [], minApprovals: 0 },
     author: release.input.author,
     stage: s.stage,
     finished: release.finished,
@@ -84,6 +86,21 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
   });
   setHandler(abortSignal, (p) => {
     if (!ignore('abort', p?.by, abortCheck(p))) abort(p);
+  });
+
+  setHandler(admissionUpdate, async () => {
+    await condition(() => release.admitted || release.finished);
+    if (!release.admitted || !s.source || !s.catalogue) {
+      throw ApplicationFailure.create({ type: 'ReleaseRefused', nonRetryable: true, message: s.reason ?? `the release ended ${s.outcome} before it was admitted` });
+    }
+    return {
+      admitted: true as const,
+      service: s.service,
+      version: s.version,
+      commit: s.source.commit,
+      catalogueDigest: s.catalogue.digest,
+      message: `admitted ${s.service} ${s.version} at ${s.source.commit.slice(0, 12)} under catalogue ${s.catalogue.digest.slice(0, 19)}…`,
+    };
   });
 
   setHandler(lockGrantedSignal, ({ lockId }) => {

@@ -1,5 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
+import type { ServiceConfig } from '../config/service-catalogue';
+import type { Admission, Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
 import { GantryOutcome, GantryStage } from '../shared/search-attributes';
 import { committedReason } from '../policy/steering';
 
@@ -25,6 +26,13 @@ export class ReleaseState {
   rolloutEnded = false;
   /** Why an accepted abort did not happen, once the release ended some other way. */
   abortRefusal?: string;
+  /** The folder on the worker where the build, tests and smoke tests run. */
+  workDir?: string;
+  /** The release's own checkout of its commit, removed when the release ends. */
+  workspaceRoot?: string;
+  /** Whether the platform has admitted the release (or it is a replayed older one that needed no admission). */
+  admitted = false;
+  private definition?: ServiceConfig;
 
   constructor(readonly input: ReleaseInput) {
     this.status = {
@@ -33,14 +41,48 @@ export class ReleaseState {
       version: input.version,
       commit: input.commit,
       author: input.author,
-      stage: 'build',
+      stage: 'admission',
       environments: {},
       approvals: [],
-      approvalsRequired: input.config.approval.minApprovals,
-      approvers: [...input.config.approval.approvers],
+      approvalsRequired: 0,
+      approvers: [],
       ignored: [],
       timeline: [],
     };
+  }
+
+  /** Where the commands of this release run; only read once the workspace is ready. */
+  get commandDir(): string {
+    if (!this.workDir) throw new Error(`${this.input.service} ${this.input.version} has no workspace yet`);
+    return this.workDir;
+  }
+
+  /** The service's definition in force for this release; only read once it is admitted. */
+  get config(): ServiceConfig {
+    if (!this.definition) throw new Error(`${this.input.service} ${this.input.version} has no service definition before it is admitted`);
+    return this.definition;
+  }
+
+  /** Records the platform's admission: from now on the release follows this definition, whatever the catalogue becomes. */
+  admit(admission: Admission): void {
+    this.useDefinition(admission.config);
+    this.status.definition = admission.config;
+    this.status.catalogue = admission.catalogue;
+    this.status.source = admission.source;
+  }
+
+  /** A release recorded before admission existed carried its definition and source folder in its input. */
+  useStartersDefinition(): void {
+    if (!this.input.config || !this.input.sourceDir) throw new Error('the release input has no service definition');
+    this.useDefinition(this.input.config);
+    this.workDir = this.input.sourceDir;
+  }
+
+  private useDefinition(config: ServiceConfig): void {
+    this.definition = config;
+    this.admitted = true;
+    this.status.approvalsRequired = config.approval.minApprovals;
+    this.status.approvers = [...config.approval.approvers];
   }
 
   get finished(): boolean {

@@ -6,11 +6,15 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  log,
+  patched,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { approvalsSatisfied } from '../policy/approval';
 import { FAILURE_TYPE, outcomeFromFailureType } from '../policy/outcome';
-import type { ArtifactRef, Outcome, ReleaseInput, ReleaseResult } from '../shared/release';
-import { commands, delivery } from './activity-stubs';
+import type { BuildFacts, CommandRun } from '../shared/provenance-types';
+import type { Admission, ArtifactRef, Outcome, ReleaseInput, ReleaseResult } from '../shared/release';
+import { commands, delivery, sourcing } from './activity-stubs';
 import { deployAllAtOnce } from './deploy-all-at-once';
 import { withEnvironmentTurn } from './environment-turn';
 import { approvalWaitText, registerReleaseMessages } from './release-messages';
@@ -32,15 +36,24 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   registerReleaseMessages(release, pipeline);
   registerRolloutSteering(release);
 
+  // Releases started before the platform held the catalogue brought their own definition
+  // and source folder; their histories replay on that path.
+  const admittedByPlatform = patched('platform-admission');
+  if (!admittedByPlatform) release.useStartersDefinition();
+
   let outcome: Outcome = 'succeeded';
   let reason: string | undefined;
   try {
-    await pipeline.run(() => runPipeline(release));
+    await pipeline.run(async () => {
+      if (admittedByPlatform) await admitAndCheckOut(release);
+      await runPipeline(release);
+    });
   } catch (err) {
     if (!(err instanceof TemporalFailure)) throw err; // a bug in workflow code: fail the task, keep the release
     ({ outcome, reason } = explainEnd(release, err));
     await CancellationScope.nonCancellable(() => restoreEnvironments(release));
   }
+  await CancellationScope.nonCancellable(() => removeWorkspace(release));
   release.finish(outcome, reason);
   await condition(allHandlersFinished);
 
@@ -54,30 +67,91 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   });
 }
 
-async function runPipeline(release: ReleaseState): Promise<void> {
-  const { config, sourceDir, version } = release.input;
-  const buildEnv = { GANTRY_SERVICE: release.input.service, GANTRY_VERSION: version, GANTRY_COMMIT: release.input.commit };
-
+/**
+ * Admission: the worker's catalogue must know the service and the commit must resolve in
+ * its repository; anything else refuses the release before anything is built. Then the
+ * release gets a clean checkout of that commit of its own.
+ */
+async function admitAndCheckOut(release: ReleaseState): Promise<void> {
+  const { service, version, commit, author } = release.input;
+  release.enter('admission');
+  release.waitFor(`the platform to admit it (its catalogue, the commit ${commit} in the service's repository)`);
+  let admission: Admission;
+  try {
+    admission = await sourcing.admitRelease({ service, version, commit, author });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof ActivityFailure && err.cause ? err.cause : (err as Error);
+    throw ApplicationFailure.create({ type: FAILURE_TYPE.refused, message: `refused: ${cause.message}`, nonRetryable: true });
+  }
+  release.admit(admission);
+  const { source } = admission;
   release.enter('build');
-  await commands.runCommand({ label: 'build', command: config.build, cwd: sourceDir, env: buildEnv, passEnv: config.passEnv });
+  release.waitFor(`a checkout of ${source.commit.slice(0, 12)} from ${source.repository}`);
+  const { workflowId, runId } = workflowInfo();
+  // Known before the activity runs, so a release cancelled while checking out still removes it.
+  release.workspaceRoot = `${workflowId}/${runId}`;
+  const workspace = await sourcing.prepareWorkspace({ workspace: release.workspaceRoot, source });
+  release.workDir = workspace.dir;
+}
 
-  release.enter('test');
+async function removeWorkspace(release: ReleaseState): Promise<void> {
+  if (!release.workspaceRoot) return;
+  try {
+    await sourcing.removeWorkspace({ workspace: release.workspaceRoot });
+  } catch (err) {
+    // A leftover folder costs disk, not correctness: the release's outcome stands.
+    log.warn('could not remove the release workspace', { workspace: release.workspaceRoot, error: (err as Error).message });
+  }
+}
+
+/** The commands the build and test stages run, in order, as the provenance records them. */
+function buildCommands(release: ReleaseState): CommandRun[] {
+  const { config } = release;
+  const runs: CommandRun[] = [{ label: 'build', command: config.build }];
   for (const [label, command] of [
     ['unit tests', config.test.unit],
     ['integration tests', config.test.integration],
     ['lint', config.test.lint],
   ] as const) {
-    if (command) await commands.runCommand({ label, command, cwd: sourceDir, env: buildEnv, passEnv: config.passEnv });
+    if (command) runs.push({ label, command });
+  }
+  return runs;
+}
+
+async function runPipeline(release: ReleaseState): Promise<void> {
+  const { config, commandDir } = release;
+  const { service, version } = release.input;
+  const commit = release.status.source?.commit ?? release.input.commit;
+  const buildEnv = { GANTRY_SERVICE: service, GANTRY_VERSION: version, GANTRY_COMMIT: commit };
+  const [build, ...tests] = buildCommands(release);
+
+  if (release.status.stage !== 'build') release.enter('build');
+  const buildStartedAt = release.status.timeline[release.status.timeline.length - 1].startedAt;
+  await commands.runCommand({ ...build, cwd: commandDir, env: buildEnv, passEnv: config.passEnv });
+
+  release.enter('test');
+  for (const test of tests) {
+    await commands.runCommand({ ...test, cwd: commandDir, env: buildEnv, passEnv: config.passEnv });
   }
 
   release.enter('artifact');
-  const artifact: ArtifactRef = await delivery.publishArtifact({
-    service: release.input.service,
-    version,
-    sourceDir,
-    include: config.artifact.include,
-  });
+  const artifact: ArtifactRef = await delivery.publishArtifact({ service, version, sourceDir: commandDir, include: config.artifact.include });
   release.status.artifact = artifact;
+  if (release.status.source && release.status.catalogue) {
+    const facts: BuildFacts = {
+      service,
+      version,
+      author: release.input.author,
+      source: release.status.source,
+      catalogue: release.status.catalogue,
+      commands: [build, ...tests],
+      invocation: { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId, namespace: workflowInfo().namespace },
+      startedOn: buildStartedAt,
+      finishedOn: release.now(),
+    };
+    release.status.provenance = await delivery.recordProvenance({ artifact, facts });
+  }
 
   release.enter('staging');
   await withEnvironmentTurn(release, 'staging', () => deployAllAtOnce(release, 'staging', artifact));
@@ -90,7 +164,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
 }
 
 async function awaitApproval(release: ReleaseState): Promise<void> {
-  const { approval } = release.input.config;
+  const { approval } = release.config;
   if (approval.minApprovals === 0) {
     release.enter('approval', 'no approval required');
     return;
@@ -129,11 +203,11 @@ function explainEnd(release: ReleaseState, err: TemporalFailure): { outcome: Out
 
 /** The CLI validates before starting; this guards against clients that did not. */
 function assertUsableInput(input: ReleaseInput): void {
-  const missing = (['service', 'version', 'commit', 'author', 'sourceDir'] as const).filter((k) => typeof input?.[k] !== 'string' || !input[k]);
-  if (missing.length > 0 || !input.config?.environments || !input.config.approval) {
+  const missing = (['service', 'version', 'commit', 'author'] as const).filter((k) => typeof input?.[k] !== 'string' || !input[k]);
+  if (missing.length > 0) {
     throw ApplicationFailure.create({
       type: 'InvalidReleaseInput',
-      message: `release input is incomplete (${[...missing, ...(input?.config ? [] : ['config'])].join(', ') || 'config'}); start releases with \`gantry release start\``,
+      message: `release input is incomplete (${missing.join(', ')}); start releases with \`gantry release start\``,
       nonRetryable: true,
     });
   }

@@ -14,7 +14,8 @@ export async function restoreEnvironments(release: ReleaseState): Promise<void> 
     const touch = release.touched[environment];
     if (!touch) continue;
     await withEnvironmentTurn(release, environment, async () => {
-      const { service, config } = release.input;
+      const { service } = release.input;
+      const { config } = release;
       const current = (await control.activeInstance({ service, environment })) ?? undefined;
       for (const step of planRestore(touch.before, current, touch.oursId)) {
         if (step.kind === 'reactivate') {

@@ -4,7 +4,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import YAML from 'yaml';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
-import { eventually, fakeCommit, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { eventually, startE2EStack, type E2EStack } from '../support/e2e-stack';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -39,7 +39,7 @@ afterAll(async () => {
 
 test('two releases of one service never deploy to the same environment at once; the second waits visibly', async () => {
   const start = (version: string) =>
-    stack.gantry(['release', 'start', '--service', 'checkout', '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--wait', '--json']);
+    stack.gantry(['release', 'start', '--service', 'checkout', '--version', version, '--commit', stack.commit, '--author', 'alice', '--wait', '--json']);
   const first = start('1.0.0');
   await eventually('1.0.0 to hold staging', async () => (readFileSync(deployLog, { encoding: 'utf8', flag: 'a+' }).includes('start 1.0.0 staging') ? true : undefined));
   const second = start('1.1.0');

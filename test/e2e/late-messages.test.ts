@@ -1,6 +1,6 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { releaseWorkflowId } from '../../src/shared/ids';
-import { eventually, exampleServiceAs, fakeCommit, startE2EStack, type CommandResult, type E2EStack } from '../support/e2e-stack';
+import { eventually, exampleServiceAs, startE2EStack, type CommandResult, type E2EStack } from '../support/e2e-stack';
 import { releaseAndWait } from '../support/traffic';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -124,7 +124,7 @@ describe('messages to a release that ended unsuccessfully', () => {
   const version = '1.0.1';
   const abortReason = 'aborted by carol: superseded by 1.0.2';
   beforeAll(async () => {
-    const start = await stack.gantry(['release', 'start', '--service', SERVICE, '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--json']);
+    const start = await stack.gantry(['release', 'start', '--service', SERVICE, '--version', version, '--commit', stack.commit, '--author', 'alice', '--json']);
     expect(start.code).toBe(0);
     // Aborted while it builds: the build of the example service takes seconds.
     const abort = await steer(version, ['abort', '--as', 'carol', '--reason', 'superseded by 1.0.2']);

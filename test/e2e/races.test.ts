@@ -6,7 +6,7 @@ import { stopAllRouters } from '../../src/providers/router/embedded-router-provi
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
 import type { ReleaseStatus } from '../../src/shared/release';
-import { eventually, fakeCommit, startE2EStack, type CommandResult, type E2EStack } from '../support/e2e-stack';
+import { eventually, startE2EStack, type CommandResult, type E2EStack } from '../support/e2e-stack';
 import { startProber, type Prober } from '../support/prober';
 import { releaseAndWait, versionsServing } from '../support/traffic';
 
@@ -76,7 +76,7 @@ const status = (version: string) => stack.client.workflow.getHandle(releaseWorkf
 
 /** Starts a release (followed to its end in the background) and waits until its canary soaks at its first step. */
 async function canarySoaking(version: string): Promise<{ ended: Promise<CommandResult & { doc: { outcome: string; status: ReleaseStatus } }> }> {
-  const ended = stack.gantry(['release', 'start', '--service', SERVICE, '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--wait', '--json']).then((r) => ({
+  const ended = stack.gantry(['release', 'start', '--service', SERVICE, '--version', version, '--commit', stack.commit, '--author', 'alice', '--wait', '--json']).then((r) => ({
     ...r,
     doc: JSON.parse(r.stdout),
   }));

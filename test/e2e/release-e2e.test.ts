@@ -1,7 +1,7 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import type { ReleaseStatus } from '../../src/shared/release';
-import { eventually, fakeCommit, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { eventually, startE2EStack, type E2EStack } from '../support/e2e-stack';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -24,7 +24,7 @@ async function queryStatus(workflowId: string): Promise<ReleaseStatus> {
 }
 
 function startArgs(version: string, extra: string[] = []): string[] {
-  return ['release', 'start', '--service', 'web', '--version', version, '--commit', fakeCommit(), '--author', 'alice', ...extra];
+  return ['release', 'start', '--service', 'web', '--version', version, '--commit', stack.commit, '--author', 'alice', ...extra];
 }
 
 describe('a release end to end: real builds, tests, processes and the real CLIs', () => {

@@ -6,7 +6,7 @@ import { freePort, startDevServer, type DevServer } from '../../src/dev/dev-serv
 import { canaryPlan } from '../../src/policy/rollout-plan';
 import type { ReleaseStatus } from '../../src/shared/release';
 import { pollUntil, spawnCounts, startCrashStack, type CrashStack } from '../support/crash-stack';
-import { exampleServiceAs, fakeCommit, temporalCli } from '../support/e2e-stack';
+import { exampleServiceAs, temporalCli } from '../support/e2e-stack';
 import { startLoad, type Load } from '../support/load';
 import { startProber, type Prober } from '../support/prober';
 import { releaseAndWait, versionsServing } from '../support/traffic';
@@ -53,7 +53,7 @@ test('a dev server SIGKILLed mid-soak and restarted on its database: the canary 
   prober = startProber(routerUrl);
 
   // Started without --wait: the CLI's own long poll would not outlive the server.
-  const start = await stack.gantry(['release', 'start', '--service', 'crashy-srv', '--version', '1.1.0', '--commit', fakeCommit(), '--author', 'alice', '--json']);
+  const start = await stack.gantry(['release', 'start', '--service', 'crashy-srv', '--version', '1.1.0', '--commit', stack.commit, '--author', 'alice', '--json']);
   expect({ code: start.code, stderr: start.stderr }).toEqual({ code: 0, stderr: '' });
   const s = stack;
   const atKill = await pollUntil(

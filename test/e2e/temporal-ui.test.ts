@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { statusQuery } from '../../src/shared/messages';
 import { launchChromium } from '../support/browser';
-import { eventually, fakeCommit, startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { eventually, startE2EStack, type E2EStack } from '../support/e2e-stack';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -36,7 +36,7 @@ function uiUrl(): string {
 test('a person finds a release in the Temporal UI by its search attributes and reads its summary and current details', async () => {
   const version = '5.0.0';
   const workflowId = releaseWorkflowId('storefront', version);
-  const started = await stack.gantry(['release', 'start', '--service', 'storefront', '--version', version, '--commit', fakeCommit(), '--author', 'alice']);
+  const started = await stack.gantry(['release', 'start', '--service', 'storefront', '--version', version, '--commit', stack.commit, '--author', 'alice']);
   expect(started.code).toBe(0);
   await eventually('the approval stage', async () => {
     const status = await stack.client.workflow.getHandle(workflowId).query(statusQuery);

@@ -22,7 +22,8 @@ describe('examples/gantry.yaml and examples/web', () => {
 
   it('declares the web service as documented', () => {
     expect(web).toMatchObject({
-      source: './web',
+      repository: './web',
+      directory: '.',
       build: 'node build.js',
       test: { unit: 'node --test test/', integration: 'node --test integration/', lint: 'node lint.js' },
       artifact: { include: ['dist', 'package.json'] },

@@ -30,7 +30,7 @@ export interface CrashStack extends E2EStack {
   spawnWorker(): WorkerProcess;
   /** SIGKILLs the current worker and waits until it is gone. */
   killWorker(): Promise<void>;
-  /** Rewrites the catalogue from the examples' one; later `release start`s read it (the worker never does). */
+  /** Rewrites the catalogue from the examples' one; the worker picks it up at the next admission. */
   writeCatalogue(edit: (yaml: string) => string): void;
   /** The release's status through the status query, or undefined when no worker answered within `timeoutMs`. */
   status(service: string, version: string, timeoutMs?: number): Promise<ReleaseStatus | undefined>;
@@ -38,7 +38,7 @@ export interface CrashStack extends E2EStack {
 
 export async function startCrashStack(name: string, options: { editConfig?: (yaml: string) => string; address?: string } = {}): Promise<CrashStack> {
   const address = options.address ?? sharedServerAddress();
-  const { dir, configFile, home, taskQueue, env, writeCatalogue } = createE2EWorkspace(`crash-${name}`, address, {
+  const { dir, configFile, home, taskQueue, env, writeCatalogue, repository, commit, commitFiles } = createE2EWorkspace(`crash-${name}`, address, {
     editConfig: options.editConfig,
     // The worker's log is kept in a file per stack; info level says what each activity did.
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
@@ -64,6 +64,9 @@ export async function startCrashStack(name: string, options: { editConfig?: (yam
     address,
     client,
     env,
+    repository,
+    commit,
+    commitFiles,
     ...commandLines(dir, env, address),
     get worker() {
       return worker;

@@ -19,6 +19,10 @@ export { temporalCli, type CommandResult } from './command-lines';
 export interface E2EStack extends CommandLines {
   dir: string;
   configFile: string;
+  /** The example service's git repository, and the commit releases build unless a test commits more. */
+  repository: string;
+  commit: string;
+  commitFiles(files: Record<string, string>, message: string): string;
   home: string;
   taskQueue: string;
   address: string;
@@ -35,16 +39,26 @@ export function sharedServerAddress(): string {
 
 export async function startE2EStack(name: string, options: { editConfig?: (yaml: string) => string } = {}): Promise<E2EStack> {
   const address = sharedServerAddress();
-  const { dir, configFile, home, taskQueue, env } = createE2EWorkspace(`e2e-${name}`, address, options);
+  const { dir, configFile, home, taskQueue, env, repository, commit, commitFiles } = createE2EWorkspace(`e2e-${name}`, address, options);
 
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
-  const worker: Worker = await createGantryWorker({ connection, namespace: 'default', taskQueue, home, workflowBundle: await gantryWorkflowBundle() });
+  const worker: Worker = await createGantryWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    home,
+    catalogue: { kind: 'file', file: configFile },
+    workflowBundle: await gantryWorkflowBundle(),
+  });
   const running = worker.run();
 
   return {
     dir,
     configFile,
+    repository,
+    commit,
+    commitFiles,
     home,
     taskQueue,
     address,
@@ -74,13 +88,6 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-}
-
-let commitCounter = 0;
-/** A plausible commit SHA, different for every release in a run. */
-export function fakeCommit(): string {
-  commitCounter += 1;
-  return `${Date.now().toString(16)}${process.pid.toString(16)}${commitCounter.toString(16)}`.padEnd(40, '0').slice(0, 40);
 }
 
 /**

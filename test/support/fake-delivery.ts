@@ -2,8 +2,10 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { GantryActivities } from '../../src/activities';
 import type { RunCommandInput } from '../../src/activities/run-command';
-import type { ArtifactRef, Instance } from '../../src/shared/release';
+import type { Admission, ArtifactRef, Instance } from '../../src/shared/release';
 import { instanceIdFor } from '../../src/policy/environment-restore';
+import { provenanceStatement } from '../../src/policy/provenance';
+import { registeredDefinition } from './release-input';
 
 /**
  * Stand-ins for build, artifact and runtime activities, for tests about the release
@@ -25,8 +27,22 @@ export interface FakeDeliveryOptions {
 }
 
 export interface FakeWorld {
-  activities: Pick<GantryActivities, 'runCommand' | 'publishArtifact' | 'startInstance' | 'activeInstance' | 'activateInstance' | 'stopInstance'>;
+  activities: Pick<
+    GantryActivities,
+    | 'admitRelease'
+    | 'prepareWorkspace'
+    | 'removeWorkspace'
+    | 'runCommand'
+    | 'publishArtifact'
+    | 'recordProvenance'
+    | 'startInstance'
+    | 'activeInstance'
+    | 'activateInstance'
+    | 'stopInstance'
+  >;
   commands: RunCommandInput[];
+  /** Workspaces removed, by the release's name for them. */
+  removedWorkspaces: string[];
   active: Map<string, Instance>;
   running: Map<string, Instance>;
   stopped: string[];
@@ -65,7 +81,34 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
     released = true;
   };
 
+  const removedWorkspaces: string[] = [];
   const activities: FakeWorld['activities'] = {
+    async admitRelease(request): Promise<Admission> {
+      const config = registeredDefinition(request.service, request.version);
+      if (!config) {
+        throw ApplicationFailure.create({ type: 'AdmissionRefused', nonRetryable: true, message: `the test catalogue does not declare ${request.service}` });
+      }
+      return {
+        config,
+        catalogue: { digest: `sha256:${'ee'.repeat(32)}`, source: 'the test catalogue' },
+        source: {
+          repository: config.repository,
+          directory: config.directory,
+          requested: request.commit,
+          commit: request.commit.padEnd(40, '0'),
+          committedAt: '2026-11-30T12:00:00.000Z',
+        },
+      };
+    },
+    async prepareWorkspace(request) {
+      return { root: `/nonexistent/workspaces/${request.workspace}`, dir: `/nonexistent/workspaces/${request.workspace}/${request.source.directory}` };
+    },
+    async removeWorkspace(request) {
+      removedWorkspaces.push(request.workspace);
+    },
+    async recordProvenance({ artifact, facts }) {
+      return provenanceStatement(artifact, facts);
+    },
     async runCommand(input) {
       commands.push(input);
       if (options.holdCommands?.includes(input.label)) await runUntil(() => released);
@@ -120,7 +163,7 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
       if (active.get(key(service, environment))?.id === instanceId) active.delete(key(service, environment));
     },
   };
-  return { activities, commands, active, running, stopped, startBegan, stopBegan, letHeldFinish };
+  return { activities, commands, removedWorkspaces, active, running, stopped, startBegan, stopBegan, letHeldFinish };
 }
 
 /** An instance of an older version already serving an environment before the release. */

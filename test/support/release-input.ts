@@ -1,13 +1,28 @@
-import { ServiceSchema } from '../../src/config/service-catalogue';
-import type { ReleaseInput } from '../../src/shared/release';
+import { ServiceSchema, type ServiceConfig } from '../../src/config/service-catalogue';
+import type { ReleaseRequest } from '../../src/shared/release';
 
-/** A release input as the CLI would build it, with the service config parsed by the real schema. */
+/**
+ * The platform's catalogue as the fake admission activity sees it: each request made by
+ * `releaseInput` registers the service definition it should be admitted with.
+ */
+const definitions = new Map<string, ServiceConfig>();
+const key = (service: string, version: string) => `${service}@${version}`;
+
+/** The definition `releaseInput` registered for a release, if any (the fake admission reads it). */
+export function registeredDefinition(service: string, version: string): ServiceConfig | undefined {
+  return definitions.get(key(service, version));
+}
+
+/**
+ * A release request as the CLI sends it, and the service definition the (fake) platform
+ * admits it with, parsed by the real schema.
+ */
 export function releaseInput(
-  overrides: Partial<ReleaseInput> & { approval?: Record<string, unknown>; production?: Record<string, unknown> } = {},
-): ReleaseInput {
+  overrides: Partial<ReleaseRequest> & { approval?: Record<string, unknown>; production?: Record<string, unknown> } = {},
+): ReleaseRequest {
   const { approval, production, ...rest } = overrides;
   const config = ServiceSchema.parse({
-    source: '.',
+    repository: '/nonexistent/web',
     build: 'make build',
     test: { unit: 'make unit', integration: 'make integration', lint: 'make lint' },
     artifact: { include: ['dist'] },
@@ -16,13 +31,13 @@ export function releaseInput(
     environments: { staging: {}, production: production ?? { strategy: 'allAtOnce' } },
     approval: approval ?? { approvers: ['alice', 'bob', 'carol'], minApprovals: 1, timeout: '1d' },
   });
-  return {
+  const request: ReleaseRequest = {
     service: 'web',
     version: '1.4.2',
     commit: '0123456789abcdef0123456789abcdef01234567',
     author: 'alice',
-    sourceDir: '/nonexistent/web',
-    config,
     ...rest,
   };
+  definitions.set(key(request.service, request.version), config);
+  return request;
 }

@@ -1,9 +1,9 @@
 import { VERSION_HEADER } from '../../src/router/router-protocol';
-import { fakeCommit, type E2EStack } from './e2e-stack';
+import { type E2EStack } from './e2e-stack';
 
 /** `gantry release start … --wait --json` for one version, with its result document parsed. */
 export async function releaseAndWait(stack: E2EStack, service: string, version: string) {
-  const result = await stack.gantry(['release', 'start', '--service', service, '--version', version, '--commit', fakeCommit(), '--author', 'alice', '--wait', '--json']);
+  const result = await stack.gantry(['release', 'start', '--service', service, '--version', version, '--commit', stack.commit, '--author', 'alice', '--wait', '--json']);
   return { ...result, doc: result.stdout ? JSON.parse(result.stdout) : undefined };
 }
 

@@ -110,6 +110,8 @@ describe('docker-compose.yml', () => {
 
     /** Reads whose key the scan cannot name, by file, each with why it is no worker setting. */
     const DYNAMIC_READS_EXPLAINED: Record<string, string> = {
+      'src/providers/source/run-git.ts':
+        'git runs without GIT_DIR, GIT_WORK_TREE and the like: the worker removes them from the environment it gives git, it reads no setting from them',
       'src/router/router-settings.ts':
         'GANTRY_ROUTER_* configure a router process, which reads them itself; the worker starts routers with flags and removes GANTRY_ROUTER_* from their environment (routerEnv in embedded-router-provider.ts)',
     };
@@ -119,6 +121,7 @@ describe('docker-compose.yml', () => {
       TEMPORAL_ADDRESS: "the default, localhost:7233, is the worker's own container",
       TEMPORAL_NAMESPACE: 'the worker must poll the namespace the search attributes are registered in',
       GANTRY_HOME: "the default, ./.gantry, is inside the container and lost with it; state belongs on the gantry-home volume",
+      GANTRY_CATALOGUE: "the default, ./gantry.yaml, is not in the image; the platform's catalogue is mounted from the host",
     };
 
     let scan: SourceEnvReads;
@@ -216,6 +219,10 @@ describe('Dockerfile', () => {
       expect(`${source} exists: ${existsSync(path.join(root, source))}`).toBe(`${source} exists: true`);
       expect(ignored).not.toContain(source);
     }
+  });
+
+  it('has git in the worker image: releases build a commit the worker checks out', () => {
+    expect(finalStage.filter((line) => line.startsWith('RUN ')).join('\n')).toMatch(/apt-get install .*\bgit\b/);
   });
 
   it('runs the worker as a non-root user', () => {

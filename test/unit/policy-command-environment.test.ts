@@ -41,7 +41,7 @@ describe('commandEnvironment', () => {
 
 describe('passEnv in the catalogue', () => {
   const base = {
-    source: '.',
+    repository: 'https://git.example.com/web.git',
     build: 'make',
     test: { unit: 'make test', lint: 'make lint' },
     artifact: { include: ['dist'] },

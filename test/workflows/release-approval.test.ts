@@ -2,7 +2,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
-import { approveSignal, approveUpdate, rejectUpdate, statusQuery } from '../../src/shared/messages';
+import { admissionUpdate, approveSignal, approveUpdate, rejectUpdate, statusQuery } from '../../src/shared/messages';
 import type { ReleaseStatus } from '../../src/shared/release';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { fakeDelivery, seedActive, type FakeWorld } from '../support/fake-delivery';
@@ -50,12 +50,50 @@ describe('release workflow decisions (time-skipping server)', () => {
 
       const result = await handle.result();
       expect(result.outcome).toBe('succeeded');
-      expect(result.status?.timeline.map((t) => t.stage)).toEqual(['build', 'test', 'artifact', 'staging', 'approval', 'production', 'done']);
+      expect(result.status?.timeline.map((t) => t.stage)).toEqual(['admission', 'build', 'test', 'artifact', 'staging', 'approval', 'production', 'done']);
+      // The platform's definition, its catalogue and the resolved commit are the release's record.
+      expect(result.status?.definition?.approval).toMatchObject({ approvers: ['alice', 'bob', 'carol'], minApprovals: 1 });
+      expect(result.status?.catalogue?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(result.status?.source).toMatchObject({ requested: input.commit, commit: input.commit });
+      expect(result.status?.provenance?.subject[0].digest.sha256).toBe(result.status?.artifact?.digest.replace('sha256:', ''));
+      const workspace = `${handle.workflowId}/${(await handle.describe()).runId}`;
+      expect(world.commands.every((c) => c.cwd === `/nonexistent/workspaces/${workspace}/.`)).toBe(true);
+      expect(world.removedWorkspaces).toEqual([workspace]);
       expect(result.status?.approvals).toEqual([expect.objectContaining({ by: 'bob', comment: 'looks good', via: 'update' })]);
       expect(world.commands.map((c) => c.label)).toEqual(['build', 'unit tests', 'integration tests', 'lint', 'smoke (staging)', 'smoke (production)']);
       expect(world.commands[0].env).toMatchObject({ GANTRY_VERSION: input.version });
       expect(world.active.get('web/production')?.artifact.version).toBe(input.version);
       expect(world.stopped).toContain(`production/${previous.id}`);
+    });
+  });
+
+  test('the admission update answers with the commit and catalogue the platform admitted', async () => {
+    const world = fakeDelivery();
+    await withWorker(world, async (taskQueue) => {
+      const input = releaseInput({ version: nextVersion(), approval: { approvers: [], minApprovals: 0 } });
+      const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/web/${input.version}`, args: [input] });
+      const answer = await handle.executeUpdate(admissionUpdate);
+      expect(answer).toMatchObject({ admitted: true, service: 'web', version: input.version, commit: input.commit, catalogueDigest: `sha256:${'ee'.repeat(32)}` });
+      expect((await handle.result()).outcome).toBe('succeeded');
+    });
+  });
+
+  test('a release the platform does not admit ends refused before anything is built, and the admission update says why', async () => {
+    const world = fakeDelivery();
+    await withWorker(world, async (taskQueue) => {
+      const input = { service: 'unknown', version: nextVersion(), commit: 'abcdef1', author: 'alice' };
+      const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/unknown/${input.version}`, args: [input] });
+      const refusal = await handle.executeUpdate(admissionUpdate).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((refusal as WorkflowUpdateFailedError).cause?.message).toMatch(/refused: the test catalogue does not declare unknown/);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('refused');
+      expect(result.status?.timeline.map((t) => [t.stage, t.result])).toEqual([['admission', 'failed']]);
+      expect(world.commands).toEqual([]);
+      expect(world.removedWorkspaces).toEqual([]);
     });
   });
 

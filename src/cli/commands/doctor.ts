@@ -1,4 +1,6 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { askPlatformCatalogue } from '../../client/catalogue-client';
+import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
 import type { Command } from 'commander';
 import { type ResolvedBinary, type ResolveOptions, resolveTemporalCli, resolveTestServer, TemporalBinaryError } from '../../dev/temporal-binaries';
 import { loadConnectionSettings } from '../../worker/connection';
@@ -14,6 +16,7 @@ import { EXIT, type ExitCode } from '../exit-codes';
  */
 
 const SERVER_TIMEOUT_MS = 3_000;
+const CATALOGUE_TIMEOUT_MS = 5_000;
 const MIN_NODE_MAJOR = 20;
 
 type BinaryReport = ({ ok: true } & ResolvedBinary) | { ok: false; reason: string; message: string };
@@ -26,12 +29,18 @@ type ServerReport =
   | { reachable: true; serverVersion: string; latencyMs: number }
   | { reachable: false; message: string };
 
+/** The platform's catalogue as a worker holds it; only asked when the server answers. */
+type CatalogueCheck =
+  | { answered: true; worker: string; location: string; digest?: string; loadedAt?: string; lastError?: { at: string; message: string } }
+  | { answered: false; message: string };
+
 export interface DoctorReport {
   node: { version: string; ok: boolean };
   temporalCli: BinaryReport;
   testServer: BinaryReport;
   connection: ConnectionReport;
   server: ServerReport | { reachable: 'not checked'; message: string };
+  catalogue: CatalogueCheck;
   exitCode: ExitCode;
 }
 
@@ -58,6 +67,7 @@ export async function runDoctor(options: { install: boolean; profile?: string })
 
   let connection: ConnectionReport;
   let server: DoctorReport['server'];
+  let catalogue: CatalogueCheck = { answered: false, message: 'not asked: the server does not answer' };
   try {
     const settings = loadConnectionSettings({ profile: options.profile });
     connection = {
@@ -70,6 +80,7 @@ export async function runDoctor(options: { install: boolean; profile?: string })
     };
     const { address, tls, apiKey, metadata } = settings.connectionOptions;
     server = await checkServer({ address, tls, apiKey, metadata });
+    if (server.reachable) catalogue = await checkCatalogue(settings);
   } catch (err) {
     connection = { ok: false, message: err instanceof Error ? err.message : String(err) };
     server = { reachable: 'not checked', message: 'the connection settings are invalid' };
@@ -79,7 +90,28 @@ export async function runDoctor(options: { install: boolean; profile?: string })
   if (!node.ok || !temporalCli.ok || !testServer.ok) exitCode = EXIT.unsuccessful;
   else if (!connection.ok) exitCode = EXIT.invalidInput;
   else if (server.reachable !== true) exitCode = EXIT.unreachable;
-  return { node, temporalCli, testServer, connection, server, exitCode };
+  return { node, temporalCli, testServer, connection, server, catalogue, exitCode };
+}
+
+/** Asks a worker which catalogue it enforces; a worker that does not answer is reported, not fatal. */
+async function checkCatalogue(settings: ReturnType<typeof loadConnectionSettings>): Promise<CatalogueCheck> {
+  const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: SERVER_TIMEOUT_MS });
+    const report = await askPlatformCatalogue(new Client({ connection, namespace: settings.namespace }), taskQueue, {}, CATALOGUE_TIMEOUT_MS);
+    return {
+      answered: true,
+      worker: report.worker,
+      location: report.location,
+      ...(report.inForce ? { digest: report.inForce.digest, loadedAt: report.inForce.loadedAt } : {}),
+      ...(report.lastError ? { lastError: report.lastError } : {}),
+    };
+  } catch (err) {
+    return { answered: false, message: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
 }
 
 async function checkBinary(resolve: () => Promise<ResolvedBinary>): Promise<BinaryReport> {
@@ -135,6 +167,19 @@ export function formatReport(report: DoctorReport): string {
         ? `unreachable: ${s.message}`
         : `not checked: ${s.message}`,
   ]);
+  const k = report.catalogue;
+  rows.push([
+    'Catalogue',
+    !k.answered
+      ? k.message
+      : k.digest
+        ? `${k.digest} from ${k.location} (worker ${k.worker}, loaded ${k.loadedAt})`
+        : `none in force: ${k.location} never loaded, so every release is refused (worker ${k.worker})`,
+  ]);
+  if (k.answered && k.lastError) {
+    rows.push(['', `the last change was refused at ${k.lastError.at}${k.digest ? '; the one above stays in force' : ''}:`]);
+    for (const line of k.lastError.message.split('\n')) rows.push(['', `  ${line}`]);
+  }
   const verdict: Record<ExitCode, string> = {
     [EXIT.ok]: 'all good',
     [EXIT.unsuccessful]: 'a required tool is missing or unusable (exit 1)',

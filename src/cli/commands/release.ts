@@ -1,13 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { connectClient } from '../../client/connect';
 import { describeEndedRelease, releaseResult, startOrAttachRelease, type EndedRelease, type ReleaseHandle } from '../../client/release-client';
-import { ConfigError, findCatalogueFile, loadCatalogue } from '../../config/load-catalogue';
 import { checkReleaseRequest } from '../../policy/release-request';
 import { isSuccessful } from '../../policy/outcome';
 import { DEFAULT_TASK_QUEUE, releaseWorkflowId } from '../../shared/ids';
 import { abortUpdate, approveUpdate, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../shared/messages';
-import type { ReleaseInput, ReleaseResult } from '../../shared/release';
+import type { ReleaseRequest, ReleaseResult } from '../../shared/release';
 import { GantryOutcome, GantryService, GantryStage, GantryVersion } from '../../shared/search-attributes';
 import { EXIT, invalidInput } from '../exit-codes';
 import { followRelease } from '../follow-release';
@@ -18,26 +17,22 @@ const taskQueue = () => process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 const print = (text: string) => process.stdout.write(`${text}\n`);
 const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
 
-/** Reads the catalogue and builds the workflow input; every problem is exit code 2 and nothing starts. */
-export function buildReleaseInput(opts: { service?: string; version?: string; commit?: string; author?: string; config?: string }): ReleaseInput {
+/**
+ * The request a starter sends: service, version, commit and author, nothing else; the
+ * rules come from the platform's catalogue on the worker. Every problem is exit code 2
+ * and nothing starts.
+ */
+export function buildReleaseRequest(opts: { service?: string; version?: string; commit?: string; author?: string; config?: string }): ReleaseRequest {
+  if (opts.config !== undefined) {
+    throw invalidInput(
+      '--config is not read by release start: the platform\'s catalogue, held by the worker, decides a release\'s rules. See them with `gantry catalogue show`; check a file before merging it with `gantry config validate <file>`',
+    );
+  }
   const problems = checkReleaseRequest(opts);
   if (problems.length > 0) {
     throw invalidInput(`invalid release request:\n${problems.map((p) => `  --${p.field}: ${p.message}`).join('\n')}`);
   }
-  try {
-    const service = loadCatalogue(findCatalogueFile(opts.config)).service(opts.service!);
-    return {
-      service: service.name,
-      version: opts.version!,
-      commit: opts.commit!,
-      author: opts.author!,
-      sourceDir: service.sourceDir,
-      config: service.config,
-    };
-  } catch (err) {
-    if (err instanceof ConfigError) throw invalidInput(err.message);
-    throw err;
-  }
+  return { service: opts.service!, version: opts.version!, commit: opts.commit!, author: opts.author! };
 }
 
 function exitCodeFor(result: ReleaseResult): number {
@@ -103,18 +98,18 @@ export function registerReleaseCommands(program: Command): void {
   release
     .command('start')
     .description('Start the release of a version (or attach to it if it already runs).')
-    .requiredOption('--service <name>', 'service from gantry.yaml')
+    .requiredOption('--service <name>', "service in the platform's catalogue")
     .requiredOption('--version <version>', 'version to release, e.g. 1.4.2')
-    .requiredOption('--commit <sha>', 'git commit the version is built from')
+    .requiredOption('--commit <sha|tag>', "git commit the version is built from (a SHA or a tag in the service's repository)")
     .requiredOption('--author <who>', 'who made the change (cannot approve it)')
-    .option('--config <file>', 'service catalogue (default: $GANTRY_CONFIG or ./gantry.yaml)')
+    .addOption(new Option('--config <file>').hideHelp())
     .option('--retry', 'release again a version whose previous release failed', false)
     .option('--wait', 'follow the release to its end; the exit code is its outcome', false)
     .option('--json', 'print one JSON document', false)
     .action(async (opts) => {
-      const input = buildReleaseInput(opts);
+      const input = buildReleaseRequest(opts);
       const client = await connectClient();
-      const { handle, how } = await startOrAttachRelease(client, input, { taskQueue: taskQueue(), retry: opts.retry });
+      const { handle, how, admission } = await startOrAttachRelease(client, input, { taskQueue: taskQueue(), retry: opts.retry });
       const ids = { workflowId: handle.workflowId, runId: (await handle.describe()).runId };
       if (how === 'finished') {
         const result = await releaseResult(handle);
@@ -126,13 +121,16 @@ export function registerReleaseCommands(program: Command): void {
         process.exitCode = exitCodeFor(result);
         return;
       }
-      if (!opts.json) print(`${how === 'started' ? 'Started' : 'Attached to running'} release ${ids.workflowId} (run ${ids.runId})`);
+      if (!opts.json) {
+        print(`${how === 'started' ? 'Started' : 'Attached to running'} release ${ids.workflowId} (run ${ids.runId})`);
+        if (admission) print(`Admitted: commit ${admission.commit}, catalogue ${admission.catalogueDigest}`);
+      }
       if (!opts.wait) {
-        if (opts.json) printJson({ ...ids, how });
+        if (opts.json) printJson({ ...ids, how, admission });
         return;
       }
       const result = opts.json ? await releaseResult(handle) : await followRelease(handle, process.stdout);
-      if (opts.json) printJson({ ...ids, how, ...result });
+      if (opts.json) printJson({ ...ids, how, admission, ...result });
       else print(renderResult(result, input.service, input.version));
       process.exitCode = exitCodeFor(result);
     });

@@ -38,9 +38,17 @@ const MIN_POLL_MS = 1_000;
  * the fix for anything it cannot use, so a worker with a wrong setting does not start.
  */
 export function catalogueSourceFromEnv(env: NodeJS.ProcessEnv, cwd: string): CatalogueSourceSpec {
+  // Read by name (not env[name]) so the settings a worker reads can be found in its source.
+  const settings: Record<string, string | undefined> = {
+    [CATALOGUE_ENV.file]: env.GANTRY_CATALOGUE,
+    [CATALOGUE_ENV.repository]: env.GANTRY_CATALOGUE_REPOSITORY,
+    [CATALOGUE_ENV.ref]: env.GANTRY_CATALOGUE_REF,
+    [CATALOGUE_ENV.path]: env.GANTRY_CATALOGUE_PATH,
+    [CATALOGUE_ENV.poll]: env.GANTRY_CATALOGUE_POLL,
+  };
   const value = (name: string): string | undefined => {
     // An empty variable is an unset one: that is how shells and compose files clear a setting.
-    const raw = env[name]?.trim();
+    const raw = settings[name]?.trim();
     return raw ? raw : undefined;
   };
   const pollMs = pollFrom(value(CATALOGUE_ENV.poll));

@@ -25,7 +25,8 @@ export const PRODUCTION_STRATEGIES: Record<(typeof STRATEGIES)[number], Producti
  * cancels the child, which rolls back before it ends (the release waits for that).
  */
 async function runRollout(release: ReleaseState, artifact: ArtifactRef, strategy: 'canary' | 'blueGreen'): Promise<void> {
-  const { service, version, config, sourceDir } = release.input;
+  const { service, version } = release.input;
+  const { config, commandDir } = release;
   const production = config.environments.production;
   const input: RolloutInput = {
     service,
@@ -38,7 +39,7 @@ async function runRollout(release: ReleaseState, artifact: ArtifactRef, strategy
     metrics: production.metrics,
     canary: production.canary,
     blueGreen: production.blueGreen,
-    smoke: config.smoke ? { command: config.smoke, cwd: sourceDir, passEnv: config.passEnv } : undefined,
+    smoke: config.smoke ? { command: config.smoke, cwd: commandDir, passEnv: config.passEnv } : undefined,
   };
   const workflowId = rolloutWorkflowId(service, 'production', version);
   release.rolloutWorkflowId = workflowId;

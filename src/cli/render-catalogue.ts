@@ -1,0 +1,32 @@
+import type { CatalogueReport } from '../shared/catalogue-report';
+
+/** `gantry catalogue show` as a person reads it: what is enforced, from where, and whether a change was refused. */
+export function renderCatalogue(report: CatalogueReport, service?: string): string {
+  const lines: string[] = [];
+  const inForce = report.inForce;
+  if (!inForce) {
+    lines.push(`No catalogue is in force on worker ${report.worker}: ${report.location} never loaded, so every release is refused.`);
+  } else {
+    lines.push(`Catalogue in force: ${inForce.digest}${inForce.revision ? ` (commit ${inForce.revision})` : ''}`);
+    lines.push(`  from ${report.location}, loaded ${inForce.loadedAt}, answered by worker ${report.worker}`);
+    const names = Object.keys(inForce.services);
+    if (service && names.length === 0) lines.push(`  it does not declare ${service}`);
+    for (const name of names) {
+      const { repository, directory, definition } = inForce.services[name];
+      lines.push('', `${name}`);
+      lines.push(`  repository   ${repository}${directory !== '.' ? ` (folder ${directory})` : ''}`);
+      for (const [environment, settings] of Object.entries(definition.environments)) {
+        lines.push(`  ${environment.padEnd(12)} ${settings.strategy} on ${settings.target}`);
+      }
+      const { approval } = definition;
+      lines.push(
+        `  approval     ${approval.minApprovals === 0 ? 'none required' : `${approval.minApprovals} of ${approval.approvers.join(', ')} within ${approval.timeout / 3_600_000} h`}`,
+      );
+    }
+  }
+  if (report.lastError) {
+    lines.push('', `The last change was refused (${report.lastError.at})${inForce ? '; the catalogue above stays in force' : ''}:`);
+    lines.push(...report.lastError.message.split('\n').map((line) => `  ${line}`));
+  }
+  return lines.join('\n');
+}

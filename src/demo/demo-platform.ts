@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+/** The demo's platform: the catalogue the worker enforces and the example service's repository. */
+export interface DemoPlatform {
+  catalogueFile: string;
+  /** The commit of the example service every demo release builds. */
+  commit: string;
+}
+
+/**
+ * Lays out what a platform team would own, inside the demo's state folder: a copy of
+ * `examples/` whose `web` folder is a git repository with one commit, and whose
+ * catalogue names it. The worker builds that commit, never the files as they are on disk.
+ */
+export function prepareDemoPlatform(examplesDir: string, home: string): DemoPlatform {
+  const dir = path.join(home, 'demo-platform');
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(examplesDir, dir, {
+    recursive: true,
+    filter: (src) => !['dist', 'node_modules', '.git'].includes(path.basename(src)),
+  });
+  const repository = path.join(dir, 'web');
+  // A fixed identity and date: the same example files give the same commit every run.
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Alice Example',
+    GIT_AUTHOR_EMAIL: 'alice@example.com',
+    GIT_COMMITTER_NAME: 'Alice Example',
+    GIT_COMMITTER_EMAIL: 'alice@example.com',
+    GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+    GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+  };
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd: repository, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'The example service');
+  return { catalogueFile: path.join(dir, 'gantry.yaml'), commit: git('rev-parse', 'HEAD') };
+}
