@@ -1,4 +1,9 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { ReleaseResult } from '../../src/shared/release';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { startE2EStack, type E2EStack } from '../support/e2e-stack';
@@ -26,10 +31,9 @@ async function neverStarted(service: string, version: string): Promise<void> {
 describe('bad input to the gantry CLI: exit code 2, a message naming the field, nothing started', () => {
   test.each([
     ['a version that is not semantic', args({ version: '9.9' }), /--version: "9\.9" is not a semantic version/, '9.9'],
-    ['a commit that is not a SHA', args({ commit: 'main' }), /--commit: "main" is not a git commit SHA/, base.version],
+    ['a commit that is neither a SHA nor a tag', args({ commit: 'has space' }), /--commit: "has space" is neither a git commit SHA/, base.version],
     ['an author with spaces', args({ author: 'bob smith' }), /--author: "bob smith" is not a user name/, base.version],
-    ['an unknown service', args({ service: 'payments' }), /payments/, base.version],
-    ['a missing config file', args({}, ['--config', '/nonexistent/gantry.yaml']), /\/nonexistent\/gantry\.yaml/, base.version],
+    ['a catalogue of the starter', args({}, ['--config', '/tmp/my-gantry.yaml']), /--config is not read by release start: the platform's catalogue/, base.version],
   ])('%s', async (_name, argv, message, version) => {
     const result = await stack.gantry(argv);
     expect(result.code).toBe(2);
@@ -65,6 +69,55 @@ describe('bad input to the gantry CLI: exit code 2, a message naming the field, 
     const result = await stack.gantry(args({ version: '9.9.8' }), { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/cannot reach Temporal at 127\.0\.0\.1:1/);
+  });
+});
+
+/**
+ * What only the platform can judge (its catalogue, the service's repository) is answered
+ * at once too: the start waits for the admission, so the starter gets exit 2 and the
+ * reason, nothing is built, and the refused attempt stays on record as a release that
+ * ended `refused` (who tried what). A refused version can be started again as it is.
+ */
+describe('refused at admission: exit code 2 with the reason, nothing built, the attempt recorded', () => {
+  async function refusedRecord(service: string, version: string) {
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId(service, version));
+    const failure = await handle.result().then(
+      () => undefined,
+      (err: WorkflowFailedError) => err.cause as ApplicationFailure,
+    );
+    const result = failure?.details?.[0] as ReleaseResult;
+    expect(result.outcome).toBe('refused');
+    expect(result.status?.timeline.map((t) => t.stage)).toEqual(['admission']);
+    expect(result.status?.author).toBe('alice');
+    return result;
+  }
+
+  test('a service the platform does not know, although the starter\'s own gantry.yaml declares it', async () => {
+    const starterDir = mkdtempSync(path.join(os.tmpdir(), 'gantry-starter-'));
+    writeFileSync(path.join(starterDir, 'gantry.yaml'), readFileSync(stack.configFile, 'utf8').replace('services:\n', 'services:\n  payments:\n    repository: ./web\n    build: "true"\n    test: { unit: "true", lint: "true" }\n    artifact: { include: [package.json] }\n    run: { command: "true" }\n    environments: { staging: {}, production: {} }\n'));
+    const result = await stack.gantry(args({ service: 'payments', version: '9.8.1' }), { GANTRY_CONFIG: path.join(starterDir, 'gantry.yaml'), PWD: starterDir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/payments 9\.8\.1 was not admitted: refused: the platform's catalogue \(.*, sha256:[0-9a-f]{64}\) does not know the service: .*unknown service "payments"/s);
+    await refusedRecord('payments', '9.8.1');
+  });
+
+  test('a branch name, which moves, instead of a commit or tag', async () => {
+    const result = await stack.gantry(args({ commit: 'main', version: '9.8.2' }));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/"main" is a branch of .*a release must name an immutable commit/);
+    await refusedRecord('web', '9.8.2');
+  });
+
+  test('a commit that is not in the service\'s repository; then the right one is admitted under the same version', async () => {
+    const missing = await stack.gantry(args({ commit: 'abcdef1234567', version: '9.8.3' }));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/abcdef1234567/);
+    await refusedRecord('web', '9.8.3');
+
+    const retried = await stack.gantry(args({ commit: stack.commit, version: '9.8.3' }, ['--json']));
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toMatchObject({ how: 'started', admission: { admitted: true, commit: stack.commit } });
+    await stack.gantry(['release', 'abort', 'web', '9.8.3', '--as', 'alice', '--reason', 'only checking admission']);
   });
 });
 

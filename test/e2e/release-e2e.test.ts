@@ -38,7 +38,7 @@ describe('a release end to end: real builds, tests, processes and the real CLIs'
       return status.stage === 'approval' ? status : undefined;
     });
     expect(waiting.environments.staging?.version).toBe(version);
-    expect(waiting.timeline.map((t) => t.stage)).toEqual(['build', 'test', 'artifact', 'staging', 'approval']);
+    expect(waiting.timeline.map((t) => t.stage)).toEqual(['admission', 'build', 'test', 'artifact', 'staging', 'approval']);
     // Staging runs the real built artifact: it answers with its own version.
     const staged = await (await fetch(waiting.environments.staging!.url)).json();
     expect(staged).toMatchObject({ service: 'web', version });
@@ -117,7 +117,8 @@ describe('a release end to end: real builds, tests, processes and the real CLIs'
     expect(second.code).toBe(0);
     const [a, b] = [JSON.parse(first.stdout), JSON.parse(second.stdout)];
     expect(a.how).toBe('started');
-    expect(b).toEqual({ workflowId: a.workflowId, runId: a.runId, how: 'attached' });
+    expect(b).toEqual({ workflowId: a.workflowId, runId: a.runId, how: 'attached', admission: a.admission });
+    expect(a.admission).toMatchObject({ admitted: true, commit: stack.commit });
 
     await eventually('the approval stage', async () => ((await queryStatus(a.workflowId)).stage === 'approval' ? true : undefined));
     const noReason = await stack.gantry(['release', 'reject', 'web', version, '--as', 'bob']);
