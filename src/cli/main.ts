@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { PortTakenError } from '../dev/local-stack';
 import { ConnectionConfigError } from '../worker/connection';
+import { CatalogueLocationError } from '../worker/run-worker';
 import { CliError, EXIT } from './exit-codes';
 import { registerArtifactCommands } from './commands/artifact';
 import { registerCatalogueCommands } from './commands/catalogue';
@@ -36,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     // Problems with the settings given rather than failures: exit 2, nothing started.
-    if (err instanceof ConnectionConfigError || err instanceof PortTakenError) {
+    if (err instanceof ConnectionConfigError || err instanceof PortTakenError || err instanceof CatalogueLocationError) {
       process.stderr.write(`gantry: ${err.message}\n`);
       return EXIT.invalidInput;
     }

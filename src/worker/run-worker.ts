@@ -4,7 +4,40 @@ import { DEFAULT_TASK_QUEUE } from '../shared/ids';
 import { gantryHome } from '../providers/state-dir';
 import type { ConnectionSettings } from './connection';
 import { installRuntimeOnce } from './runtime';
+import { existsSync } from 'node:fs';
+import { catalogueSourceFromEnv } from '../providers/catalogue/catalogue-settings';
+import { FileNotInRepositoryError, UnknownRefError, type GitRepositories } from '../providers/source/git-repositories';
 import { type CatalogueSpec, createGantryWorker, gitRepositoriesFor, platformCatalogueFor } from './worker';
+
+/** The worker was told to load its catalogue from somewhere that does not exist: a setting to fix, not an outage to wait out. */
+export class CatalogueLocationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatalogueLocationError';
+  }
+}
+
+/**
+ * Refuses to start on a catalogue location that cannot exist (a wrong setting, a file
+ * that is not there, a ref or path missing from the repository). Content that does not
+ * validate, or a git server that does not answer, does not stop the worker: releases in
+ * flight keep their snapshot, and new ones are refused with the reason until it is fixed.
+ */
+async function checkCatalogueLocation(spec: CatalogueSpec, repositories: GitRepositories): Promise<void> {
+  if (spec.kind === 'file') {
+    if (!existsSync(spec.file)) {
+      throw new CatalogueLocationError(`the platform's catalogue ${spec.file} does not exist; set GANTRY_CATALOGUE to the catalogue file (or GANTRY_CATALOGUE_REPOSITORY to keep it in git)`);
+    }
+    return;
+  }
+  try {
+    await repositories.readFile(spec.repository, spec.ref, spec.path);
+  } catch (err) {
+    if (err instanceof UnknownRefError) throw new CatalogueLocationError(`GANTRY_CATALOGUE_REF: ${err.message}`);
+    if (err instanceof FileNotInRepositoryError) throw new CatalogueLocationError(`GANTRY_CATALOGUE_PATH: ${err.message}`);
+    // Unreachable now is not wrong for ever: the worker starts and keeps trying.
+  }
+}
 
 export interface RunWorkerOptions {
   settings: ConnectionSettings;
@@ -23,9 +56,16 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const taskQueue = options.taskQueue ?? process.env.GANTRY_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   const home = options.home ?? gantryHome();
   const repositories = gitRepositoriesFor(home);
+  let spec: CatalogueSpec;
+  try {
+    spec = options.catalogue ?? catalogueSourceFromEnv(process.env, process.cwd());
+  } catch (err) {
+    throw new CatalogueLocationError((err as Error).message);
+  }
+  await checkCatalogueLocation(spec, repositories);
   // Loaded before the worker polls, so the log says at once whether the catalogue is good;
   // then watched for changes for as long as the worker runs.
-  const catalogue = platformCatalogueFor(repositories, options.catalogue, {
+  const catalogue = platformCatalogueFor(repositories, spec, {
     info: (meta, message) => options.logger.info(meta, message),
     warn: (meta, message) => options.logger.warn(meta, message),
     error: (meta, message) => options.logger.error(meta, message),

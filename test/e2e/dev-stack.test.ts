@@ -18,6 +18,8 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+const EXAMPLE_CATALOGUE = path.resolve(__dirname, '..', '..', 'examples', 'gantry.yaml');
+
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -30,7 +32,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
 test('`gantry dev` runs a dev server with the UI and a worker on the given ports; SIGINT stops both cleanly', async () => {
   const [port, uiPort] = [await freePort(), await freePort()];
   const home = mkdtempSync(path.join(os.tmpdir(), 'gantry-dev-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, GANTRY_HOME: home, GANTRY_TASK_QUEUE: 'dev-stack-test' };
+  const env: NodeJS.ProcessEnv = { ...process.env, GANTRY_HOME: home, GANTRY_TASK_QUEUE: 'dev-stack-test', GANTRY_CATALOGUE: EXAMPLE_CATALOGUE };
   delete env.TEMPORAL_ADDRESS;
   const child = spawn(process.execPath, [GANTRY, 'dev', '--port', String(port), '--ui-port', String(uiPort)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -78,7 +80,7 @@ test('`gantry worker` serves the shared server and stops gracefully on SIGTERM',
   const address = process.env.GANTRY_TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('GANTRY_TEST_TEMPORAL_ADDRESS is not set: run through jest');
   const home = mkdtempSync(path.join(os.tmpdir(), 'gantry-worker-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, GANTRY_HOME: home, GANTRY_TASK_QUEUE: 'worker-sigterm-test', TEMPORAL_ADDRESS: address };
+  const env: NodeJS.ProcessEnv = { ...process.env, GANTRY_HOME: home, GANTRY_TASK_QUEUE: 'worker-sigterm-test', TEMPORAL_ADDRESS: address, GANTRY_CATALOGUE: EXAMPLE_CATALOGUE };
   const child = spawn(process.execPath, [GANTRY, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

@@ -37,7 +37,7 @@ export interface WorkerProcess {
 }
 
 export interface WorkerProcessOptions {
-  /** TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, GANTRY_TASK_QUEUE, GANTRY_HOME, GANTRY_CONFIG (what `gantry worker` reads; test/unit/compose.test.ts derives the list from the code). */
+  /** TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, GANTRY_TASK_QUEUE, GANTRY_HOME, GANTRY_CATALOGUE (what `gantry worker` reads; test/unit/compose.test.ts derives the list from the code). */
   env: NodeJS.ProcessEnv;
   /** Used to ask the server which processes poll the task queue. */
   client: Client;
