@@ -3,6 +3,7 @@
 // Records workflow histories from real runs (dev server, real worker, the example
 // service) into test/replay/histories, for the replay tests that guard determinism.
 // Run after a deliberate change of workflow behaviour: `npm run build && node scripts/record-histories.js`.
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -13,7 +14,7 @@ const { historyToJSON } = require('@temporalio/common/lib/proto-utils');
 const dist = (p) => require(path.join(__dirname, '..', 'dist', p));
 const { startDevServer } = dist('dev/dev-server');
 const { createGantryWorker } = dist('worker/worker');
-const { loadCatalogue } = dist('config/load-catalogue');
+const YAML = require('yaml');
 const { stopAllInstances } = dist('providers/runtime/local-process-runtime');
 const { stopAllRouters } = dist('providers/router/embedded-router-provider');
 const messages = dist('shared/messages');
@@ -23,16 +24,28 @@ const OUT = path.join(__dirname, '..', 'test', 'replay', 'histories');
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-record-'));
-  fs.cpSync(path.join(__dirname, '..', 'examples'), dir, { recursive: true });
-  const service = loadCatalogue(path.join(dir, 'gantry.yaml')).service('web');
+  fs.cpSync(path.join(__dirname, '..', 'examples'), dir, { recursive: true, filter: (src) => !['dist', 'node_modules'].includes(path.basename(src)) });
+  // The example service's repository, and the platform's catalogue with every service the scenarios release.
+  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'Alice', GIT_AUTHOR_EMAIL: 'alice@example.com', GIT_COMMITTER_NAME: 'Alice', GIT_COMMITTER_EMAIL: 'alice@example.com', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
+  const git = (...args) => execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd: path.join(dir, 'web'), env: gitEnv, encoding: 'utf8' }).trim();
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'The example service');
+  const commit = git('rev-parse', 'HEAD');
+  const catalogueFile = path.join(dir, 'gantry.yaml');
+  const doc = YAML.parse(fs.readFileSync(catalogueFile, 'utf8'));
+  doc.services['canary-web'] = progressiveService(doc.services.web, 'canary');
+  doc.services['bluegreen-web'] = progressiveService(doc.services.web, 'blueGreen');
+  doc.services['committed-web'] = progressiveService(doc.services.web, 'canary', 'DRAIN_MS=1500 ');
+  fs.writeFileSync(catalogueFile, YAML.stringify(doc));
+
   const server = await startDevServer();
   const connection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection });
   const taskQueue = 'record';
-  const worker = await createGantryWorker({ connection, namespace: 'default', taskQueue, home: path.join(dir, '.gantry') });
-  const input = (version) => ({
-    service: 'web', version, commit: '0123456789abcdef0123456789abcdef01234567', author: 'alice', sourceDir: service.sourceDir, config: service.config,
-  });
+  const worker = await createGantryWorker({ connection, namespace: 'default', taskQueue, home: path.join(dir, '.gantry'), catalogue: { kind: 'file', file: catalogueFile } });
+  // All a starter sends: the platform's catalogue decides the rest.
+  const input = (version, service = 'web') => ({ service, version, commit, author: 'alice' });
   const start = (version) => client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/web/${version}`, args: [input(version)] });
   const atApproval = async (handle) => {
     for (;;) {
@@ -56,6 +69,7 @@ async function main() {
     if (wanted('pipeline')) await recordPipeline();
     if (wanted('progressive')) await recordProgressive();
     if (wanted('committed')) await recordCommitted();
+    if (wanted('admitted')) await recordAdmitted();
   });
   await stopAllInstances(path.join(dir, '.gantry', 'runtime'));
   await stopAllRouters(path.join(dir, '.gantry', 'routers'));
@@ -89,17 +103,23 @@ async function main() {
     await save('lock-web-staging', client.workflow.getHandle(firstLock.workflowId, firstLock.runId));
   }
 
-  /** A progressive service's config for recordings: short soaks, no approval, and judged on a little traffic. */
-  function progressiveConfig(strategy) {
-    const cfg = JSON.parse(JSON.stringify(service.config));
-    cfg.approval = { approvers: [], minApprovals: 0, timeout: 86_400_000 };
-    cfg.environments.production = {
-      ...cfg.environments.production,
-      strategy,
-      canary: { ...cfg.environments.production.canary, steps: [{ weight: 25, soak: 4000 }, { weight: 100 }], interval: 2000, analysis: { ...cfg.environments.production.canary.analysis, minRequests: 3 } },
-      blueGreen: { ...cfg.environments.production.blueGreen, keepBlueFor: 4000, interval: 2000, previewRequests: 20, analysis: { ...cfg.environments.production.blueGreen.analysis, minRequests: 3 } },
-    };
-    return cfg;
+  /**
+   * Since admission (the platform's catalogue decides, patch 'platform-admission'): a
+   * release admitted, approved and shipped, and one refused because its commit is not in
+   * the service's repository.
+   */
+  async function recordAdmitted() {
+    const admitted = await start('2.0.0');
+    await atApproval(admitted);
+    await admitted.executeUpdate(messages.approveUpdate, { args: [{ by: 'bob', comment: 'ship it' }] });
+    await admitted.result();
+    await save('admitted-release-succeeded', admitted);
+
+    const refused = await client.workflow.start('releaseWorkflow', {
+      taskQueue, workflowId: 'release/web/2.1.0', args: [{ ...input('2.1.0'), commit: 'abcdef1234567' }],
+    });
+    await refused.result().catch(() => undefined);
+    await save('admitted-release-refused', refused);
   }
 
   /** A bounded load through a router until `stop()`: progressive rollouts need traffic to judge. */
@@ -119,12 +139,11 @@ async function main() {
 
   async function recordProgressive() {
     const progressive = async (strategy, versions) => {
-      const cfg = progressiveConfig(strategy);
       const name = strategy === 'canary' ? 'canary-web' : 'bluegreen-web';
       let stopLoad;
       for (const version of versions) {
         const handle = await client.workflow.start('releaseWorkflow', {
-          taskQueue, workflowId: `release/${name}/${version}`, args: [{ ...input(version), service: name, config: cfg }],
+          taskQueue, workflowId: `release/${name}/${version}`, args: [input(version, name)],
         });
         const result = await handle.result();
         stopLoad ??= loadThrough(result.status.rollout.routerUrl);
@@ -146,9 +165,7 @@ async function main() {
    */
   async function recordCommitted() {
     const name = 'committed-web';
-    const cfg = progressiveConfig('canary');
-    cfg.run = { ...cfg.run, command: `DRAIN_MS=1500 ${cfg.run.command}` };
-    const release = (version) => client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/${name}/${version}`, args: [{ ...input(version), service: name, config: cfg }] });
+    const release = (version) => client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/${name}/${version}`, args: [input(version, name)] });
     const first = await (await release('1.0.0')).result();
     const stopLoad = loadThrough(first.status.rollout.routerUrl);
     const statusOf = async (handle, ready) => {
@@ -175,6 +192,23 @@ async function main() {
     await save('canary-rolled-back-rollout', client.workflow.getHandle(`rollout/${name}/production/1.2.0-bad`));
     await stopLoad();
   }
+}
+
+/** A progressive copy of the example service for recordings: short soaks, no approval, judged on a little traffic. */
+function progressiveService(web, strategy, commandPrefix = '') {
+  return {
+    ...web,
+    run: { ...web.run, command: `${commandPrefix}${web.run.command}` },
+    approval: { approvers: [], minApprovals: 0 },
+    environments: {
+      staging: {},
+      production: {
+        strategy,
+        canary: { steps: [{ weight: 25, soak: '4s' }, { weight: 100 }], interval: '2s', analysis: { minRequests: 3 } },
+        blueGreen: { keepBlueFor: '4s', interval: '2s', previewRequests: 20, analysis: { minRequests: 3 } },
+      },
+    },
+  };
 }
 
 main().catch((err) => {

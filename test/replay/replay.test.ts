@@ -13,7 +13,7 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
  * today's workflow code: a change that would break running releases fails here.
  */
 describe('recorded histories replay against the current workflow code', () => {
-  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, and of the environment lock', () => {
+  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, and of admission by the platform', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'release-succeeded.json',
@@ -28,6 +28,9 @@ describe('recorded histories replay against the current workflow code', () => {
         'canary-committed-rollout.json',
         'canary-rolled-back-release.json',
         'canary-rolled-back-rollout.json',
+        // Since the platform admits releases: one admitted and shipped, one refused.
+        'admitted-release-succeeded.json',
+        'admitted-release-refused.json',
       ]),
     );
   });
