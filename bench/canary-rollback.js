@@ -14,7 +14,8 @@ const { NativeConnection, Runtime, DefaultLogger } = require('@temporalio/worker
 const dist = (p) => require(path.join(__dirname, '..', 'dist', p));
 const { startDevServer } = dist('dev/dev-server');
 const { createGantryWorker } = dist('worker/worker');
-const { loadCatalogue } = dist('config/load-catalogue');
+const { execFileSync } = require('node:child_process');
+const YAML = require('yaml');
 const { stopAllInstances } = dist('providers/runtime/local-process-runtime');
 const { stopAllRouters, readRouterRecord } = dist('providers/router/embedded-router-provider');
 const { RouterAdminClient } = dist('router/router-admin-client');
@@ -31,27 +32,36 @@ const percentile = (values, p) => {
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-bench-rollback-'));
-  fs.cpSync(path.join(__dirname, '..', 'examples'), dir, { recursive: true });
+  fs.cpSync(path.join(__dirname, '..', 'examples'), dir, { recursive: true, filter: (src) => !['dist', 'node_modules'].includes(path.basename(src)) });
   const home = path.join(dir, '.gantry');
-  const base = loadCatalogue(path.join(dir, 'gantry.yaml')).service('shop');
-  const config = JSON.parse(JSON.stringify(base.config));
-  config.approval = { approvers: [], minApprovals: 0, timeout: 86_400_000 };
-  config.environments.production.canary = {
-    ...config.environments.production.canary,
-    steps: [{ weight: 20, soak: 60_000 }, { weight: 100 }],
-    interval: INTERVAL_MS,
-    analysis: { ...config.environments.production.canary.analysis, failureLimit: FAILURE_LIMIT },
+  // The platform's catalogue: shop without approval, a long first soak, the measured interval and failure limit.
+  const catalogueFile = path.join(dir, 'gantry.yaml');
+  const doc = YAML.parse(fs.readFileSync(catalogueFile, 'utf8'));
+  const shop = doc.services.shop;
+  shop.approval = { approvers: [], minApprovals: 0 };
+  shop.environments.production.canary = {
+    ...shop.environments.production.canary,
+    steps: [{ weight: 20, soak: '60s' }, { weight: 100 }],
+    interval: `${INTERVAL_MS}ms`,
+    analysis: { ...shop.environments.production.canary.analysis, failureLimit: FAILURE_LIMIT },
   };
+  fs.writeFileSync(catalogueFile, YAML.stringify(doc));
+  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'Alice', GIT_AUTHOR_EMAIL: 'alice@example.com', GIT_COMMITTER_NAME: 'Alice', GIT_COMMITTER_EMAIL: 'alice@example.com' };
+  const git = (...args) => execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd: path.join(dir, 'web'), env: gitEnv, encoding: 'utf8' }).trim();
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'The example service');
+  const commit = git('rev-parse', 'HEAD');
   const server = await startDevServer();
   const connection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection });
-  const worker = await createGantryWorker({ connection, namespace: 'default', taskQueue: 'bench', home });
+  const worker = await createGantryWorker({ connection, namespace: 'default', taskQueue: 'bench', home, catalogue: { kind: 'file', file: catalogueFile } });
   const release = (version) =>
     client.workflow
       .start('releaseWorkflow', {
         taskQueue: 'bench',
         workflowId: `release/shop/${version}`,
-        args: [{ service: 'shop', version, commit: '0123456789abcdef0123456789abcdef01234567', author: 'alice', sourceDir: base.sourceDir, config }],
+        args: [{ service: 'shop', version, commit, author: 'alice' }],
       })
       .then((h) => h.result().then(() => 'succeeded', (e) => e.cause?.type ?? 'failed'));
 

@@ -8,7 +8,7 @@
 // builds, instances, router and traffic on loopback.
 // Run: `npm run build && node bench/worker-recovery.js` (BENCH_ROUNDS=3 rounds per stage;
 // BENCH_STAGES=build,rollback,… to run some). Reports, never asserts.
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -19,7 +19,7 @@ const { temporal } = require('@temporalio/proto');
 const REPO = path.join(__dirname, '..');
 const dist = (p) => require(path.join(REPO, 'dist', p));
 const { startDevServer } = dist('dev/dev-server');
-const { loadCatalogue } = dist('config/load-catalogue');
+
 const { startOrAttachRelease, releaseResult } = dist('client/release-client');
 const { stopAllInstances } = dist('providers/runtime/local-process-runtime');
 const { stopAllRouters } = dist('providers/router/embedded-router-provider');
@@ -48,7 +48,17 @@ function writeCatalogue(dir) {
     'crashy-gate': service({ target: 'local', strategy: 'allAtOnce' }, { approvers: ['bob'], minApprovals: 1, timeout: '1h' }),
   };
   fs.writeFileSync(path.join(dir, 'gantry.yaml'), YAML.stringify(doc));
-  return loadCatalogue(path.join(dir, 'gantry.yaml'));
+  return doc;
+}
+
+/** Makes the example service's folder a git repository with one commit; returns the commit. */
+function initRepository(dir) {
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'Alice', GIT_AUTHOR_EMAIL: 'alice@example.com', GIT_COMMITTER_NAME: 'Alice', GIT_COMMITTER_EMAIL: 'alice@example.com' };
+  const git = (...args) => execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd: path.join(dir, 'web'), env, encoding: 'utf8' }).trim();
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'The example service');
+  return git('rev-parse', 'HEAD');
 }
 
 /** `node bin/gantry.js worker`; `polling` resolves when the server lists this pid among the task queue's pollers. */
@@ -111,26 +121,27 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-bench-recovery-'));
   fs.cpSync(path.join(REPO, 'examples'), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}dist`) });
   const catalogue = writeCatalogue(dir);
+  const commit = initRepository(dir);
   const home = path.join(dir, '.gantry');
   const server = await startDevServer();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const env = { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', GANTRY_TASK_QUEUE: TASK_QUEUE, GANTRY_HOME: home, GANTRY_CONFIG: path.join(dir, 'gantry.yaml') };
+  const env = { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', GANTRY_TASK_QUEUE: TASK_QUEUE, GANTRY_HOME: home, GANTRY_CATALOGUE: path.join(dir, 'gantry.yaml') };
   let workers = 0;
   const newWorker = () => spawnWorker(env, client, path.join(dir, `worker-${++workers}.log`));
   let worker = newWorker();
   await worker.polling;
   console.log(`dev server ${server.address}; workspace and worker logs in ${dir}`);
 
-  let commit = 0;
-  /** Starts a release of `service` at `version`, with the catalogue's config changed by `edit`. */
+  /**
+   * Starts a release of `service` at `version`, the platform's catalogue changed by `edit`
+   * first (the worker admits the release under the catalogue as it is then).
+   */
   const start = async (service, version, edit = () => undefined) => {
-    const resolved = catalogue.service(service);
-    const config = structuredClone(resolved.config);
-    edit(config);
-    commit += 1;
-    const input = { service, version, commit: String(commit).padStart(40, '0'), author: 'alice', sourceDir: resolved.sourceDir, config };
-    const { handle } = await startOrAttachRelease(client, input, { taskQueue: TASK_QUEUE });
+    const doc = structuredClone(catalogue);
+    edit(doc.services[service]);
+    fs.writeFileSync(path.join(dir, 'gantry.yaml'), YAML.stringify(doc));
+    const { handle } = await startOrAttachRelease(client, { service, version, commit, author: 'alice' }, { taskQueue: TASK_QUEUE });
     return handle;
   };
   const status = (handle, timeoutMs = 3_000) => connection.withDeadline(Date.now() + timeoutMs, () => handle.query('status')).catch(() => undefined);
