@@ -16,6 +16,8 @@ export function renderStatus(s: ReleaseStatus): string {
   ];
   if (s.reason) lines.push(`  reason ${s.reason}`);
   if (s.waitingFor) lines.push(`  waiting for ${s.waitingFor}`);
+  if (s.source) lines.push(`  source ${s.source.repository}${s.source.directory !== '.' ? ` (${s.source.directory})` : ''} at ${s.source.commit} (${s.source.requested}, committed ${s.source.committedAt})`);
+  if (s.catalogue) lines.push(`  rules  catalogue ${s.catalogue.digest}${s.catalogue.revision ? ` (commit ${s.catalogue.revision})` : ''} from ${s.catalogue.source}`);
   if (s.artifact) lines.push(`  artifact ${s.artifact.digest} (${s.artifact.sizeBytes} bytes)`);
   for (const [env, deployed] of Object.entries(s.environments)) {
     if (deployed) lines.push(`  ${env.padEnd(10)} ${deployed.version} at ${deployed.url}`);

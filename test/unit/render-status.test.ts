@@ -50,3 +50,14 @@ test('a rollout waiting for its metrics source says why', () => {
   expect(waiting).toContain('    waiting for metrics: the embedded metrics source does not answer (connect ECONNREFUSED)');
   expect(waiting).not.toContain('promotion committed');
 });
+
+test('the status names the commit the platform resolved and the catalogue it enforced', () => {
+  const text = renderStatus({
+    ...status,
+    rollout: undefined,
+    source: { repository: 'https://git.example.com/web.git', directory: 'services/web', requested: 'v2.0.0', commit: status.commit, committedAt: '2026-11-30T12:00:00.000Z' },
+    catalogue: { digest: `sha256:${'ab'.repeat(32)}`, source: 'https://git.example.com/platform.git#main:gantry.yaml', revision: 'fedcba9876543210fedcba9876543210fedcba98' },
+  });
+  expect(text).toContain(`  source https://git.example.com/web.git (services/web) at ${status.commit} (v2.0.0, committed 2026-11-30T12:00:00.000Z)`);
+  expect(text).toContain(`  rules  catalogue sha256:${'ab'.repeat(32)} (commit fedcba9876543210fedcba9876543210fedcba98) from https://git.example.com/platform.git#main:gantry.yaml`);
+});
