@@ -55,7 +55,13 @@ export async function startOrAttachRelease(
   const existing = await describeOrUndefined(client, workflowId);
   const status = existing?.status.name;
   if (status === 'COMPLETED') {
-    throw invalidInput(`${request.service} ${request.version} was already released successfully; a released version is never released again. Release a new version.`);
+    const done = await releaseResult(client.workflow.getHandle(workflowId, existing!.runId));
+    // The same request again (a CI retry of a job that succeeded) finds its release; any other is refused.
+    if (!options.retry && sameCommit(request.commit, done.status)) return { handle: client.workflow.getHandle(workflowId, existing!.runId), how: 'finished' };
+    const from = done.status?.source?.commit ?? done.status?.commit;
+    throw invalidInput(
+      `${request.service} ${request.version} was already released successfully${from ? ` from ${from}` : ''}; a released version is never released again. Release a new version.`,
+    );
   }
   const refused = existing && status !== 'RUNNING' && (await describeEndedRelease(client, request.service, request.version))?.outcome === 'refused';
   if (existing && status !== 'RUNNING' && !options.retry && !refused) {
@@ -89,6 +95,14 @@ export async function startOrAttachRelease(
     if (err instanceof WorkflowUpdateFailedError) throw invalidInput(`${request.service} ${request.version} was not admitted: ${err.cause?.message ?? err.message}`);
     throw err;
   }
+}
+
+/** Whether `commit` (a SHA, short or full, or a tag) names what a release was started with or built. */
+function sameCommit(commit: string, status: ReleaseResult['status']): boolean {
+  if (!status) return false;
+  if (commit === status.commit || commit === status.source?.requested) return true;
+  const built = status.source?.commit ?? status.commit;
+  return /^[0-9a-f]{7,}$/.test(commit) && built.startsWith(commit);
 }
 
 /** Waits for a release to end and returns its result, whatever the outcome. */

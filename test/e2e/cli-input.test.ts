@@ -12,7 +12,10 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 let stack: E2EStack;
 beforeAll(async () => {
-  stack = await startE2EStack('input');
+  // One service whose repository cannot be fetched: the platform's mistake, found at admission.
+  stack = await startE2EStack('input', {
+    editConfig: (yaml) => yaml.replace('services:\n', 'services:\n  ghost:\n    repository: /nonexistent/ghost.git\n    build: "true"\n    test: { unit: "true", lint: "true" }\n    artifact: { include: [package.json] }\n    run: { command: "true" }\n    environments: { staging: {}, production: {} }\n'),
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -99,6 +102,13 @@ describe('refused at admission: exit code 2 with the reason, nothing built, the 
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/payments 9\.8\.1 was not admitted: refused: the platform's catalogue \(.*, sha256:[0-9a-f]{64}\) does not know the service: .*unknown service "payments"/s);
     await refusedRecord('payments', '9.8.1');
+  });
+
+  test('a repository the worker cannot fetch (tried a few times first)', async () => {
+    const result = await stack.gantry(args({ service: 'ghost', version: '9.8.4' }));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/ghost 9\.8\.4 was not admitted: refused: .*\/nonexistent\/ghost\.git/s);
+    await refusedRecord('ghost', '9.8.4');
   });
 
   test('a branch name, which moves, instead of a commit or tag', async () => {

@@ -70,7 +70,12 @@ describe('a release end to end: real builds, tests, processes and the real CLIs'
     expect(JSON.parse(again.stdout)).toMatchObject({ workflowId, how: 'finished', outcome: 'succeeded', runId: doc.runId });
     const retried = await stack.gantry(startArgs(version, ['--retry']));
     expect(retried.code).toBe(2);
-    expect(retried.stderr).toMatch(/already released successfully; a released version is never released again/);
+    expect(retried.stderr).toMatch(/already released successfully from [0-9a-f]{40}; a released version is never released again/);
+    // The same version from another commit is refused at once: versions are immutable.
+    const other = stack.commitFiles({ 'NOTES.md': 'a change after the release\n' }, 'A later change');
+    const otherCommit = await stack.gantry(['release', 'start', '--service', 'web', '--version', version, '--commit', other, '--author', 'alice']);
+    expect(otherCommit.code).toBe(2);
+    expect(otherCommit.stderr).toContain(`web ${version} was already released successfully from ${stack.commit}`);
 
     const status = await stack.gantry(['release', 'status', 'web', version]);
     expect(status.code).toBe(0);
