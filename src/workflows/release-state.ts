@@ -153,8 +153,11 @@ export class ReleaseState {
     if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
     if (s.reason) lines.push(`Reason: ${s.reason}`);
     if (s.approvalsRequired > 0) {
+      lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);
       lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);
     }
+    if (s.source) lines.push(`Commit: ${s.source.commit} (${s.source.requested})`);
+    if (s.catalogue) lines.push(`Rules: catalogue ${s.catalogue.digest}`);
     for (const [env, deployed] of Object.entries(s.environments)) {
       if (deployed) lines.push(`${env}: ${deployed.version} at ${deployed.url}`);
     }

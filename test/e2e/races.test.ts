@@ -129,7 +129,7 @@ describe.each([
 
       if (outcome === 'succeeded') {
         expect({ context, undo: undo.code, promote: promoted.code }).toEqual({ context, undo: 2, promote: 0 });
-        expect(undo.stderr).toMatch(/was committed at|already ended: succeeded/);
+        expect(undo.stderr).toMatch(/was committed at|the rollout is already promoted|already ended: succeeded/);
         expect(end.doc.status.abort).toBeUndefined();
         stable = version;
       } else {
