@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MetricsSourceConfig } from '../config/progressive-delivery';
-import type { Measurement, MetricsProvider, MetricsQuery, ProbeScope } from '../providers/metrics/metrics';
+import type { Measurement } from '../contracts/measurements';
+import type { MetricsProvider, MetricsQuery, ProbeScope } from '../providers/metrics/metrics';
 
 export type MeasureInput = MetricsQuery & { metrics: MetricsSourceConfig };
 

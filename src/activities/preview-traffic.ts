@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { PREVIEW_HEADER } from '../providers/router/router';
+import { PREVIEW_HEADER } from '../contracts/headers';
 
 export interface PreviewTrafficInput {
   /** The router's public URL. */

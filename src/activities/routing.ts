@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { RouterConfig } from '../config/progressive-delivery';
-import type { Route, RouterEndpoint, RouterOptions, RouterProvider } from '../providers/router/router';
-import { InvalidRoutesError, routeTableValidationProblems } from '../router/route-table-validation';
+import { InvalidRoutesError, routeTableValidationProblems } from '../contracts/route-table-validation';
+import type { Route } from '../contracts/routes';
+import type { RouterEndpoint, RouterOptions, RouterProvider } from '../providers/router/router';
 import { heartbeatWhile } from './heartbeat-while';
 
 export interface RouterLocator {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationField } from './duration';
-import { STATS_RETENTION_MS } from '../router/router-protocol';
+import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
 
 /**

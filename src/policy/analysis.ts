@@ -1,5 +1,5 @@
 import type { AnalysisConfig } from '../config/progressive-delivery';
-import type { Measurement } from '../providers/metrics/metrics';
+import type { Measurement } from '../contracts/measurements';
 
 /**
  * Judges one measurement window of the new version (the canary, or green) against the

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type pino from 'pino';
+import { routeTableValidationProblems } from '../contracts/route-table-validation';
+import { ADMIN_PATHS, STATS_RETENTION_MS } from '../contracts/router-protocol';
+import type { AdminProblem, RouterHealth, RouterOptionsDocument, RouterStats, RoutesDocument } from '../contracts/router-protocol';
 import type { RoutingPolicy } from './choose-route';
-import { ADMIN_PATHS, STATS_RETENTION_MS } from './router-protocol';
-import type { AdminProblem, RouterHealth, RouterOptionsDocument, RouterStats, RoutesDocument } from './router-protocol';
 import type { RouterState } from './router-state';
-import { routeTableValidationProblems } from './route-table-validation';
 
 export interface AdminServerDeps {
   service: string;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Route, RouteRole } from '../providers/router/router';
+import type { Route, RouteRole } from '../contracts/routes';
 
 /** What the router knows about a request when it picks a version. */
 export interface RequestFacts {

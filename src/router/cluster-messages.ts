@@ -1,4 +1,4 @@
-import type { Route } from '../providers/router/router';
+import type { Route } from '../contracts/routes';
 import type { WindowCounts } from './rolling-stats';
 
 /**

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import pino from 'pino';
-import { ROUTER_EXIT } from './router-protocol';
+import { ROUTER_EXIT } from '../contracts/router-protocol';
 import { routerSettings } from './router-settings';
 import type { RouterSettings } from './router-settings';
 import { UnusableStateError } from './router-state';

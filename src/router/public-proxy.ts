@@ -1,14 +1,14 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type pino from 'pino';
-import type { Route } from '../providers/router/router';
+import { VERSION_HEADER } from '../contracts/headers';
+import type { Route } from '../contracts/routes';
 import { chooseRoute } from './choose-route';
 import type { RoutingPolicy } from './choose-route';
 import type { BackendPools } from './backend-pools';
 import { forwardRequest } from './forward-request';
 import { requestFacts } from './request-facts';
 import type { RollingStats } from './rolling-stats';
-import { VERSION_HEADER } from './router-protocol';
 import { codeClassOf } from './router-metrics';
 import type { CodeClass, RouterMetrics } from './router-metrics';
 

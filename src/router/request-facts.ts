@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { PREVIEW_HEADER, USER_COOKIE, USER_HEADER } from '../providers/router/router';
+import { PREVIEW_HEADER, USER_COOKIE, USER_HEADER } from '../contracts/headers';
 import type { RequestFacts } from './choose-route';
 
 /**

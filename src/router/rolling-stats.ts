@@ -1,5 +1,5 @@
-import { STATS_RETENTION_MS } from './router-protocol';
-import type { RouterStats, VersionStats } from './router-protocol';
+import { STATS_RETENTION_MS } from '../contracts/router-protocol';
+import type { RouterStats, VersionStats } from '../contracts/router-protocol';
 import { mergeInto, percentile, recordLatency } from './latency-histogram';
 import type { LatencyHistogram } from './latency-histogram';
 

@@ -1,8 +1,8 @@
 import http from 'node:http';
-import type { Route, RouterOptions } from '../providers/router/router';
-import { ADMIN_PATHS } from './router-protocol';
-import type { AdminProblem, RouterHealth, RouterOptionsDocument, RouterStats, RoutesDocument } from './router-protocol';
-import { InvalidRoutesError } from './route-table-validation';
+import { InvalidRoutesError } from '../contracts/route-table-validation';
+import { ADMIN_PATHS } from '../contracts/router-protocol';
+import type { AdminProblem, RouterHealth, RouterOptionsDocument, RouterStats, RoutesDocument } from '../contracts/router-protocol';
+import type { Route } from '../contracts/routes';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -41,7 +41,7 @@ export class RouterAdminClient {
     return ((await this.call('PUT', ADMIN_PATHS.routes, routes)) as RoutesDocument).routes;
   }
 
-  async setOptions(options: Required<RouterOptions>): Promise<void> {
+  async setOptions(options: RouterOptionsDocument): Promise<void> {
     await this.call('PUT', ADMIN_PATHS.options, { canaryUsers: options.canaryUsers } satisfies RouterOptionsDocument);
   }
 

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import { ROUTER_METRICS } from '../providers/metrics/metrics';
+import { ROUTER_METRICS } from '../contracts/router-protocol';
 
 /** Status classes as the requests counter labels them; `error` is a request the router could not forward. */
 export type CodeClass = '2xx' | '3xx' | '4xx' | '5xx' | 'error';

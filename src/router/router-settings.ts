@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROUTER_FLAGS } from './router-protocol';
+import { ROUTER_FLAGS } from '../contracts/router-protocol';
 
 /** What one router process serves and where it keeps its state. */
 export interface RouterSettings {
@@ -70,19 +70,6 @@ export function routerSettings(argv: string[], env: NodeJS.ProcessEnv): RouterSe
   };
   if (problems.length > 0) throw new RouterSettingsError(problems);
   return settings;
-}
-
-/** The flags that reproduce these settings, for whoever starts the router; without `workers`, the router's default. */
-export function routerArguments(settings: Omit<RouterSettings, 'workers'> & { workers?: number }): string[] {
-  return [
-    `--${ROUTER_FLAGS.service}`, settings.service,
-    `--${ROUTER_FLAGS.environment}`, settings.environment,
-    `--${ROUTER_FLAGS.host}`, settings.host,
-    `--${ROUTER_FLAGS.publicPort}`, String(settings.publicPort),
-    `--${ROUTER_FLAGS.adminPort}`, String(settings.adminPort),
-    `--${ROUTER_FLAGS.stateFile}`, settings.stateFile,
-    ...(settings.workers === undefined ? [] : [`--${ROUTER_FLAGS.workers}`, String(settings.workers)]),
-  ];
 }
 
 function workerCount(raw: string | undefined, problems: string[]): number {

@@ -1,7 +1,7 @@
-import type { Route } from '../providers/router/router';
+import { routeTableValidationProblems } from '../contracts/route-table-validation';
+import type { Route } from '../contracts/routes';
 import { readJsonFile, writeJsonAtomic } from '../providers/state-dir';
 import type { RoutingPolicy } from './choose-route';
-import { routeTableValidationProblems } from './route-table-validation';
 
 /** The state file: what a restarted router needs to route as it did before. */
 interface StateFile {

@@ -2,12 +2,12 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type pino from 'pino';
+import type { RouterStats } from '../contracts/router-protocol';
 import type { RoutingPolicy } from './choose-route';
 import { isToPrimary } from './cluster-messages';
 import type { PolicyMessage, ToPrimary } from './cluster-messages';
 import { summarizeWindow } from './rolling-stats';
 import type { WindowCounts } from './rolling-stats';
-import type { RouterStats } from './router-protocol';
 import type { RouterSettings } from './router-settings';
 
 /** A worker that neither acknowledges a table nor sends its counts within this long is broken. */

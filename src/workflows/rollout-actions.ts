@@ -1,5 +1,5 @@
 import { CancelledFailure, CancellationScope, condition, patched } from '@temporalio/workflow';
-import type { Route } from '../providers/router/router';
+import type { Route } from '../contracts/routes';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutPhase, RolloutResult, SteerPayload } from '../shared/rollout';
 import { instanceIdFor } from '../policy/environment-restore';

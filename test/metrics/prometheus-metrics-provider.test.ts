@@ -1,7 +1,8 @@
 import net, { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Measurement } from '../../src/contracts/measurements';
 import { findFreePort } from '../../src/providers/process/free-port';
-import type { Measurement, MetricsQuery } from '../../src/providers/metrics/metrics';
+import type { MetricsQuery } from '../../src/providers/metrics/metrics';
 import { PrometheusMetricsProvider } from '../../src/providers/metrics/prometheus-metrics-provider';
 import { FakeRouterAdmin, codeMix } from '../support/fake-router-admin';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';

@@ -1,6 +1,7 @@
 import type { GantryActivities } from '../../src/activities';
-import type { Measurement, MetricsQuery } from '../../src/providers/metrics/metrics';
-import type { Route } from '../../src/providers/router/router';
+import type { Measurement } from '../../src/contracts/measurements';
+import type { Route } from '../../src/contracts/routes';
+import type { MetricsQuery } from '../../src/providers/metrics/metrics';
 
 /**
  * Stand-ins for the router and the metrics source, for tests about the rollout

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RouterStats } from '../../src/router/router-protocol';
+import type { RouterStats } from '../../src/contracts/router-protocol';
 import { RouterMetrics, type CodeClass } from '../../src/router/router-metrics';
 
 /**

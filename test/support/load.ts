@@ -1,4 +1,4 @@
-import { VERSION_HEADER } from '../../src/router/router-protocol';
+import { VERSION_HEADER } from '../../src/contracts/headers';
 
 /**
  * A bounded load generator for end-to-end tests: a few concurrent loops of real HTTP

@@ -1,4 +1,4 @@
-import { VERSION_HEADER } from '../../src/router/router-protocol';
+import { VERSION_HEADER } from '../../src/contracts/headers';
 
 /** A request that found production dark: the router had no route, or nothing answered behind it. */
 export interface DarkAnswer {

@@ -1,4 +1,4 @@
-import { VERSION_HEADER } from '../../src/router/router-protocol';
+import { VERSION_HEADER } from '../../src/contracts/headers';
 import { type E2EStack } from './e2e-stack';
 
 /** `gantry release start … --wait --json` for one version, with its result document parsed. */

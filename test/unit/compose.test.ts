@@ -112,8 +112,6 @@ describe('docker-compose.yml', () => {
     const DYNAMIC_READS_EXPLAINED: Record<string, string> = {
       'src/providers/source/run-git.ts':
         'git runs without GIT_DIR, GIT_WORK_TREE and the like: the worker removes them from the environment it gives git, it reads no setting from them',
-      'src/router/router-settings.ts':
-        'GANTRY_ROUTER_* configure a router process, which reads them itself; the worker starts routers with flags and removes GANTRY_ROUTER_* from their environment (routerEnv in embedded-router-provider.ts)',
     };
 
     /** What must be set for the worker to work in this file's containers, and why the default will not do. */

@@ -1,5 +1,5 @@
 import { AnalysisSchema, type AnalysisConfig } from '../../src/config/progressive-delivery';
-import type { Measurement } from '../../src/providers/metrics/metrics';
+import type { Measurement } from '../../src/contracts/measurements';
 import { LATENCY_NOISE_MS, analyse, ms, percent, type Check } from '../../src/policy/analysis';
 
 /** Defaults: error rate ≤ 1 %, p99 ≤ 1.25 × stable, at least 20 requests. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { Measurement } from '../../contracts/measurements';
 import { RouterAdminClient } from '../../router/router-admin-client';
 import { readRouterRecord } from '../router/embedded-router-provider';
-import type { Measurement, MetricsProvider, MetricsQuery, ProbeAnswer, ProbeScope } from './metrics';
+import type { MetricsProvider, MetricsQuery, ProbeAnswer, ProbeScope } from './metrics';
 
 /**
  * Measures through the embedded router's own counters: every service environment has a

@@ -1,8 +1,8 @@
+import type { Measurement } from '../../contracts/measurements';
+
 /**
- * Metric providers measure; they never judge. A measurement that could not be made is
- * data too: `noData` (the source answered but had nothing for this version and window)
- * and `unreachable` (the source did not answer) are distinct, and the analysis policy
- * never counts either as a pass.
+ * Metric providers measure; they never judge. What a measurement may say, including
+ * that it could not be made, is the contract in src/contracts/measurements.ts.
  */
 
 export interface MetricsQuery {
@@ -14,22 +14,6 @@ export interface MetricsQuery {
   /** The window that ends now. */
   windowMs: number;
 }
-
-export type Measurement =
-  | {
-      kind: 'value';
-      requests: number;
-      /** 5xx answers plus requests the router could not forward. */
-      errors: number;
-      /** errors / requests, 0–1. */
-      errorRate: number;
-      /** Latency percentiles in milliseconds; absent when no request completed. */
-      latencyMs: { p50?: number; p99?: number };
-      /** Set when the source cannot measure latency at all, by configuration: why. Latency is then not judged. */
-      latencyUnmeasured?: string;
-    }
-  | { kind: 'noData'; reason: string }
-  | { kind: 'unreachable'; reason: string };
 
 /** What a readiness probe is about: one service environment, since a source can serve one and not another. */
 export interface ProbeScope {
@@ -49,14 +33,3 @@ export interface MetricsProvider {
    */
   probe(scope: ProbeScope): Promise<ProbeAnswer>;
 }
-
-/**
- * Metric names the embedded router exposes on /metrics (Prometheus exposition format),
- * shared by the router, the Prometheus provider's default queries and the tests.
- */
-export const ROUTER_METRICS = {
-  /** Counter, labels: service, environment, version, code_class (2xx, 3xx, 4xx, 5xx, error). */
-  requests: 'gantry_router_requests_total',
-  /** Histogram in seconds, labels: service, environment, version. */
-  duration: 'gantry_router_request_duration_seconds',
-} as const;

@@ -1,5 +1,6 @@
+import type { Measurement } from '../../contracts/measurements';
 import { httpGet } from './http-get';
-import type { Measurement, MetricsProvider, MetricsQuery, ProbeAnswer, ProbeScope } from './metrics';
+import type { MetricsProvider, MetricsQuery, ProbeAnswer, ProbeScope } from './metrics';
 import { DEFAULT_PROMQL, PLACEHOLDERS, fillTemplate, unknownPlaceholders, type PromqlTemplates } from './promql-template';
 
 /**

@@ -1,4 +1,5 @@
-import { ROUTER_METRICS, type MetricsQuery } from './metrics';
+import { ROUTER_METRICS } from '../../contracts/router-protocol';
+import type { MetricsQuery } from './metrics';
 
 /**
  * PromQL templates for the three numbers an analysis needs, and how they are filled in.

@@ -5,15 +5,15 @@ import { appendFile, mkdir, open, readdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { assertValidRouteTable } from '../../contracts/route-table-validation';
+import { ROUTER_EXIT, routerArguments } from '../../contracts/router-protocol';
+import type { Route } from '../../contracts/routes';
 import { RouterAdminClient } from '../../router/router-admin-client';
-import { ROUTER_EXIT } from '../../router/router-protocol';
-import { routerArguments } from '../../router/router-settings';
-import { assertValidRouteTable } from '../../router/route-table-validation';
 import { findFreePort } from '../process/free-port';
 import { readLastLines } from '../process/log-tail';
 import { DEFAULT_KILL_GRACE_MS, isProcessAlive, isProcessGroupAlive, killProcessGroup } from '../process/process-group';
 import { readJsonFile, writeJsonAtomic } from '../state-dir';
-import type { Route, RouterEndpoint, RouterOptions, RouterProvider } from './router';
+import type { RouterEndpoint, RouterOptions, RouterProvider } from './router';
 
 export interface EmbeddedRouterProviderOptions {
   /** `<GANTRY_HOME>/routers`: one folder per service environment. */

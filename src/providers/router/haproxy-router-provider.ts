@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { assertValidRouteTable } from '../../router/route-table-validation';
+import { assertValidRouteTable } from '../../contracts/route-table-validation';
+import type { Route, RouteRole } from '../../contracts/routes';
 import { readJsonFile, writeJsonAtomic } from '../state-dir';
 import { HaproxyApiError, HaproxyRuntimeApi, inMaintenance } from './haproxy-runtime-api';
 import type { HaproxyServerState } from './haproxy-runtime-api';
-import type { Route, RouteRole, RouterEndpoint, RouterProvider } from './router';
+import type { RouterEndpoint, RouterProvider } from './router';
 
 export interface HaproxyRouterOptions {
   /** The stats socket, declared with `level admin`. */

@@ -1,13 +1,11 @@
-import type { Route } from '../providers/router/router';
+import type { Route } from './routes';
 
 /**
  * The contract between the embedded router process and whoever drives it (its
  * provider, the embedded metrics provider, tests): command-line flags, exit codes,
- * admin paths and the documents the admin API answers with.
+ * admin paths, the documents the admin API answers with and the names of the metrics
+ * it exposes. The headers it reads and writes on proxied requests are in headers.ts.
  */
-
-/** Response header naming the version that answered a proxied request. */
-export const VERSION_HEADER = 'x-gantry-version';
 
 /** Command-line flags of `node dist/router/main.js`; each has a GANTRY_ROUTER_* variable too. */
 export const ROUTER_FLAGS = {
@@ -19,6 +17,30 @@ export const ROUTER_FLAGS = {
   host: 'host',
   workers: 'workers',
 } as const;
+
+/** What whoever starts a router tells it; without `workers`, the router's default. */
+export interface RouterLaunch {
+  service: string;
+  environment: string;
+  host: string;
+  publicPort: number;
+  adminPort: number;
+  stateFile: string;
+  workers?: number;
+}
+
+/** The command-line flags that start a router with these settings. */
+export function routerArguments(launch: RouterLaunch): string[] {
+  return [
+    `--${ROUTER_FLAGS.service}`, launch.service,
+    `--${ROUTER_FLAGS.environment}`, launch.environment,
+    `--${ROUTER_FLAGS.host}`, launch.host,
+    `--${ROUTER_FLAGS.publicPort}`, String(launch.publicPort),
+    `--${ROUTER_FLAGS.adminPort}`, String(launch.adminPort),
+    `--${ROUTER_FLAGS.stateFile}`, launch.stateFile,
+    ...(launch.workers === undefined ? [] : [`--${ROUTER_FLAGS.workers}`, String(launch.workers)]),
+  ];
+}
 
 /** Exit codes the provider acts on. */
 export const ROUTER_EXIT = {
@@ -81,3 +103,14 @@ export interface AdminProblem {
   error: string;
   problems?: string[];
 }
+
+/**
+ * Metric names the embedded router exposes on /metrics (Prometheus exposition format),
+ * shared by the router, the Prometheus provider's default queries and the tests.
+ */
+export const ROUTER_METRICS = {
+  /** Counter, labels: service, environment, version, code_class (2xx, 3xx, 4xx, 5xx, error). */
+  requests: 'gantry_router_requests_total',
+  /** Histogram in seconds, labels: service, environment, version. */
+  duration: 'gantry_router_request_duration_seconds',
+} as const;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { routeTableProblems } from '../providers/router/router';
-import type { Route } from '../providers/router/router';
+import type { Route } from './routes';
 
 /**
  * What makes a route table acceptable to any router: the shape of every route (a table
@@ -17,6 +16,20 @@ const RouteSchema = z.strictObject({
 });
 
 const RouteTableSchema = z.array(RouteSchema);
+
+/** The table rules, for routes whose shape is known; returns the problems found. */
+export function routeTableProblems(routes: Route[]): string[] {
+  const problems: string[] = [];
+  const total = routes.reduce((sum, r) => sum + r.weight, 0);
+  if (routes.length > 0 && total !== 100) problems.push(`weights add up to ${total}, not 100`);
+  for (const r of routes) {
+    if (!Number.isInteger(r.weight) || r.weight < 0 || r.weight > 100) problems.push(`route ${r.instanceId} has weight ${r.weight}; use a whole number from 0 to 100`);
+  }
+  for (const role of ['stable', 'canary'] as const) {
+    if (routes.filter((r) => r.role === role).length > 1) problems.push(`more than one ${role} route`);
+  }
+  return problems;
+}
 
 /** Problems with a route table of unknown shape; empty when it can be routed. */
 export function routeTableValidationProblems(value: unknown): string[] {
