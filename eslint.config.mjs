@@ -1,12 +1,72 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const NODE_BUILTINS = [
-  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
-  'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
-  'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+/**
+ * Every builtin module of the Node running lint, in both spellings (`fs`, `node:fs`), so
+ * a module Node adds is refused without anyone listing it. `_http_agent` and the like
+ * are Node's internals; a module that exists only with the prefix (`node:test`) keeps
+ * just that spelling, since `test` alone is a package name.
+ */
+const NODE_BUILTINS = builtinModules
+  .filter((name) => !name.startsWith('_'))
+  .flatMap((name) => (name.startsWith('node:') ? [name] : [name, `node:${name}`]));
+
+const DETERMINISTIC_IMPORTS = [
+  ...NODE_BUILTINS.map((name) => ({ name, message: 'Workflow and policy code must stay deterministic: no Node builtins.' })),
+  { name: 'pino', message: 'Log with `log` from @temporalio/workflow.' },
 ];
+
+const SIDE_EFFECTS = {
+  group: ['**/activities', '**/activities/*', '**/providers/**', '**/worker/**', '**/cli/**', '@temporalio/client', '@temporalio/worker'],
+  allowTypeImports: true,
+  message: 'Workflows reach side effects only through activities (import type is fine).',
+};
+
+/**
+ * Code that plans routes or judges measurements shares them with the router through
+ * src/contracts, never through the router program or the router provider, not even for
+ * a type (a type import still couples the two).
+ */
+const ROUTER_INTERNALS = {
+  group: ['**/router', '**/router/**', '!**/contracts/**'],
+  message: 'Policy, workflows, config and shared code do not import the router: routes, their validation, headers, measurements and the router protocol are in src/contracts.',
+};
+
+/**
+ * Code that runs inside a workflow (workflows, and the shared and contract modules they
+ * import). Date is not here: Temporal makes Date.now() and new Date() deterministic in
+ * workflows, so it is the workflow's clock.
+ */
+const WORKFLOW_GLOBALS = [
+  { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
+  { name: 'setInterval', message: 'Use sleep() in a loop.' },
+  { name: 'setImmediate', message: 'Use sleep() or condition() from @temporalio/workflow.' },
+  { name: 'fetch', message: 'Network calls belong in activities.' },
+  { name: 'process', message: 'A workflow cannot read its process: settings come in its input, and workflowInfo() from @temporalio/workflow says which workflow, run and task queue it is.' },
+  { name: 'crypto', message: 'Random values are not replayed: use uuid4() from @temporalio/workflow.' },
+  { name: 'performance', message: 'performance reads a real clock: use Date.now() or new Date(), which Temporal makes deterministic in workflows.' },
+];
+
+/** Policy is pure: whatever a workflow would get from Temporal, a policy takes as a parameter. */
+const POLICY_GLOBALS = [
+  ...['setTimeout', 'setInterval', 'setImmediate'].map((name) => ({ name, message: 'Policy decides, it does not wait: return the delay and let the workflow sleep().' })),
+  { name: 'fetch', message: 'Policy is pure: take what an activity fetched as a parameter.' },
+  { name: 'process', message: 'Policy is pure: take settings as parameters.' },
+  { name: 'crypto', message: 'Policy is pure: take random values or IDs as parameters.' },
+  { name: 'performance', message: 'Policy is pure: take the time as a parameter.' },
+];
+
+/** `up` leads from the importing file to src/. */
+function routerClientOnly(up) {
+  return {
+    group: [`${up}router/*`, `!${up}router/router-admin-client`],
+    message: 'Providers reach the router program only through src/router/router-admin-client.ts; routes, headers and the router protocol are in src/contracts.',
+  };
+}
+
+const POLICY_TAKES_TIME = 'Policy does not read the clock: take the time as a parameter (epoch milliseconds; the workflow passes Date.now()).';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/dist/**', '.gantry/**'] },
@@ -28,35 +88,64 @@ export default tseslint.config(
     // clock, disk, network or providers except through Temporal.
     files: ['src/workflows/**/*.ts', 'src/policy/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            ...NODE_BUILTINS.flatMap((name) => [
-              { name, message: 'Workflow and policy code must stay deterministic: no Node builtins.' },
-              { name: `node:${name}`, message: 'Workflow and policy code must stay deterministic: no Node builtins.' },
-            ]),
-            { name: 'pino', message: 'Log with `log` from @temporalio/workflow.' },
-          ],
-          patterns: [
-            {
-              group: ['**/activities', '**/activities/*', '**/providers/**', '**/worker/**', '**/cli/**', '@temporalio/client', '@temporalio/worker'],
-              allowTypeImports: true,
-              message: 'Workflows reach side effects only through activities (import type is fine).',
-            },
-          ],
-        },
-      ],
-      'no-restricted-globals': [
-        'error',
-        { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
-        { name: 'setInterval', message: 'Use sleep() in a loop.' },
-        { name: 'fetch', message: 'Network calls belong in activities.' },
-      ],
+      'no-restricted-imports': ['error', { paths: DETERMINISTIC_IMPORTS, patterns: [SIDE_EFFECTS, ROUTER_INTERNALS] }],
+      'no-restricted-globals': ['error', ...WORKFLOW_GLOBALS],
       'no-restricted-properties': [
         'error',
         { object: 'Math', property: 'random', message: 'Math.random is replaced by Temporal in workflows but forbidden in policy: pass randomness in.' },
       ],
     },
+  },
+  {
+    files: ['src/policy/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', ...POLICY_GLOBALS],
+      // No Date: not Date.now(), new Date(), Date() or Date.parse. One use stays legal,
+      // `new Date(ms).toISOString()`: it writes an instant the caller gave, in UTC, so it
+      // reads neither the clock nor the host's time zone, and a policy can say when
+      // something was due in its own explanation (soak.ts does). Refusing it too would
+      // move that wording into the workflows or call for a hand-written ISO formatter.
+      // Anything else done with a Date (getHours(), toString(), new Date(y, m, d),
+      // parsing) depends on the host's time zone, which differs between workers.
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='Date']", message: POLICY_TAKES_TIME },
+        { selector: "CallExpression[callee.name='Date']", message: POLICY_TAKES_TIME },
+        {
+          selector: "NewExpression[callee.name='Date']:not(MemberExpression[property.name='toISOString'] > NewExpression.object[arguments.length=1])",
+          message: `${POLICY_TAKES_TIME} To write a time it was given, use new Date(ms).toISOString().`,
+        },
+      ],
+    },
+  },
+  {
+    // The neutral ground that policy, workflows, config, providers and the router share:
+    // it runs inside workflows too, and imports nothing of theirs.
+    files: ['src/contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: DETERMINISTIC_IMPORTS,
+          patterns: [{ group: ['../*', '../**'], message: 'src/contracts imports nothing from the rest of Gantry: everything else imports it.' }],
+        },
+      ],
+      'no-restricted-globals': ['error', ...WORKFLOW_GLOBALS],
+    },
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ROUTER_INTERNALS] }] },
+  },
+  {
+    // A provider that starts and talks to the router process is the router's client: it
+    // may use the router's own client module, and shares everything else through
+    // src/contracts. (From src/providers/<kind>/, `../router` is the router provider.)
+    files: ['src/providers/*/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [routerClientOnly('../../')] }] },
+  },
+  {
+    files: ['src/providers/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [routerClientOnly('../')] }] },
   },
 );
