@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gateProblems } from '../policy/environment-plan';
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
@@ -21,6 +22,7 @@ const identity = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'must be a user name or e-mail address (letters, digits, . _ @ -)');
 
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 
 export const TestCommandsSchema = z
   .strictObject({
@@ -112,6 +114,12 @@ export const EnvironmentSchema = z
   .strictObject({
     target: z.enum(['local']).default('local').describe('Runtime that runs the service: `local` runs it as a process on the worker machine.'),
     strategy: z.enum(STRATEGIES).default('allAtOnce').describe('How a new version replaces the running one.'),
+    gate: z
+      .enum(['approval', 'none'])
+      .optional()
+      .describe(
+        "approval: the release waits for the service's approvals before deploying here; none: it does not. When no environment says, the approval is in front of the second environment (or the only one).",
+      ),
     router: RouterSchema.default({ kind: 'embedded', canaryUsers: [] }),
     metrics: MetricsSourceSchema.default({ kind: 'embedded' }),
     canary: CanarySchema.default(CanarySchema.parse({})),
@@ -173,17 +181,15 @@ export const ServiceSchema = z
       .default([])
       .describe("Worker environment variables the build, test and smoke commands may see besides PATH, HOME, locale and the like (they never see the rest, e.g. the worker's TEMPORAL_API_KEY)."),
     environments: z
-      .strictObject({ staging: EnvironmentSchema, production: EnvironmentSchema })
-      .describe('Where the service is deployed: staging first, then production.'),
+      .record(z.string().regex(ENVIRONMENT_NAME_PATTERN, 'environment names are lower-case letters, digits and -, starting with a letter (e.g. production-eu)'), EnvironmentSchema)
+      .refine((environments) => Object.keys(environments).length > 0, 'list at least one environment, e.g. staging: {} and production: {}')
+      .default(() => ({ staging: EnvironmentSchema.parse({}), production: EnvironmentSchema.parse({}) }))
+      .describe('Where the service is deployed, in order: a release goes through them one after the other (default: staging, then production).'),
     approval: ApprovalSchema.default({ approvers: [], minApprovals: 0, timeout: 86_400_000 }),
   })
   .superRefine((service, ctx) => {
-    if (service.environments.staging.strategy !== 'allAtOnce') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['environments', 'staging', 'strategy'],
-        message: 'staging is deployed all at once; canary and blueGreen apply to production. Remove it or write allAtOnce',
-      });
+    for (const problem of gateProblems(service.environments)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', problem.environment, 'gate'], message: problem.message });
     }
   })
   .describe('One service in the catalogue.');
@@ -204,4 +210,4 @@ export type Catalogue = z.output<typeof CatalogueSchema>;
 export type ServiceConfig = z.output<typeof ServiceSchema>;
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
 export type ApprovalConfig = z.output<typeof ApprovalSchema>;
-export type EnvironmentName = keyof ServiceConfig['environments'];
+

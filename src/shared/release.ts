@@ -8,8 +8,10 @@ import type { RolloutStatus } from './rollout';
  * Everything here is plain data: it travels as JSON through Temporal.
  */
 
-export const STAGES = ['admission', 'build', 'test', 'artifact', 'staging', 'approval', 'production', 'done'] as const;
-export type Stage = (typeof STAGES)[number];
+/** The stages every release has; between `artifact` and `done` it deploys to each of its service's environments, whose names are stages too. */
+export const FIXED_STAGES = ['admission', 'build', 'test', 'artifact', 'approval', 'done'] as const;
+/** A fixed stage, or the name of the environment the release is deploying to (e.g. `staging`, `production-eu`). */
+export type Stage = (typeof FIXED_STAGES)[number] | (string & NonNullable<unknown>);
 
 export const OUTCOMES = ['succeeded', 'failed', 'rejected', 'aborted', 'expired', 'rolled_back', 'refused'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -108,7 +110,8 @@ export interface ReleaseStatus {
   /** What the release is waiting for right now, in words, if anything. */
   waitingFor?: string;
   artifact?: ArtifactRef;
-  environments: Partial<Record<'staging' | 'production', { version: string; url: string }>>;
+  /** What the release deployed, by environment. */
+  environments: Record<string, { version: string; url: string }>;
   approvals: ApprovalRecord[];
   approvalsRequired: number;
   approvers: string[];

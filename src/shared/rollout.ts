@@ -10,7 +10,7 @@ import type { ArtifactRef } from './release';
 
 export interface RolloutInput {
   service: string;
-  environment: 'production';
+  environment: string;
   version: string;
   artifact: ArtifactRef;
   /** The release that started this rollout (progress is reported to it). */

@@ -4,20 +4,18 @@ import { instanceIdFor } from '../policy/environment-restore';
 import { commands, control, delivery } from './activity-stubs';
 import type { ReleaseState } from './release-state';
 
-export type EnvironmentName = 'staging' | 'production';
-
 /**
  * Replaces what runs in an environment with the new artifact, all at once: start the new
  * version beside the old one, wait until it is healthy, smoke test it, switch, and only
  * then stop the old one. Any failure before the switch leaves the old version serving;
  * from the switch on, the deploy completes whatever arrives.
  */
-export async function deployAllAtOnce(release: ReleaseState, environment: EnvironmentName, artifact: ArtifactRef): Promise<void> {
+export async function deployAllAtOnce(release: ReleaseState, environment: string, artifact: ArtifactRef): Promise<void> {
   const { service, version } = release.input;
   const { config, commandDir } = release;
   const oursId = instanceIdFor(version, artifact.digest);
   const before = (await control.activeInstance({ service, environment })) ?? undefined;
-  release.touched[environment] = { before, oursId };
+  release.touch(environment, { before, oursId });
 
   release.waitFor(`${version} to become healthy in ${environment}`);
   const instance = await delivery.startInstance({

@@ -31,6 +31,7 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     author: release.input.author,
     stage: s.stage,
     finished: release.finished,
+    approvalPassed: s.timeline.some((t) => t.stage === 'approval' && t.endedAt !== undefined),
     approvals: s.approvals,
   });
   const answer = (message: string): DecisionAnswer => ({

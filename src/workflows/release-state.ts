@@ -18,7 +18,9 @@ export interface EnvironmentTouch {
  */
 export class ReleaseState {
   readonly status: ReleaseStatus;
-  readonly touched: Partial<Record<'staging' | 'production', EnvironmentTouch>> = {};
+  readonly touched: Record<string, EnvironmentTouch> = {};
+  /** Environments in the order this release first touched them. */
+  private readonly touchOrder: string[] = [];
   readonly grantedLocks = new Set<string>();
   /** The production rollout child workflow, once started. */
   rolloutWorkflowId?: string;
@@ -83,6 +85,17 @@ export class ReleaseState {
     this.admitted = true;
     this.status.approvalsRequired = config.approval.minApprovals;
     this.status.approvers = [...config.approval.approvers];
+  }
+
+  /** Records what the release found in an environment before it deployed there. */
+  touch(environment: string, touch: EnvironmentTouch): void {
+    if (!this.touched[environment]) this.touchOrder.push(environment);
+    this.touched[environment] = touch;
+  }
+
+  /** The environments this release touched, the last one first: the order they are put back in. */
+  touchedLastFirst(): string[] {
+    return [...this.touchOrder].reverse();
   }
 
   get finished(): boolean {

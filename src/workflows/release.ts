@@ -15,17 +15,18 @@ import { FAILURE_TYPE, outcomeFromFailureType } from '../policy/outcome';
 import type { BuildFacts, CommandRun } from '../shared/provenance-types';
 import type { Admission, ArtifactRef, Outcome, ReleaseInput, ReleaseResult } from '../shared/release';
 import { commands, delivery, sourcing } from './activity-stubs';
-import { deployAllAtOnce } from './deploy-all-at-once';
 import { withEnvironmentTurn } from './environment-turn';
 import { approvalWaitText, registerReleaseMessages } from './release-messages';
 import { ReleaseState } from './release-state';
 import { registerRolloutSteering } from './release-steering';
 import { restoreEnvironments } from './restore-environments';
-import { PRODUCTION_STRATEGIES } from './strategies';
+import { DEPLOY_STRATEGIES } from './strategies';
+import { environmentPlan } from '../policy/environment-plan';
 
 /**
  * One release of one service version, from build to production:
- * build → test → artifact → staging → approval → production → done.
+ * admission → build → test → artifact → each environment in order (staging, approval,
+ * production by default) → done.
  * An abandoned release (failed, rejected, expired, aborted) puts every environment it
  * touched back as it was and ends as a failed workflow whose type names the outcome.
  */
@@ -153,14 +154,13 @@ async function runPipeline(release: ReleaseState): Promise<void> {
     release.status.provenance = await delivery.recordProvenance({ artifact, facts });
   }
 
-  release.enter('staging');
-  await withEnvironmentTurn(release, 'staging', () => deployAllAtOnce(release, 'staging', artifact));
-
-  await awaitApproval(release);
-
-  release.enter('production', config.environments.production.strategy);
-  const strategy = PRODUCTION_STRATEGIES[config.environments.production.strategy];
-  await withEnvironmentTurn(release, 'production', () => strategy(release, artifact));
+  // Environments in the catalogue's order; the first failure stops the release there.
+  for (const { name, approvalFirst } of environmentPlan(config.environments)) {
+    if (approvalFirst) await awaitApproval(release);
+    const { strategy } = config.environments[name];
+    release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
+    await withEnvironmentTurn(release, name, () => DEPLOY_STRATEGIES[strategy](release, name, artifact));
+  }
 }
 
 async function awaitApproval(release: ReleaseState): Promise<void> {

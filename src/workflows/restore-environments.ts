@@ -1,18 +1,16 @@
 import { log } from '@temporalio/workflow';
 import { planRestore } from '../policy/environment-restore';
 import { control, delivery } from './activity-stubs';
-import type { EnvironmentName } from './deploy-all-at-once';
 import type { ReleaseState } from './release-state';
 import { withEnvironmentTurn } from './environment-turn';
 
 /**
  * Puts every environment this release touched back as it was (call it in a
- * non-cancellable scope). Production first: it matters most.
+ * non-cancellable scope), the last one first: the one nearest its users matters most.
  */
 export async function restoreEnvironments(release: ReleaseState): Promise<void> {
-  for (const environment of ['production', 'staging'] as EnvironmentName[]) {
+  for (const environment of release.touchedLastFirst()) {
     const touch = release.touched[environment];
-    if (!touch) continue;
     await withEnvironmentTurn(release, environment, async () => {
       const { service } = release.input;
       const { config } = release;

@@ -43,6 +43,8 @@ export interface FakeWorld {
   commands: RunCommandInput[];
   /** Workspaces removed, by the release's name for them. */
   removedWorkspaces: string[];
+  /** Every environment a start began in, in order (a test steers once a held start runs). */
+  startsBegun: string[];
   active: Map<string, Instance>;
   running: Map<string, Instance>;
   stopped: string[];
@@ -82,6 +84,7 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
   };
 
   const removedWorkspaces: string[] = [];
+  const startsBegun: string[] = [];
   const activities: FakeWorld['activities'] = {
     async admitRelease(request): Promise<Admission> {
       const config = registeredDefinition(request.service, request.version);
@@ -130,6 +133,7 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
       const adopted = running.get(`${key(req.service, req.environment)}/${instanceIdFor(req.artifact.version, req.artifact.digest)}`);
       if (adopted) return adopted;
       announceStart(req.environment);
+      startsBegun.push(req.environment);
       if (options.hangStartIn?.includes(req.environment)) await runUntil(() => false);
       if (options.holdStartIn?.includes(req.environment)) await runUntil(() => released);
       const id = instanceIdFor(req.artifact.version, req.artifact.digest);
@@ -163,7 +167,7 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
       if (active.get(key(service, environment))?.id === instanceId) active.delete(key(service, environment));
     },
   };
-  return { activities, commands, removedWorkspaces, active, running, stopped, startBegan, stopBegan, letHeldFinish };
+  return { activities, commands, removedWorkspaces, startsBegun, active, running, stopped, startBegan, stopBegan, letHeldFinish };
 }
 
 /** An instance of an older version already serving an environment before the release. */

@@ -18,9 +18,14 @@ export function registeredDefinition(service: string, version: string): ServiceC
  * admits it with, parsed by the real schema.
  */
 export function releaseInput(
-  overrides: Partial<ReleaseRequest> & { approval?: Record<string, unknown>; production?: Record<string, unknown> } = {},
+  overrides: Partial<ReleaseRequest> & {
+    approval?: Record<string, unknown>;
+    production?: Record<string, unknown>;
+    /** All the service's environments, in order (instead of staging and `production`). */
+    environments?: Record<string, Record<string, unknown>>;
+  } = {},
 ): ReleaseRequest {
-  const { approval, production, ...rest } = overrides;
+  const { approval, production, environments, ...rest } = overrides;
   const config = ServiceSchema.parse({
     repository: '/nonexistent/web',
     build: 'make build',
@@ -28,7 +33,7 @@ export function releaseInput(
     artifact: { include: ['dist'] },
     run: { command: 'node dist/server.js', health: '/healthz', startTimeout: '10s' },
     smoke: 'node smoke.js',
-    environments: { staging: {}, production: production ?? { strategy: 'allAtOnce' } },
+    environments: environments ?? { staging: {}, production: production ?? { strategy: 'allAtOnce' } },
     approval: approval ?? { approvers: ['alice', 'bob', 'carol'], minApprovals: 1, timeout: '1d' },
   });
   const request: ReleaseRequest = {

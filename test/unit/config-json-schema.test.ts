@@ -53,7 +53,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'environments',
     'approval',
   ]);
-  expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run', 'environments']);
+  expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run']);
   expect(service.additionalProperties).toBe(false);
 
   const run = service.properties?.run;
@@ -65,10 +65,14 @@ test('it describes what a person writes: durations as strings, defaulted fields 
   expect(approval?.required ?? []).toEqual([]);
   expect(approval?.properties?.timeout.type).toBe('string');
 
-  const production = service.properties?.environments.properties?.production;
+  // Environments are named by the team, in order: any name of the pattern, each the same shape.
+  const environments = service.properties?.environments;
+  expect(environments?.propertyNames?.pattern).toBe('^[a-z][a-z0-9-]{0,62}$');
+  const production = environments?.additionalProperties as JsonSchemaObject | undefined;
   expect(production?.properties?.strategy.enum).toEqual(['allAtOnce', 'canary', 'blueGreen']);
+  expect(production?.properties?.gate.enum).toEqual(['approval', 'none']);
   expect(production?.required ?? []).toEqual([]);
-  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'router', 'metrics', 'canary', 'blueGreen']);
+  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen']);
 
   const canary = production?.properties?.canary;
   expect(canary?.required ?? []).toEqual([]);

@@ -104,10 +104,10 @@ const CASES: BrokenCatalogue[] = [
     column: 7,
   },
   {
-    name: 'a misspelt environment',
-    edits: [['      production:', '      prod: #<']],
-    path: 'services.web.environments.prod',
-    message: 'unknown key "prod"; did you mean "production"?',
+    name: 'an environment name that is not one',
+    edits: [['      production:', '      Production_EU: #<']],
+    path: 'services.web.environments.Production_EU',
+    message: /environment names are lower-case letters, digits and -, starting with a letter/,
   },
   {
     name: 'no build command (points at the service that lacks it)',
@@ -363,10 +363,10 @@ const CASES: BrokenCatalogue[] = [
     message: 'must be the Prometheus base URL, e.g. http://127.0.0.1:9090',
   },
   {
-    name: 'a progressive strategy in staging',
-    edits: [['        target: local', '        target: local\n        strategy: canary #<']],
-    path: 'services.web.environments.staging.strategy',
-    message: /^staging is deployed all at once; canary and blueGreen apply to production/,
+    name: 'two approval gates',
+    edits: [['        target: local', '        target: local\n        gate: approval'], ['      production:', '      production:\n        gate: approval #<']],
+    path: 'services.web.environments.production.gate',
+    message: /^only one environment of a service may have gate: approval \(staging has it already\)/,
   },
   {
     name: 'a YAML syntax error',

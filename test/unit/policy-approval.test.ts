@@ -8,6 +8,7 @@ const ctx = (over: Partial<ApprovalContext> = {}): ApprovalContext => ({
   author: 'alice',
   stage: 'approval',
   finished: false,
+  approvalPassed: false,
   approvals: [],
   ...over,
 });
@@ -20,7 +21,7 @@ describe('checkApprove', () => {
     ['an approver approving twice', ctx({ approvals: [approval('bob')] }), 'bob', /bob has already approved/],
     ['nobody', ctx(), '', /say who you are/],
     ['before the approval stage', ctx({ stage: 'staging' }), 'bob', /not waiting for approval yet \(it is in staging\)/],
-    ['after the approval stage passed', ctx({ stage: 'production' }), 'bob', /approval stage has already passed/],
+    ['after the approval stage passed', ctx({ stage: 'production', approvalPassed: true }), 'bob', /approval stage has already passed/],
     ['after the release ended', ctx({ finished: true }), 'bob', /already ended/],
   ])('%s', (_name, context, by, refusal) => {
     const verdict = checkApprove(context, by);

@@ -9,40 +9,42 @@ import { deployAllAtOnce } from '../deploy-all-at-once';
 import type { ReleaseState } from '../release-state';
 
 /**
- * The production strategy seam: each strategy takes the release and the artifact and
- * returns once the new version serves all traffic, or throws with the old one serving.
+ * The deploy strategy seam: each strategy takes the release, an environment and the
+ * artifact and returns once the new version serves all of that environment's traffic,
+ * or throws with the old one serving.
  */
-export type ProductionStrategy = (release: ReleaseState, artifact: ArtifactRef) => Promise<void>;
+export type DeployStrategy = (release: ReleaseState, environment: string, artifact: ArtifactRef) => Promise<void>;
 
-export const PRODUCTION_STRATEGIES: Record<(typeof STRATEGIES)[number], ProductionStrategy> = {
-  allAtOnce: (release, artifact) => deployAllAtOnce(release, 'production', artifact),
-  canary: (release, artifact) => runRollout(release, artifact, 'canary'),
-  blueGreen: (release, artifact) => runRollout(release, artifact, 'blueGreen'),
+export const DEPLOY_STRATEGIES: Record<(typeof STRATEGIES)[number], DeployStrategy> = {
+  allAtOnce: (release, environment, artifact) => deployAllAtOnce(release, environment, artifact),
+  canary: (release, environment, artifact) => runRollout(release, environment, artifact, 'canary'),
+  blueGreen: (release, environment, artifact) => runRollout(release, environment, artifact, 'blueGreen'),
 };
 
 /**
  * Progressive strategies run as a child workflow per environment. Aborting the release
  * cancels the child, which rolls back before it ends (the release waits for that).
  */
-async function runRollout(release: ReleaseState, artifact: ArtifactRef, strategy: 'canary' | 'blueGreen'): Promise<void> {
+async function runRollout(release: ReleaseState, environment: string, artifact: ArtifactRef, strategy: 'canary' | 'blueGreen'): Promise<void> {
   const { service, version } = release.input;
   const { config, commandDir } = release;
-  const production = config.environments.production;
+  const settings = config.environments[environment];
   const input: RolloutInput = {
     service,
-    environment: 'production',
+    environment,
     version,
     artifact,
     releaseWorkflowId: workflowInfo().workflowId,
     run: { command: config.run.command, healthPath: config.run.health, startTimeoutMs: config.run.startTimeout },
-    router: production.router,
-    metrics: production.metrics,
-    canary: production.canary,
-    blueGreen: production.blueGreen,
+    router: settings.router,
+    metrics: settings.metrics,
+    canary: settings.canary,
+    blueGreen: settings.blueGreen,
     smoke: config.smoke ? { command: config.smoke, cwd: commandDir, passEnv: config.passEnv } : undefined,
   };
-  const workflowId = rolloutWorkflowId(service, 'production', version);
+  const workflowId = rolloutWorkflowId(service, environment, version);
   release.rolloutWorkflowId = workflowId;
+  release.rolloutEnded = false;
   release.waitFor(`the ${strategy === 'canary' ? 'canary' : 'blue/green'} rollout ${workflowId}`);
   let result: Awaited<ReturnType<typeof canaryRolloutWorkflow>>;
   try {
@@ -51,7 +53,7 @@ async function runRollout(release: ReleaseState, artifact: ArtifactRef, strategy
       args: [input],
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      staticSummary: `${strategy === 'canary' ? 'Canary' : 'Blue/green'} of ${service} ${version} in production`,
+      staticSummary: `${strategy === 'canary' ? 'Canary' : 'Blue/green'} of ${service} ${version} in ${environment}`,
     });
   } finally {
     // Steering updates waiting for the rollout's decision stop waiting now.
@@ -61,5 +63,5 @@ async function runRollout(release: ReleaseState, artifact: ArtifactRef, strategy
   if (result.outcome === 'rolled_back') {
     throw ApplicationFailure.create({ type: FAILURE_TYPE.rolled_back, message: result.reason ?? 'rolled back', nonRetryable: true });
   }
-  release.status.environments.production = { version, url: result.status.routerUrl ?? '' };
+  release.status.environments[environment] = { version, url: result.status.routerUrl ?? '' };
 }
