@@ -6,8 +6,8 @@
 // (`--baseline <dir>`, e.g. a `git worktree` of an older commit, built with `npm run build`).
 // It starts a dev server and one `gantry worker` per checkout (each on its own task queue
 // and state folder), writes one script per checkout that runs a single release with a
-// new version, prints the farm-bench command that times them in pairs, and runs until
-// Ctrl-C. Run: `npm run build && node bench/release-start.js [--baseline <dir>]`.
+// new version, prints them so a paired timer can run them in turn (A B A B …), and
+// runs until Ctrl-C. Run: `npm run build && node bench/release-start.js [--baseline <dir>]`.
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -66,7 +66,7 @@ async function main() {
 
   console.log(`dev server ${server.address}; workspace and worker logs in ${dir}`);
   console.log(`one release: sh ${scripts.current}`);
-  if (baseline) console.log(`paired:      farm-bench -n 7 --timeout 900 -- sh ${scripts.current} --vs 'sh ${scripts.baseline}'`);
+  if (baseline) console.log(`baseline:    sh ${scripts.baseline}   (time the two in turn, A B A B …, and compare medians)`);
   console.log('Ctrl-C stops the workers, the deployed instances and the server.');
   await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
   for (const worker of workers) worker.child.kill('SIGTERM');
