@@ -100,3 +100,34 @@ export function decisionReason(decision: RolloutDecision, tally: AnalysisTally, 
       return undefined;
   }
 }
+
+/** One analysis judged: the tally with it counted, what to do next, and why when it is not `continue`. */
+export interface Judgement {
+  tally: AnalysisTally;
+  decision: RolloutDecision;
+  reason?: string;
+}
+
+/** How a rollout judges each analysis: by default `judge`; a recorded run may need the rule it started with. */
+export type Judge = (tally: AnalysisTally, result: Pick<AnalysisResult, 'verdict' | 'summary'>, rules: DecisionRules) => Judgement;
+
+/**
+ * The verdict policy applied to one more analysis: count it, decide, say why. Every
+ * soak of every strategy goes through this.
+ *
+ * Worked example, failureLimit 2 (consecutive), tally with one failure in a row, then a
+ * fail "error rate 7.5 % > limit 1 %" → { decision: 'rollback', reason: "2 failed
+ * checks in a row (limit 2): error rate 7.5 % > limit 1 %" }.
+ */
+export const judge: Judge = (tally, result, rules) => {
+  const counted = recordAnalysis(tally, result);
+  const decision = decide(counted, rules);
+  return { tally: counted, decision, reason: decisionReason(decision, counted, rules, result) };
+};
+
+/**
+ * The rules of a check that decides alone, a gate rather than a soak (blue/green's
+ * preview of green before any public traffic): one failure rolls back, one inconclusive
+ * result pauses and asks a human, whatever the limits of the soaks.
+ */
+export const SINGLE_CHECK_RULES: DecisionRules = { failureLimit: 1, failureMode: 'consecutive', inconclusiveLimit: 1 };

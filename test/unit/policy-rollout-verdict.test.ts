@@ -3,9 +3,11 @@ import {
   type AnalysisTally,
   type DecisionRules,
   type RolloutDecision,
+  SINGLE_CHECK_RULES,
   decide,
   decisionReason,
   emptyTally,
+  judge,
   recordAnalysis,
   resumedTally,
 } from '../../src/policy/rollout-verdict';
@@ -99,5 +101,46 @@ describe('decisionReason', () => {
     const tally = tallyOf(sequence);
     expect(decide(tally, rules)).toBe(decision);
     expect(decisionReason(decision, tally, rules, last)).toBe(expected);
+  });
+});
+
+describe('judge: one more analysis counted, decided and explained', () => {
+  /** Each result of the sequence judged in turn, as a soak does. */
+  function judged(sequence: Verdict[], rules: DecisionRules) {
+    let tally = emptyTally();
+    return sequence.map((verdict, i) => {
+      const judgement = judge(tally, { verdict, summary: `check ${i + 1}` }, rules);
+      tally = judgement.tally;
+      return judgement;
+    });
+  }
+
+  test('the worked example of the doc comment: the second failure in a row rolls back, saying why', () => {
+    const tally = tallyOf([F]);
+    expect(judge(tally, { verdict: F, summary: 'error rate 7.5 % > limit 1 %' }, CONSECUTIVE)).toEqual({
+      tally: tallyOf([F, F]),
+      decision: 'rollback',
+      reason: '2 failed checks in a row (limit 2): error rate 7.5 % > limit 1 %',
+    });
+  });
+
+  test.each<[string, Verdict[], DecisionRules, RolloutDecision[]]>([
+    ['in a row, an inconclusive check between failures does not reset the run', [F, I, F], CONSECUTIVE, ['continue', 'continue', 'rollback']],
+    ['in a row, a pass does', [F, P, F], CONSECUTIVE, ['continue', 'continue', 'continue']],
+    ['in total, it does not either', [F, P, F], TOTAL, ['continue', 'continue', 'rollback']],
+    ['inconclusive checks up to the limit pause', [I, I, I], CONSECUTIVE, ['continue', 'continue', 'pause']],
+  ])('%s', (_name, sequence, rules, expected) => {
+    const judgements = judged(sequence, rules);
+    expect(judgements.map((j) => j.decision)).toEqual(expected);
+    // The same decisions as counting and deciding by hand, and a reason exactly when not continuing.
+    expect(judgements.map((j) => j.decision)).toEqual(decisions(sequence, rules));
+    expect(judgements.map((j) => j.reason !== undefined)).toEqual(expected.map((d) => d !== 'continue'));
+    expect(judgements[judgements.length - 1].tally).toEqual(tallyOf(sequence));
+  });
+
+  test('a single check that decides alone (a gate): pass goes on, a fail rolls back, an inconclusive result pauses', () => {
+    expect(judge(emptyTally(), { verdict: P, summary: 's' }, SINGLE_CHECK_RULES).decision).toBe('continue');
+    expect(judge(emptyTally(), { verdict: F, summary: 's' }, SINGLE_CHECK_RULES).decision).toBe('rollback');
+    expect(judge(emptyTally(), { verdict: I, summary: 's' }, SINGLE_CHECK_RULES).decision).toBe('pause');
   });
 });
