@@ -1,10 +1,10 @@
-import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
 import { analyse } from '../policy/analysis';
+import { legacyKeepBlueVerdict } from '../policy/legacy-keep-blue-verdict';
+import { SINGLE_CHECK_RULES, emptyTally, judge } from '../policy/rollout-verdict';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
 import { commands, delivery, measuring } from './activity-stubs';
-import { blueGreenChecks } from '../policy/rollout-plan';
-import { soakExtension, waitBeforeCheckMs } from '../policy/soak';
 import {
   awaitMetricsSource,
   commitAndPromote,
@@ -17,13 +17,16 @@ import {
   waitWhilePaused,
 } from './rollout-actions';
 import { RolloutState } from './rollout-state';
+import { soakAndAnalyse } from './soak-and-analyse';
 
 /**
  * Blue/green: green (the new version) starts beside blue at 0 % of public traffic and is
  * verified — health, smoke test, and an analysis of traffic sent to it through the
  * preview header. After an optional approval all traffic switches at once. Blue keeps
  * running for `keepBlueFor` while green is analysed, so a failure (or a person) switches
- * back instantly; then blue is retired.
+ * back instantly; then blue is retired. Green's checks after the switch are judged like a
+ * canary's (`soakAndAnalyse`): `failureLimit` failures in a row or in total (`failureMode`)
+ * switch back, `inconclusiveLimit` inconclusive ones in a row pause and ask a human.
  */
 export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const rollout = new RolloutState(input, 'blueGreen');
@@ -85,8 +88,10 @@ async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl
     ]);
     const result = analyse(greenMeasure, blueMeasure, input.blueGreen.analysis);
     rollout.status.analyses.push({ at: rollout.now(), weight: 0, verdict: result.verdict, summary: `preview: ${result.summary}` });
-    if (result.verdict === 'pass') return undefined;
-    if (result.verdict === 'fail') return `green failed its preview analysis: ${result.summary}`;
+    // The preview is a gate, not a soak: this one check decides.
+    const { decision } = judge(emptyTally(), result, SINGLE_CHECK_RULES);
+    if (decision === 'continue') return undefined;
+    if (decision === 'rollback') return `green failed its preview analysis: ${result.summary}`;
     rollout.paused = true;
     rollout.status.pausedBecause = `the preview analysis of green was inconclusive (${result.summary}); resume to analyse again, promote to switch anyway, or roll back`;
     await waitWhilePaused(rollout, 'verifying');
@@ -95,41 +100,39 @@ async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl
   }
 }
 
-/** Blue stays up while green takes all traffic; returns why to switch back, or undefined when green held. */
+/**
+ * Blue stays up while green takes all traffic, for `keepBlueFor`, while green is analysed
+ * every interval (each check counts once: the window is time blue is kept); returns why
+ * to switch back, or undefined when green held. A pause keeps blue up, and paused time
+ * does not count towards the window.
+ */
 async function keepBlue(input: RolloutInput, rollout: RolloutState, green: Instance): Promise<string | undefined> {
   const config = input.blueGreen;
-  rollout.status.phase = 'keeping_blue';
+  const { service, environment, metrics } = input;
   rollout.promoteRequest = undefined;
-  const planned = blueGreenChecks(config);
-  let done = 0;
-  let waitLeftMs = waitBeforeCheckMs(config.keepBlueFor, config.interval, done);
-  let failures = 0;
-  rollout.status.soak = { planned, done };
-  while (done < planned) {
-    const dueAt = Date.now() + waitLeftMs;
-    rollout.status.nextCheckAt = new Date(dueAt).toISOString();
-    rollout.report();
-    const started = Date.now();
-    await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitLeftMs);
-    if (rollout.paused && !rollout.promoteRequest && !rollout.rollbackRequest) {
-      // Blue stays up while paused: the time paused does not count towards keepBlueFor.
-      waitLeftMs = Math.max(0, waitLeftMs - (Date.now() - started));
-      await waitWhilePaused(rollout, 'keeping_blue');
-      continue;
-    }
-    if (rollout.rollbackRequest) return `switched back by ${rollout.rollbackRequest.by}${rollout.rollbackRequest.reason ? `: ${rollout.rollbackRequest.reason}` : ''}`;
-    if (rollout.promoteRequest) break; // retire blue now
-    const extended = soakExtension(dueAt, Date.now(), config.interval);
-    const greenMeasure = await measuring.measure({ service: input.service, environment: input.environment, version: green.artifact.version, role: 'canary', windowMs: config.interval, metrics: input.metrics });
+  // Green's checks were once judged by a rule of their own (failures in a row, reset by an
+  // inconclusive check, whatever failureMode said; never a pause). Rollouts that started
+  // then keep it, or their replays would roll back or pause where they did not.
+  const verdicts = patched('blue-green-verdicts-by-policy') ? undefined : legacyKeepBlueVerdict;
+  const soak = await soakAndAnalyse(rollout, {
     // Blue serves nothing now, so only green's own limits apply (no relative check).
-    const result = analyse(greenMeasure, undefined, config.analysis);
-    rollout.status.analyses.push({ at: rollout.now(), weight: 100, verdict: result.verdict, summary: result.summary });
-    done += 1;
-    rollout.status.soak = { planned, done, extended: extended ?? rollout.status.soak?.extended };
-    waitLeftMs = waitBeforeCheckMs(config.keepBlueFor, config.interval, done);
-    failures = result.verdict === 'fail' ? failures + 1 : 0;
-    if (failures >= config.analysis.failureLimit) return `green failed after the switch: ${result.summary}`;
+    subject: { service, environment, metrics, candidate: green.artifact.version },
+    durationMs: config.keepBlueFor,
+    intervalMs: config.interval,
+    phase: 'keeping_blue',
+    weight: 100,
+    rules: config.analysis,
+    counts: 'all',
+    tally: emptyTally(),
+    judge: verdicts,
+  });
+  switch (soak.ended) {
+    case 'rollback_requested':
+      return `switched back by ${soak.request.by}${soak.request.reason ? `: ${soak.request.reason}` : ''}`;
+    case 'failed':
+      return `green failed after the switch: ${soak.reason}`;
+    case 'passed':
+    case 'promoted': // retire blue now
+      return undefined;
   }
-  rollout.status.nextCheckAt = undefined;
-  return undefined;
 }

@@ -1,11 +1,8 @@
-import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
-import { analyse } from '../policy/analysis';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { canaryPlan } from '../policy/rollout-plan';
-import { decide, decisionReason, emptyTally, recordAnalysis, resumedTally } from '../policy/rollout-verdict';
-import { repeatedCheck, soakExtension, waitBeforeCheckMs } from '../policy/soak';
+import { emptyTally } from '../policy/rollout-verdict';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
-import { measuring } from './activity-stubs';
 import {
   awaitMetricsSource,
   commitAndPromote,
@@ -16,9 +13,9 @@ import {
   rolledBackBy,
   setSplit,
   startNewVersion,
-  waitWhilePaused,
 } from './rollout-actions';
 import { RolloutState } from './rollout-state';
+import { soakAndAnalyse } from './soak-and-analyse';
 
 /**
  * Canary: the new version takes a growing share of traffic, step by step (by default
@@ -55,7 +52,8 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
 }
 
 async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Instance, canary: Instance): Promise<RolloutResult> {
-  const rules = input.canary.analysis;
+  const { service, environment, metrics } = input;
+  // One tally for the whole rollout: failures at one step still count at the next.
   let tally = emptyTally();
   const plan = canaryPlan(input.canary);
   for (let index = 0; index < plan.length; index++) {
@@ -65,52 +63,22 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
     rollout.status.step = index;
     await setSplit(input, rollout, stable, canary, step.weight);
     if (step.weight >= 100 || rollout.promoteRequest?.full) break;
-    rollout.status.phase = 'progressing';
-    const interval = input.canary.interval;
-    let done = 0;
-    let waitLeftMs = waitBeforeCheckMs(step.soakMs, interval, done);
-    rollout.status.soak = { planned: step.checks, done };
-    while (done < step.checks) {
-      const dueAt = Date.now() + waitLeftMs;
-      rollout.status.nextCheckAt = new Date(dueAt).toISOString();
-      rollout.report();
-      const started = Date.now();
-      await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitLeftMs);
-
-      if (rollout.rollbackRequest) return rolledBack(input, rollout, stable, canary, rolledBackBy(rollout.rollbackRequest));
-      if (rollout.promoteRequest) break;
-      if (rollout.paused) {
-        // The soak resumes where it stopped: paused time does not count.
-        waitLeftMs = Math.max(0, waitLeftMs - (Date.now() - started));
-        await waitWhilePaused(rollout);
-        continue;
-      }
-      const extended = soakExtension(dueAt, Date.now(), interval);
-      const [canaryMeasure, stableMeasure] = await Promise.all([
-        measuring.measure({ service: input.service, environment: input.environment, version: canary.artifact.version, role: 'canary', windowMs: interval, metrics: input.metrics }),
-        measuring.measure({ service: input.service, environment: input.environment, version: stable.artifact.version, role: 'stable', windowMs: interval, metrics: input.metrics }),
-      ]);
-      const result = analyse(canaryMeasure, stableMeasure, rules);
-      rollout.status.analyses.push({ at: rollout.now(), weight: step.weight, verdict: result.verdict, summary: result.summary });
-      // Only a passing check counts: one that failed or could not judge is made again.
-      if (result.verdict === 'pass') done += 1;
-      const repeated = result.verdict === 'pass' ? undefined : repeatedCheck(result.verdict, result.summary);
-      rollout.status.soak = { planned: step.checks, done, extended: repeated ?? extended ?? rollout.status.soak?.extended };
-      waitLeftMs = waitBeforeCheckMs(step.soakMs, interval, done);
-      tally = recordAnalysis(tally, result);
-      const next = decide(tally, rules);
-      if (next === 'rollback') return rolledBack(input, rollout, stable, canary, `canary at ${step.weight} %: ${decisionReason(next, tally, rules, result)}`);
-      if (next === 'pause') {
-        rollout.paused = true;
-        rollout.status.pausedBecause = `${decisionReason(next, tally, rules, result)}; resume, promote or roll back`;
-        await waitWhilePaused(rollout);
-        tally = resumedTally(tally);
-      }
-    }
-    rollout.status.nextCheckAt = undefined;
+    const soak = await soakAndAnalyse(rollout, {
+      subject: { service, environment, metrics, candidate: canary.artifact.version, baseline: stable.artifact.version },
+      durationMs: step.soakMs,
+      intervalMs: input.canary.interval,
+      phase: 'progressing',
+      weight: step.weight,
+      rules: input.canary.analysis,
+      // A step advances only after its planned checks have passed.
+      counts: 'passes',
+      tally,
+    });
+    tally = soak.tally;
+    if (soak.ended === 'rollback_requested') return rolledBack(input, rollout, stable, canary, rolledBackBy(soak.request));
+    if (soak.ended === 'failed') return rolledBack(input, rollout, stable, canary, `canary at ${step.weight} %: ${soak.reason}`);
     if (rollout.promoteRequest?.full) break;
     rollout.promoteRequest = undefined; // a plain promote ends only the current soak
   }
   return { outcome: 'promoted', status: rollout.status };
 }
-

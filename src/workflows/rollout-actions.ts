@@ -4,7 +4,7 @@ import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutPhase, RolloutResult, SteerPayload } from '../shared/rollout';
 import { instanceIdFor } from '../policy/environment-restore';
 import { control, delivery, measuring, routing } from './activity-stubs';
-import type { RolloutState } from './rollout-state';
+import type { RolloutState, SteeredRollout } from './rollout-state';
 
 /** Steps both progressive strategies take: prepare, split traffic, wait while paused, promote, roll back. */
 
@@ -43,7 +43,7 @@ function startInstanceOf(input: RolloutInput, instance: Pick<Instance, 'artifact
 }
 
 /** Holds the rollout where it is until a person resumes, promotes or rolls back; then carries on as `resumeAs`. */
-export async function waitWhilePaused(rollout: RolloutState, resumeAs: RolloutPhase = 'progressing'): Promise<void> {
+export async function waitWhilePaused(rollout: SteeredRollout, resumeAs: RolloutPhase = 'progressing'): Promise<void> {
   rollout.status.phase = 'paused';
   rollout.status.nextCheckAt = undefined;
   rollout.report();

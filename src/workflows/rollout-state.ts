@@ -14,6 +14,14 @@ import {
 } from '../shared/rollout';
 
 /**
+ * What a stage that waits on people needs of a rollout (see `soakAndAnalyse` and
+ * `waitWhilePaused`): the steering requests, the status it keeps, and a way to publish it.
+ */
+export type SteeredRollout = Pick<RolloutState, 'paused' | 'promoteRequest' | 'rollbackRequest' | 'report' | 'now'> & {
+  readonly status: Pick<RolloutStatus, 'phase' | 'nextCheckAt' | 'soak' | 'analyses' | 'pausedBecause'>;
+};
+
+/**
  * State shared by the canary and blue/green rollouts: the status people query, the
  * requests people made (pause, resume, promote, rollback), and progress reports to the
  * release so its own status shows the traffic split.

@@ -6,7 +6,7 @@ import { abortUpdate, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, 
 import { instanceIdFor } from '../../src/policy/environment-restore';
 import { rolloutWorkflowId } from '../../src/shared/rollout';
 import { releaseWorkflow } from '../../src/workflows/release';
-import { canaryWeights, failing, healthy, type MeasurementScript } from '../support/fake-progressive';
+import { canaryWeights, failing, healthy, noData, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
 import { rolloutScenario, waitForStatus } from '../support/rollout-scenario';
 import { createTimeSkippingEnv } from '../support/time-skipping';
@@ -138,6 +138,72 @@ describe('blue/green rollout (time-skipping server)', () => {
       expect(Math.max(...canaryWeights(progressive.tables, input.version))).toBe(0);
       expect(world.active.get(`${service}/production`)?.artifact.version).toBe(BLUE);
       expect(world.stopped.some((s) => s.startsWith(`production/${input.version}-`))).toBe(true);
+    });
+  });
+});
+
+
+/**
+ * Green's measurements as letters, one per call: the preview first, then each check after
+ * the switch (p pass, f 30 % errors, i no data); blue is always healthy, and green is
+ * healthy once the letters run out.
+ */
+const greenSays = (letters: string): MeasurementScript => (version, call) => {
+  if (version === BLUE) return healthy();
+  const letter = letters[call - 1] ?? 'p';
+  return letter === 'f' ? failing(0.3) : letter === 'i' ? noData : healthy();
+};
+
+describe("blue/green judges green's checks after the switch by the verdict policy (time-skipping server)", () => {
+  test.each([
+    // failureLimit 2 by default. In a row: a pass between failures resets the run ...
+    ['consecutive', 'pfpfpp', 'succeeded', undefined, 10],
+    // ... an inconclusive check does not (it is no evidence that green is healthy).
+    ['consecutive', 'pfif', 'rolled_back', /^green failed after the switch: 2 failed checks in a row \(limit 2\): error rate 30 % > limit 1 %$/, 3],
+    // In total: the second failure switches back, whatever came between.
+    ['total', 'pfpf', 'rolled_back', /^green failed after the switch: 2 failed checks in total \(limit 2\): error rate 30 % > limit 1 %$/, 3],
+  ])('failureMode %s, green says %s → %s', async (failureMode, letters, outcome, reason, checks) => {
+    const { service, world, progressive, within } = run(greenSays(letters));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue, { analysis: { failureMode } });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe(outcome);
+      if (reason) expect(result.reason).toMatch(reason);
+      expect(result.status?.rollout?.analyses.filter((a) => a.weight === 100)).toHaveLength(checks);
+      if (outcome === 'succeeded') {
+        expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 100]);
+        expect(world.active.get(`${service}/production`)?.artifact.version).toBe(input.version);
+      } else {
+        expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 0]);
+        expect(world.active.get(`${service}/production`)?.artifact.version).toBe(BLUE);
+      }
+    });
+  });
+
+  test('inconclusiveLimit inconclusive checks in a row pause with blue still up; resume lets green finish its window and blue retire', async () => {
+    let resumed = false;
+    const { service, world, progressive, within } = run((version, call) => (resumed ? healthy() : greenSays('piii')(version, call)));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startBlueGreenRelease(service, taskQueue, { analysis: { inconclusiveLimit: 2 } });
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'keeping_blue');
+      await env.sleep('5 minutes'); // two one-minute checks without data pause it
+      const paused = await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+      expect(paused.rollout?.pausedBecause).toBe('2 inconclusive checks in a row (limit 2): no measurement of the new version: no data: no requests for this version in the window; resume, promote or roll back');
+      expect(paused.rollout?.analyses.map((a) => [a.weight, a.verdict])).toEqual([[0, 'pass'], [100, 'inconclusive'], [100, 'inconclusive']]);
+      expect(paused.rollout?.weights).toEqual({ stable: 0, canary: 100 });
+      await env.sleep('3 hours'); // blue stays up, however long the pause
+      expect((await handle.query(statusQuery)).rollout?.phase).toBe('paused');
+      expect(world.stopped.some((s) => s.startsWith(`production/${BLUE}-`))).toBe(false);
+
+      resumed = true;
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      // Every check of the window counts once: two inconclusive, then eight passing.
+      expect(result.status?.rollout?.analyses.map((a) => a.verdict)).toEqual(['pass', 'inconclusive', 'inconclusive', ...Array(8).fill('pass')]);
+      expect(canaryWeights(progressive.tables, input.version)).toEqual([0, 100, 100]);
+      expect(world.stopped.some((s) => s.startsWith(`production/${BLUE}-`))).toBe(true);
+      expect(result.status?.rollout?.decisions.map((d) => [d.kind, d.by])).toEqual([['resume', 'oncall']]);
     });
   });
 });
