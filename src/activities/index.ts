@@ -5,6 +5,7 @@ import { createCommandActivities } from './run-command';
 import { createArtifactActivities } from './artifact';
 import { createRuntimeActivities } from './runtime';
 import { createLockActivities } from './locks';
+import { createEnvironmentActivities } from './environments';
 import { createMeasureActivities } from './measure';
 import { createPreviewTrafficActivities } from './preview-traffic';
 import { createRoutingActivities } from './routing';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createArtifactActivities(deps.artifacts),
     ...createRuntimeActivities(deps.runtime),
     ...createLockActivities(deps.client),
+    ...createEnvironmentActivities(deps.client),
     ...createRoutingActivities(deps.routerFor),
     ...createMeasureActivities(deps.metricsFor),
     ...createPreviewTrafficActivities(),

@@ -1,10 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type LockRequest, lockRequestSignal, lockStateQuery } from '../shared/messages';
+import { GantryService } from '../shared/search-attributes';
 
 export interface RequestLockInput {
   lockId: string;
   requester: LockRequest;
+  /**
+   * The environment entity that grants turns there (`environment/<service>/<env>`); absent
+   * in releases started before entities existed, which use a lock workflow of their own.
+   */
+  entity?: { service: string; environment: string };
 }
 
 export interface LockQueueView {
@@ -20,14 +26,25 @@ export function createLockActivities(client: Client) {
   return {
     /** Joins the environment's queue (starting the lock if nobody holds it) and says who holds it now. */
     async requestLock(input: RequestLockInput): Promise<LockQueueView> {
-      const handle = await client.workflow.signalWithStart('environmentLockWorkflow', {
-        workflowId: input.lockId,
-        taskQueue: Context.current().info.taskQueue,
-        args: [{ lockId: input.lockId }],
-        signal: lockRequestSignal,
-        signalArgs: [input.requester],
-        staticSummary: `Deploy lock: one release at a time on ${input.lockId.replace(/^lock\//, '')}`,
-      });
+      const { entity } = input;
+      const handle = entity
+        ? await client.workflow.signalWithStart('environmentWorkflow', {
+            workflowId: input.lockId,
+            taskQueue: Context.current().info.taskQueue,
+            args: [{ service: entity.service, environment: entity.environment }],
+            signal: lockRequestSignal,
+            signalArgs: [input.requester],
+            typedSearchAttributes: [{ key: GantryService, value: entity.service }],
+            staticSummary: `Environment ${entity.environment} of ${entity.service}: what runs there, and one deploy at a time`,
+          })
+        : await client.workflow.signalWithStart('environmentLockWorkflow', {
+            workflowId: input.lockId,
+            taskQueue: Context.current().info.taskQueue,
+            args: [{ lockId: input.lockId }],
+            signal: lockRequestSignal,
+            signalArgs: [input.requester],
+            staticSummary: `Deploy lock: one release at a time on ${input.lockId.replace(/^lock\//, '')}`,
+          });
       try {
         const state = await handle.query(lockStateQuery);
         return { holder: state.holder, waiting: state.queue.length };

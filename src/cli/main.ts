@@ -7,6 +7,7 @@ import { registerArtifactCommands } from './commands/artifact';
 import { registerCatalogueCommands } from './commands/catalogue';
 import { registerConfigCommands } from './commands/config';
 import { registerDoctorCommand } from './commands/doctor';
+import { registerEnvironmentCommands } from './commands/env';
 import { registerReleaseCommands } from './commands/release';
 import { registerDevCommands } from './commands/dev';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCatalogueCommands(program);
   registerReleaseCommands(program);
   registerArtifactCommands(program);
+  registerEnvironmentCommands(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;

@@ -3,6 +3,7 @@ import type { ArtifactRef } from '../shared/release';
 import { instanceIdFor } from '../policy/environment-restore';
 import { commands, control, delivery } from './activity-stubs';
 import type { ReleaseState } from './release-state';
+import { reportToEnvironment } from './environment-record';
 
 /**
  * Replaces what runs in an environment with the new artifact, all at once: start the new
@@ -41,6 +42,7 @@ export async function deployAllAtOnce(release: ReleaseState, environment: string
   await CancellationScope.nonCancellable(async () => {
     await control.activateInstance({ service, environment, instanceId: instance.id });
     release.status.environments[environment] = { version, url: instance.url };
+    await reportToEnvironment(release, environment, { kind: 'deployed', version, digest: artifact.digest, url: instance.url });
     if (before && before.id !== instance.id) {
       await control.stopInstance({ service, environment, instanceId: before.id });
     }

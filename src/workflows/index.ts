@@ -4,3 +4,4 @@ export { environmentLockWorkflow } from './environment-lock';
 export { canaryRolloutWorkflow } from './canary-rollout';
 export { blueGreenRolloutWorkflow } from './blue-green-rollout';
 export { catalogueWorkflow } from './catalogue';
+export { environmentWorkflow } from './environment';

@@ -32,6 +32,11 @@ export class ReleaseState {
   workDir?: string;
   /** The release's own checkout of its commit, removed when the release ends. */
   workspaceRoot?: string;
+  /**
+   * Whether environments are entities that record what runs there (patch
+   * 'environment-entities'); releases started before take turns on lock workflows.
+   */
+  entities = false;
   /** Whether the platform has admitted the release (or it is a replayed older one that needed no admission). */
   admitted = false;
   private definition?: ServiceConfig;

@@ -22,6 +22,7 @@ import { registerRolloutSteering } from './release-steering';
 import { restoreEnvironments } from './restore-environments';
 import { DEPLOY_STRATEGIES } from './strategies';
 import { environmentPlan } from '../policy/environment-plan';
+import { assertVerificationHolds } from './environment-record';
 
 /**
  * One release of one service version, from build to production:
@@ -40,6 +41,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   // Releases started before the platform held the catalogue brought their own definition
   // and source folder; their histories replay on that path.
   const admittedByPlatform = patched('platform-admission');
+  // Since environments are entities, a release takes its turns on them and tells them what it deployed.
+  release.entities = patched('environment-entities');
   if (!admittedByPlatform) release.useStartersDefinition();
 
   let outcome: Outcome = 'succeeded';
@@ -156,7 +159,10 @@ async function runPipeline(release: ReleaseState): Promise<void> {
 
   // Environments in the catalogue's order; the first failure stops the release there.
   for (const { name, approvalFirst } of environmentPlan(config.environments)) {
-    if (approvalFirst) await awaitApproval(release);
+    if (approvalFirst) {
+      await awaitApproval(release);
+      await assertVerificationHolds(release);
+    }
     const { strategy } = config.environments[name];
     release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
     await withEnvironmentTurn(release, name, () => DEPLOY_STRATEGIES[strategy](release, name, artifact));

@@ -3,6 +3,7 @@ import { planRestore } from '../policy/environment-restore';
 import { control, delivery } from './activity-stubs';
 import type { ReleaseState } from './release-state';
 import { withEnvironmentTurn } from './environment-turn';
+import { reportToEnvironment } from './environment-record';
 
 /**
  * Puts every environment this release touched back as it was (call it in a
@@ -28,6 +29,7 @@ export async function restoreEnvironments(release: ReleaseState): Promise<void> 
           });
           await control.activateInstance({ service, environment, instanceId: restored.id });
           release.status.environments[environment] = { version: restored.artifact.version, url: restored.url };
+          await reportToEnvironment(release, environment, { kind: 'restored', version: restored.artifact.version, digest: restored.artifact.digest, url: restored.url });
         } else {
           await control.stopInstance({ service, environment, instanceId: step.instanceId });
           if (release.status.environments[environment]?.version === release.input.version) {

@@ -1,7 +1,9 @@
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createEnvironmentActivities } from '../../src/activities/environments';
 import { createLockActivities } from '../../src/activities/locks';
+import { lockStateQuery } from '../../src/shared/messages';
 import { WORKER_TUNING } from '../../src/worker/tuning';
 import type { FakeWorld } from './fake-delivery';
 import { fakeProgressive, type FakeProgressive } from './fake-progressive';
@@ -74,6 +76,7 @@ export async function withReleaseWorker<T>(
       ...world.activities,
       ...progressive.activities,
       ...locks,
+      ...createEnvironmentActivities(env.client),
       requestLock: (input: Parameters<typeof locks.requestLock>[0]) => {
         lockIds.add(input.lockId);
         return locks.requestLock(input);
@@ -85,8 +88,12 @@ export async function withReleaseWorker<T>(
     if (options.awaitLocks === false) return result;
     for (const lockId of lockIds) {
       for (let i = 0; i < 200; i++) {
-        const { status } = await env.client.workflow.getHandle(lockId).describe();
+        const handle = env.client.workflow.getHandle(lockId);
+        const { status } = await handle.describe();
         if (status.name !== 'RUNNING') break;
+        // An environment entity lives on: what matters is that nobody holds or waits for a turn.
+        const turns = await handle.query(lockStateQuery).catch(() => undefined);
+        if (turns && !turns.holder && turns.queue.length === 0) break;
         await new Promise((r) => setTimeout(r, 50));
       }
     }

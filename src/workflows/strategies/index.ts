@@ -7,6 +7,7 @@ import { blueGreenRolloutWorkflow } from '../blue-green-rollout';
 import { canaryRolloutWorkflow } from '../canary-rollout';
 import { deployAllAtOnce } from '../deploy-all-at-once';
 import type { ReleaseState } from '../release-state';
+import { reportToEnvironment } from '../environment-record';
 
 /**
  * The deploy strategy seam: each strategy takes the release, an environment and the
@@ -64,4 +65,5 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     throw ApplicationFailure.create({ type: FAILURE_TYPE.rolled_back, message: result.reason ?? 'rolled back', nonRetryable: true });
   }
   release.status.environments[environment] = { version, url: result.status.routerUrl ?? '' };
+  await reportToEnvironment(release, environment, { kind: 'deployed', version, digest: artifact.digest, url: result.status.routerUrl ?? '' });
 }

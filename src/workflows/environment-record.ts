@@ -1,0 +1,40 @@
+import { ApplicationFailure, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+import { type DeployedReport, deployedSignal, environmentWorkflowId } from '../shared/environment';
+import { FAILURE_TYPE } from '../policy/outcome';
+import { verificationProblems } from '../policy/verification';
+import { control } from './activity-stubs';
+import type { ReleaseState } from './release-state';
+
+/**
+ * Tells the environment's entity what this release made active there. The entity is the
+ * record of what runs where; a release that cannot reach it (terminated by hand) still
+ * finishes its deploy, and the next release's request starts the entity again.
+ */
+export async function reportToEnvironment(release: ReleaseState, environment: string, report: Omit<DeployedReport, 'release'>): Promise<void> {
+  if (!release.entities) return;
+  const entityId = environmentWorkflowId(release.input.service, environment, workflowInfo().taskQueue);
+  try {
+    await getExternalWorkflowHandle(entityId).signal(deployedSignal, { ...report, release: workflowInfo().workflowId });
+  } catch (err) {
+    log.warn('could not record the deploy in the environment', { environment: entityId, error: String(err) });
+  }
+}
+
+/**
+ * Once approved, a release checks that every environment it verified still runs its
+ * version: another release may have replaced it meanwhile (e.g. a newer version in
+ * staging while this one waited for approval). Then the verification no longer holds,
+ * and the release ends `failed` saying so, rather than ship what staging no longer runs.
+ */
+export async function assertVerificationHolds(release: ReleaseState): Promise<void> {
+  if (!release.entities) return;
+  const { service, version } = release.input;
+  const found = [];
+  for (const environment of Object.keys(release.status.environments)) {
+    found.push({ environment, record: await control.readEnvironment({ service, environment }) });
+  }
+  const problems = verificationProblems(version, found);
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({ type: FAILURE_TYPE.failed, nonRetryable: true, message: problems.join('; ') });
+  }
+}
