@@ -3,6 +3,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { connectClient } from '../client/connect';
+import { listEnvironments } from '../client/environment-client';
+import { environmentLine } from '../cli/render-environment';
 import { startOrAttachRelease } from '../client/release-client';
 import { buildReleaseRequest } from '../cli/commands/release';
 import { loadCatalogue } from '../config/load-catalogue';
@@ -95,6 +97,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const storeRouter = storeBase.status?.rollout?.routerUrl;
     if (storeRouter) loads.push(startDemoLoad(storeRouter));
     await release('store', await nextUnreleasedVersion(client, 'store'), QUICK_APPROVAL_MS, 'succeeded');
+
+    say('\n== What runs where now (gantry env list)');
+    for (const record of await listEnvironments(client, process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE)) say(`  ${environmentLine(record)}`);
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(`\n== Summary (${seconds} s)`);

@@ -31,4 +31,8 @@ test('the demo shows an all-at-once release, a canary to 100 %, a bad canary rol
   expect(stdout).toMatch(/as expected {2}store 1\.0\.1: succeeded/);
   expect(stdout).toMatch(/blueGreen: promoted, \d+ analyses/);
   expect(stdout).not.toMatch(/UNEXPECTED/);
+  // It ends with what runs where, as the environment entities record it.
+  expect(stdout).toMatch(/== What runs where now \(gantry env list\)\n {2}shop\/production\s+1\.0\.1 since/);
+  expect(stdout).toMatch(/ {2}web\/staging\s+1\.0\.0 since/);
+  expect(stdout).toMatch(/ {2}store\/production\s+1\.0\.1 since/);
 }, 240_000);

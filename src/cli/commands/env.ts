@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { connectClient } from '../../client/connect';
-import { type EnvironmentRecord, environmentQuery, environmentWorkflowId } from '../../shared/environment';
+import { listEnvironments as listEnvironmentsOf } from '../../client/environment-client';
+import { environmentQuery, environmentWorkflowId } from '../../shared/environment';
 import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
 import { invalidInput } from '../exit-codes';
 import { environmentLine, renderEnvironment } from '../render-environment';
@@ -9,16 +10,7 @@ import { environmentLine, renderEnvironment } from '../render-environment';
 const taskQueue = () => process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
-/** The environments of this installation (task queue), optionally of one service, as their entities hold them. */
-async function listEnvironments(client: Client, service?: string): Promise<EnvironmentRecord[]> {
-  const clauses = ['WorkflowType = "environmentWorkflow"', 'ExecutionStatus = "Running"', `TaskQueue = "${taskQueue().replace(/"/g, '')}"`];
-  if (service) clauses.push(`GantryService = "${service.replace(/"/g, '')}"`);
-  const records: EnvironmentRecord[] = [];
-  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
-    records.push(await client.workflow.getHandle(wf.workflowId).query(environmentQuery));
-  }
-  return records.sort((a, b) => a.service.localeCompare(b.service) || a.environment.localeCompare(b.environment));
-}
+const listEnvironments = (client: Client, service?: string) => listEnvironmentsOf(client, taskQueue(), service);
 
 /** `gantry env list|status`: what runs where, as the environment entities record it. */
 export function registerEnvironmentCommands(program: Command): void {
