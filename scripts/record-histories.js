@@ -70,6 +70,7 @@ async function main() {
     if (wanted('progressive')) await recordProgressive();
     if (wanted('committed')) await recordCommitted();
     if (wanted('admitted')) await recordAdmitted();
+    if (wanted('entities')) await recordEntities();
   });
   await stopAllInstances(path.join(dir, '.gantry', 'runtime'));
   await stopAllRouters(path.join(dir, '.gantry', 'routers'));
@@ -101,6 +102,19 @@ async function main() {
     for await (const wf of client.workflow.list({ query: 'WorkflowId = "lock/web/staging"' })) locks.push(wf);
     const firstLock = locks.sort((a, b) => a.startTime - b.startTime)[0];
     await save('lock-web-staging', client.workflow.getHandle(firstLock.workflowId, firstLock.runId));
+  }
+
+  /**
+   * Since environments are entities (patch 'environment-entities'): a release that takes
+   * its turns on them and reports its deploys, and the staging entity's own history.
+   */
+  async function recordEntities() {
+    const release = await start('3.0.0');
+    await atApproval(release);
+    await release.executeUpdate(messages.approveUpdate, { args: [{ by: 'bob', comment: 'ship it' }] });
+    await release.result();
+    await save('entities-release-succeeded', release);
+    await save('environment-web-staging', client.workflow.getHandle('environment/web/staging@record'));
   }
 
   /**

@@ -2,8 +2,10 @@ import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type LockRequest, lockRequestSignal, lockStateQuery } from '../shared/messages';
 import { GantryService } from '../shared/search-attributes';
+import { environmentWorkflowId } from '../shared/environment';
 
 export interface RequestLockInput {
+  /** The lock workflow's ID; for an environment entity the activity works it out (and returns it). */
   lockId: string;
   requester: LockRequest;
   /**
@@ -14,6 +16,8 @@ export interface RequestLockInput {
 }
 
 export interface LockQueueView {
+  /** The workflow that grants the turns: an environment entity's ID depends on the worker's task queue, so the activity says it. */
+  lockId: string;
   holder?: LockRequest;
   waiting: number;
 }
@@ -27,9 +31,10 @@ export function createLockActivities(client: Client) {
     /** Joins the environment's queue (starting the lock if nobody holds it) and says who holds it now. */
     async requestLock(input: RequestLockInput): Promise<LockQueueView> {
       const { entity } = input;
+      const lockId = entity ? environmentWorkflowId(entity.service, entity.environment, Context.current().info.taskQueue) : input.lockId;
       const handle = entity
         ? await client.workflow.signalWithStart('environmentWorkflow', {
-            workflowId: input.lockId,
+            workflowId: lockId,
             taskQueue: Context.current().info.taskQueue,
             args: [{ service: entity.service, environment: entity.environment }],
             signal: lockRequestSignal,
@@ -47,10 +52,10 @@ export function createLockActivities(client: Client) {
           });
       try {
         const state = await handle.query(lockStateQuery);
-        return { holder: state.holder, waiting: state.queue.length };
+        return { lockId, holder: state.holder, waiting: state.queue.length };
       } catch {
         // The view is informational; the grant signal is what matters.
-        return { waiting: 0 };
+        return { lockId, waiting: 0 };
       }
     },
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
-import { type DeployedReport, deployedSignal, environmentWorkflowId } from '../shared/environment';
+import { type DeployedReport, deployedSignal } from '../shared/environment';
 import { FAILURE_TYPE } from '../policy/outcome';
 import { verificationProblems } from '../policy/verification';
 import { control } from './activity-stubs';
@@ -11,8 +11,8 @@ import type { ReleaseState } from './release-state';
  * finishes its deploy, and the next release's request starts the entity again.
  */
 export async function reportToEnvironment(release: ReleaseState, environment: string, report: Omit<DeployedReport, 'release'>): Promise<void> {
-  if (!release.entities) return;
-  const entityId = environmentWorkflowId(release.input.service, environment, workflowInfo().taskQueue);
+  const entityId = release.environmentIds[environment];
+  if (!release.entities || !entityId) return;
   try {
     await getExternalWorkflowHandle(entityId).signal(deployedSignal, { ...report, release: workflowInfo().workflowId });
   } catch (err) {

@@ -1,5 +1,4 @@
 import { CancellationScope, condition, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
-import { environmentWorkflowId } from '../shared/environment';
 import { environmentLockWorkflowId } from '../shared/ids';
 import { lockReleaseSignal } from '../shared/messages';
 import { control } from './activity-stubs';
@@ -15,17 +14,27 @@ const TURN_REQUEST_INTERVAL = '1 minute';
 
 export async function withEnvironmentTurn<T>(release: ReleaseState, environment: string, work: () => Promise<T>): Promise<T> {
   const { service } = release.input;
-  const lockId = release.entities ? environmentWorkflowId(service, environment, workflowInfo().taskQueue) : environmentLockWorkflowId(service, environment);
   const me = { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId };
   release.waitFor(`its turn to deploy to ${environment}`);
-  const { holder, waiting } = await control.requestLock({ lockId, requester: me, ...(release.entities ? { entity: { service, environment } } : {}) });
+  const requested = await control.requestLock({
+    lockId: environmentLockWorkflowId(service, environment),
+    requester: me,
+    ...(release.entities ? { entity: { service, environment } } : {}),
+  });
+  // The entity's ID comes back from the activity (it depends on the worker's task queue),
+  // so replay reads it from the history; a lock workflow's ID is the one asked for.
+  const lockId = release.entities ? requested.lockId : environmentLockWorkflowId(service, environment);
+  if (release.entities) release.environmentIds[environment] = lockId;
+  const { holder, waiting } = requested;
   if (!release.grantedLocks.has(lockId) && holder && holder.workflowId !== me.workflowId) {
     release.waitFor(`its turn to deploy to ${environment}: ${holder.workflowId} is deploying there (${waiting} waiting)`);
   }
   if (release.entities) {
     // Asked again now and then: an entity terminated by hand is started again by the
-    // request (its record is lost, its queue rebuilt by the releases still waiting).
-    while (!(await condition(() => release.grantedLocks.has(lockId), TURN_REQUEST_INTERVAL))) {
+    // request (its record is lost, its queue rebuilt by the releases still waiting). No
+    // timer when the turn is already granted: a timer started and cancelled in one
+    // activation leaves no event, which replay does not reproduce.
+    while (!release.grantedLocks.has(lockId) && !(await condition(() => release.grantedLocks.has(lockId), TURN_REQUEST_INTERVAL))) {
       await control.requestLock({ lockId, requester: me, entity: { service, environment } });
     }
   } else {

@@ -37,6 +37,8 @@ export class ReleaseState {
    * 'environment-entities'); releases started before take turns on lock workflows.
    */
   entities = false;
+  /** Each environment entity's workflow ID, as the turn request learnt it. */
+  readonly environmentIds: Record<string, string> = {};
   /** Whether the platform has admitted the release (or it is a replayed older one that needed no admission). */
   admitted = false;
   private definition?: ServiceConfig;

@@ -31,18 +31,23 @@ describe('recorded histories replay against the current workflow code', () => {
         // Since the platform admits releases: one admitted and shipped, one refused.
         'admitted-release-succeeded.json',
         'admitted-release-refused.json',
+        // Since environments are entities: a release taking its turns on them, and an entity.
+        'entities-release-succeeded.json',
+        'environment-web-staging.json',
       ]),
     );
   });
 
   test.each(files)('%s', async (file) => {
     const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
-    // The file name says what it holds: lock-…, <strategy>[-scenario]-rollout, or a release.
+    // The file name says what it holds: lock-…, environment-…, <strategy>[-scenario]-rollout, or a release.
     const workflowType = file.startsWith('lock-')
       ? 'environmentLockWorkflow'
-      : file.endsWith('-rollout.json')
-        ? `${file.split('-')[0]}RolloutWorkflow`
-        : 'releaseWorkflow';
+      : file.startsWith('environment-')
+        ? 'environmentWorkflow'
+        : file.endsWith('-rollout.json')
+          ? `${file.split('-')[0]}RolloutWorkflow`
+          : 'releaseWorkflow';
     await expect(
       Worker.runReplayHistory({ workflowBundle: await gantryWorkflowBundle() }, history, `replay-${file}`),
     ).resolves.toBeUndefined();

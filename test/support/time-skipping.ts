@@ -77,9 +77,10 @@ export async function withReleaseWorker<T>(
       ...progressive.activities,
       ...locks,
       ...createEnvironmentActivities(env.client),
-      requestLock: (input: Parameters<typeof locks.requestLock>[0]) => {
-        lockIds.add(input.lockId);
-        return locks.requestLock(input);
+      requestLock: async (input: Parameters<typeof locks.requestLock>[0]) => {
+        const view = await locks.requestLock(input);
+        lockIds.add(view.lockId);
+        return view;
       },
     },
   });
