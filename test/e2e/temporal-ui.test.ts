@@ -64,6 +64,15 @@ test('a person finds a release in the Temporal UI by its search attributes and r
     expect(shown).toMatch(/Stage:\s*approval/);
     expect(shown).toMatch(/Approvers:\s*alice, bob \(1 required\)/);
     await page.screenshot({ path: path.join(stack.dir, 'ui-release.png'), fullPage: true });
+
+    // The environments it deployed to are entities the UI lists; there are no lock workflows.
+    const entityId = `environment/storefront/staging@${stack.taskQueue}`;
+    await page.goto(`${uiUrl()}/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowType="environmentWorkflow" AND TaskQueue="${stack.taskQueue}"`)}`);
+    await page.getByText(entityId).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(stack.dir, 'ui-environments.png') });
+    const locks = [];
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowType="environmentLockWorkflow" AND TaskQueue="${stack.taskQueue}"` })) locks.push(wf.workflowId);
+    expect(locks).toEqual([]);
     process.stdout.write(`UI screenshots: ${stack.dir}/ui-list.png, ui-release.png\n`);
   } finally {
     await page.close();
