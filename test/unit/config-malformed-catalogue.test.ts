@@ -363,6 +363,18 @@ const CASES: BrokenCatalogue[] = [
     message: 'must be the Prometheus base URL, e.g. http://127.0.0.1:9090',
   },
   {
+    name: 'a service with no environments',
+    edits: [['    environments:\n      staging:\n        target: local\n      production:\n        strategy: allAtOnce\n', '    environments: {} #<\n']],
+    path: 'services.web.environments',
+    message: /list at least one environment, e\.g\. staging: \{\} and production: \{\}/,
+  },
+  {
+    name: 'an unknown strategy',
+    edits: [['        strategy: allAtOnce', '        strategy: rolling #<']],
+    path: 'services.web.environments.production.strategy',
+    message: /rolling/,
+  },
+  {
     name: 'two approval gates',
     edits: [['        target: local', '        target: local\n        gate: approval'], ['      production:', '      production:\n        gate: approval #<']],
     path: 'services.web.environments.production.gate',
