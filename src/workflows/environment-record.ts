@@ -1,7 +1,7 @@
 import { ApplicationFailure, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
 import { type DeployedReport, deployedSignal } from '../shared/environment';
 import { FAILURE_TYPE } from '../policy/outcome';
-import { verificationProblems } from '../policy/verification';
+import { type VerifiedEnvironment, verificationProblems } from '../policy/verification';
 import { control } from './activity-stubs';
 import type { ReleaseState } from './release-state';
 
@@ -29,9 +29,12 @@ export async function reportToEnvironment(release: ReleaseState, environment: st
 export async function assertVerificationHolds(release: ReleaseState): Promise<void> {
   if (!release.entities) return;
   const { service, version } = release.input;
-  const found = [];
+  const found: VerifiedEnvironment[] = [];
   for (const environment of Object.keys(release.status.environments)) {
-    found.push({ environment, record: await control.readEnvironment({ service, environment }) });
+    const running = (await control.activeInstance({ service, environment }))?.artifact.version;
+    // The record only explains a replacement; what runs is the runtime's to say.
+    const record = running === version ? null : await control.readEnvironment({ service, environment });
+    found.push({ environment, running, record });
   }
   const problems = verificationProblems(version, found);
   if (problems.length > 0) {

@@ -1,0 +1,55 @@
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { releaseResult } from '../../src/client/release-client';
+import { environmentQuery } from '../../src/shared/environment';
+import { statusQuery } from '../../src/shared/messages';
+import type { ReleaseStatus } from '../../src/shared/release';
+import { releaseWorkflow } from '../../src/workflows/release';
+import { fakeDelivery } from '../support/fake-delivery';
+import { releaseInput } from '../support/release-input';
+import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+async function waitFor(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, ready: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
+  for (let i = 0; i < 400; i++) {
+    const status = await handle.query(statusQuery);
+    if (ready(status)) return status;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the release never reached the expected state');
+}
+
+test('an environment entity terminated by hand while a release waits for its turn is started again by the waiting release, which goes on', async () => {
+  const world = fakeDelivery({ holdStartIn: ['staging'] });
+  await withReleaseWorker(env, world, async (taskQueue) => {
+    const none = { approvers: [], minApprovals: 0 };
+    const first = releaseInput({ service: 'entity-web', version: '1.0.0', approval: none });
+    const second = releaseInput({ service: 'entity-web', version: '1.1.0', approval: none });
+    const a = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/entity-web/${first.version}`, args: [first] });
+    await world.startBegan;
+    const b = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/entity-web/${second.version}`, args: [second] });
+    await waitFor(b, (s) => /its turn to deploy to staging: release\/entity-web\/1\.0\.0 is deploying there/.test(s.waitingFor ?? ''));
+
+    const entity = env.client.workflow.getHandle(`environment/entity-web/staging@${taskQueue}`);
+    await entity.terminate('an operator cleaning up');
+    world.letHeldFinish();
+
+    const firstResult = await releaseResult(a);
+    expect(firstResult.reason).toBeUndefined();
+    expect(firstResult.outcome).toBe('succeeded');
+    const result = await releaseResult(b);
+    expect(result.outcome).toBe('succeeded');
+    // The new entity knows what runs there now: the waiting release's version.
+    const record = await env.client.workflow.getHandle(`environment/entity-web/staging@${taskQueue}`).query(environmentQuery);
+    expect(record.current).toMatchObject({ version: '1.1.0', release: 'release/entity-web/1.1.0' });
+  });
+});
