@@ -21,7 +21,7 @@ beforeAll(async () => {
     editConfig: (text) => {
       const doc = YAML.parse(text);
       // Slow to start, so a second release has to wait for its turn in staging.
-      doc.services[SERVICE] = { ...doc.services.web, run: { ...doc.services.web.run, command: 'sleep 10 && exec node dist/server.js' } };
+      doc.services[SERVICE] = { ...doc.services.web, run: { ...doc.services.web.run, command: 'sleep 20 && exec node dist/server.js' } };
       return YAML.stringify(doc);
     },
   });
