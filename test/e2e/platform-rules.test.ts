@@ -96,11 +96,6 @@ describe('the platform owns the rules', () => {
     expect(after.inForce.digest).not.toBe(before.inForce.digest);
     expect(after.inForce.services.web.definition.approval).toMatchObject({ minApprovals: 2 });
 
-    expect((await start('web', '5.2.0', stack.commit)).code).toBe(0);
-    const newer = await reaches('web', '5.2.0', (s) => s.stage === 'approval');
-    expect(newer.approvalsRequired).toBe(2);
-    expect(newer.catalogue?.digest).toBe(after.inForce.digest);
-
     // The running release keeps its snapshot: one approval still ships it.
     const older = await status('web', '5.1.0');
     expect(older.approvalsRequired).toBe(1);
@@ -108,6 +103,12 @@ describe('the platform owns the rules', () => {
     const approved = await stack.gantry(['release', 'approve', 'web', '5.1.0', '--as', 'bob']);
     expect(approved.stdout).toMatch(/approved by bob \(1 of 1\)/);
     await reaches('web', '5.1.0', (s) => s.outcome === 'succeeded');
+
+    // A release admitted after the change follows it.
+    expect((await start('web', '5.2.0', stack.commit)).code).toBe(0);
+    const newer = await reaches('web', '5.2.0', (s) => s.stage === 'approval');
+    expect(newer.approvalsRequired).toBe(2);
+    expect(newer.catalogue?.digest).toBe(after.inForce.digest);
     await stack.gantry(['release', 'abort', 'web', '5.2.0', '--as', 'alice', '--reason', 'done checking']);
   }, 300_000);
 
