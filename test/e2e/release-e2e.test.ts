@@ -130,6 +130,9 @@ describe('a release end to end: real builds, tests, processes and the real CLIs'
     expect(noReason.code).toBe(2);
     const rejected = await stack.gantry(['release', 'reject', 'web', version, '--as', 'bob', '--reason', 'needs a migration first']);
     expect(rejected.code).toBe(0);
+    // The rejection is answered at once; the release then puts staging back and closes.
+    // A start while it closes attaches to it; once closed, the start finds it finished.
+    await eventually('the rejected release to close', async () => ((await stack.client.workflow.getHandle(a.workflowId).describe()).closeTime ? true : undefined));
 
     const after = await stack.gantry(startArgs(version, ['--wait', '--json']));
     expect(after.code).toBe(1);
