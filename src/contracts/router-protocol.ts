@@ -22,9 +22,11 @@ export const ROUTER_FLAGS = {
 export interface RouterLaunch {
   service: string;
   environment: string;
+  /** Interface both ports bind to; loopback unless a deployment says otherwise. */
   host: string;
   publicPort: number;
   adminPort: number;
+  /** JSON file holding the route table and options across restarts. */
   stateFile: string;
   workers?: number;
 }

@@ -1,18 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROUTER_FLAGS } from '../contracts/router-protocol';
+import { ROUTER_FLAGS, type RouterLaunch } from '../contracts/router-protocol';
 
-/** What one router process serves and where it keeps its state. */
-export interface RouterSettings {
-  service: string;
-  environment: string;
-  /** Interface both ports bind to; loopback unless a deployment says otherwise. */
-  host: string;
-  publicPort: number;
-  adminPort: number;
-  /** JSON file holding the route table and options across restarts. */
-  stateFile: string;
+/**
+ * What one router process serves and where it keeps its state: what its starter said
+ * (the launch contract), with the number of worker processes settled.
+ */
+export interface RouterSettings extends RouterLaunch {
   /** Processes serving public traffic; one keeps a core busy at most, so one per core. */
   workers: number;
 }

@@ -2,11 +2,10 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
 import { environmentQuery } from '../../src/shared/environment';
-import { statusQuery } from '../../src/shared/messages';
-import type { ReleaseStatus } from '../../src/shared/release';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { fakeDelivery } from '../support/fake-delivery';
 import { releaseInput } from '../support/release-input';
+import { awaitStatus } from '../support/await-status';
 import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -19,14 +18,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function waitFor(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, ready: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
-  for (let i = 0; i < 400; i++) {
-    const status = await handle.query(statusQuery);
-    if (ready(status)) return status;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the release never reached the expected state');
-}
 
 test('an environment entity terminated by hand while a release waits for its turn is started again by the waiting release, which goes on', async () => {
   const world = fakeDelivery({ holdStartIn: ['staging'] });
@@ -37,7 +28,7 @@ test('an environment entity terminated by hand while a release waits for its tur
     const a = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/entity-web/${first.version}`, args: [first] });
     await world.startBegan;
     const b = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/entity-web/${second.version}`, args: [second] });
-    await waitFor(b, (s) => /its turn to deploy to staging: release\/entity-web\/1\.0\.0 is deploying there/.test(s.waitingFor ?? ''));
+    await awaitStatus(b, (s) => /its turn to deploy to staging: release\/entity-web\/1\.0\.0 is deploying there/.test(s.waitingFor ?? ''));
 
     const entity = env.client.workflow.getHandle(`environment/entity-web/staging@${taskQueue}`);
     await entity.terminate('an operator cleaning up');

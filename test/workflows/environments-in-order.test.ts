@@ -1,11 +1,11 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
-import { abortUpdate, approveUpdate, statusQuery } from '../../src/shared/messages';
-import type { ReleaseStatus } from '../../src/shared/release';
+import { abortUpdate, approveUpdate } from '../../src/shared/messages';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { fakeDelivery, seedActive, type FakeWorld } from '../support/fake-delivery';
 import { releaseInput } from '../support/release-input';
+import { awaitStatus } from '../support/await-status';
 import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -21,14 +21,6 @@ afterAll(async () => {
 const withWorker = <T>(world: FakeWorld, fn: (taskQueue: string) => Promise<T>) => withReleaseWorker(env, world, fn);
 const THREE = { staging: {}, 'production-eu': {}, 'production-us': {} };
 
-async function waitFor(handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus> }, ready: (s: ReleaseStatus) => boolean): Promise<ReleaseStatus> {
-  for (let i = 0; i < 400; i++) {
-    const status = await handle.query(statusQuery);
-    if (ready(status)) return status;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the release never reached the expected state');
-}
 
 describe('a service with three environments (time-skipping server)', () => {
   test('is promoted through them in the catalogue order, with the approval in front of the second', async () => {
@@ -36,7 +28,7 @@ describe('a service with three environments (time-skipping server)', () => {
     await withWorker(world, async (taskQueue) => {
       const input = releaseInput({ version: '3.0.0', environments: THREE });
       const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/web/${input.version}`, args: [input] });
-      const waiting = await waitFor(handle, (s) => s.stage === 'approval');
+      const waiting = await awaitStatus(handle, (s) => s.stage === 'approval');
       expect(Object.keys(waiting.environments)).toEqual(['staging']);
       await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
       const result = await releaseResult(handle);
