@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
@@ -132,6 +132,40 @@ export class LocalArtifactStore implements ArtifactStore {
     return readJsonFile<ProvenanceStatement>(this.provenancePath(service, version));
   }
 
+  /**
+   * Where the blob of `artifact` is, when this store holds it (not checked against its
+   * digest here: `unpack` and `addBlob` check).
+   */
+  async blobOf(artifact: ArtifactRef): Promise<string | undefined> {
+    const blob = this.blobPath(hexOf(artifact));
+    return (await exists(blob)) ? blob : undefined;
+  }
+
+  /**
+   * Copies the blob of `artifact` from `source` (another store's file) into this store,
+   * keeping it only if its bytes have the digest the ref says: a damaged or swapped file
+   * never enters the store. Adding a blob that is already here changes nothing.
+   */
+  async addBlob(artifact: ArtifactRef, source: string): Promise<void> {
+    const hex = hexOf(artifact);
+    if (await this.blobOf(artifact)) return;
+    await mkdir(this.tempDir(), { recursive: true });
+    const temp = path.join(this.tempDir(), `${randomBytes(8).toString('hex')}.tar.gz`);
+    try {
+      await copyFile(source, temp);
+      const actual = (await hashFile(temp)).hex;
+      if (actual !== hex) {
+        throw new ArtifactInvalidError(
+          `artifact ${artifact.service}@${artifact.version}: ${source} has digest sha256:${actual}, not ${artifact.digest}; ` +
+            'it was changed or damaged in the shared store, so it is not fetched. Release the change as a new version.',
+        );
+      }
+      await this.storeBlob(temp, hex);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
   /** Same content means the blob is the same, so an existing one is simply kept. */
   private async storeBlob(packed: string, hex: string): Promise<void> {
     const blob = this.blobPath(hex);
@@ -186,6 +220,13 @@ function assertSameContent(existing: ArtifactRef, built: ArtifactRef): void {
   if (existing.digest !== built.digest) {
     throw new ArtifactConflictError(built.service, built.version, existing.digest, built.digest);
   }
+}
+
+/** The hex of a ref's sha256 digest; a ref with any other digest names no blob. */
+function hexOf(artifact: ArtifactRef): string {
+  const hex = DIGEST.exec(artifact.digest)?.[1];
+  if (!hex) throw new ArtifactInvalidError(`artifact ${artifact.service}@${artifact.version} has digest "${artifact.digest}"; expected sha256:<64 hex digits>`);
+  return hex;
 }
 
 function toRef(record: ArtifactRef): ArtifactRef {
