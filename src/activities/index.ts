@@ -17,6 +17,7 @@ import type { GitRepositories } from '../providers/source/git-repositories';
 import { createAdmissionActivities } from './admission';
 import { createCatalogueActivities } from './catalogue';
 import { createWorkspaceActivities } from './workspace';
+import { createPlacementActivities, type WorkerHost } from './placement';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -34,6 +35,8 @@ export interface ActivityDeps {
   repositories: GitRepositories;
   /** Folder that holds each release's checkout. */
   workspacesRoot: string;
+  /** This worker's host identity: what it claims, and the queue its machine-local work comes on. */
+  host: WorkerHost;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -47,7 +50,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createMeasureActivities(deps.metricsFor),
     ...createPreviewTrafficActivities(),
     ...createAdmissionActivities(deps),
-    ...createWorkspaceActivities({ root: deps.workspacesRoot, repositories: deps.repositories }),
+    ...createWorkspaceActivities({ root: deps.workspacesRoot, repositories: deps.repositories, host: deps.host }),
+    ...createPlacementActivities({ client: deps.client, host: deps.host }),
     ...createCatalogueActivities(deps.catalogue),
   };
 }

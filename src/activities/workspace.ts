@@ -4,6 +4,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { RepositoryUnreachableError, type GitRepositories } from '../providers/source/git-repositories';
 import type { SourceRevision } from '../shared/provenance-types';
 import { heartbeatWhile } from './heartbeat-while';
+import type { WorkerHost } from './placement';
 
 export interface WorkspaceRequest {
   /** The release's own name for its checkout (its workflow and run IDs). */
@@ -16,12 +17,16 @@ export interface WorkspaceRequest {
  * `<home>/workspaces`, and removes it when it ends: nothing a previous build left, and
  * nothing on the starter's machine, can reach the artifact.
  */
-export function createWorkspaceActivities(deps: { root: string; repositories: GitRepositories }) {
+export function createWorkspaceActivities(deps: { root: string; repositories: GitRepositories; host: WorkerHost }) {
   const folderOf = (workspace: string) => path.join(deps.root, workspace.replace(/[^A-Za-z0-9._-]+/g, '_'));
 
   return {
-    /** Checks out the release's commit (again, if a retry finds a partial one) and returns the folder its commands run in. */
-    async prepareWorkspace(request: WorkspaceRequest): Promise<{ root: string; dir: string }> {
+    /**
+     * Checks out the release's commit (again, if a retry finds a partial one) and returns
+     * the folder its commands run in, and the host that holds it: the release's build,
+     * tests and artifact go to that host's task queue.
+     */
+    async prepareWorkspace(request: WorkspaceRequest): Promise<{ root: string; dir: string; host: string; taskQueue: string }> {
       const root = folderOf(request.workspace);
       const { repository, commit, directory } = request.source;
       try {
@@ -42,7 +47,7 @@ export function createWorkspaceActivities(deps: { root: string; repositories: Gi
           message: `commit ${commit.slice(0, 12)} of ${repository} has no folder ${JSON.stringify(directory)}; fix the service's directory in the catalogue`,
         });
       }
-      return { root, dir };
+      return { root, dir, host: deps.host.name, taskQueue: deps.host.queueOf(Context.current().info.taskQueue) };
     },
 
     async removeWorkspace(request: { workspace: string }): Promise<void> {

@@ -12,6 +12,7 @@ export function renderEnvironment(r: EnvironmentRecord): string {
   const lines = [`Environment ${r.environment} of ${r.service}`];
   lines.push(r.current ? `  runs     ${r.current.version} (${r.current.digest}) at ${r.current.url}, since ${r.current.since}, by ${r.current.release}` : '  runs     nothing deployed by Gantry yet');
   if (r.previous) lines.push(`  before   ${r.previous.version} (${r.previous.digest}), from ${r.previous.since}, by ${r.previous.release}`);
+  lines.push(`  host     ${r.host ?? 'not placed yet (the first release there places it on the worker host that takes it)'}`);
   lines.push(`  turn     ${r.holder ? `${r.holder.workflowId} is deploying` : 'free'}${r.queue.length ? `; waiting: ${r.queue.map((q) => q.workflowId).join(', ')}` : ''}`);
   if (r.history.length) {
     lines.push('  recent');

@@ -19,6 +19,10 @@ export function renderStatus(s: ReleaseStatus): string {
   if (s.source) lines.push(`  source ${s.source.repository}${s.source.directory !== '.' ? ` (${s.source.directory})` : ''} at ${s.source.commit} (${s.source.requested}, committed ${s.source.committedAt})`);
   if (s.catalogue) lines.push(`  rules  catalogue ${s.catalogue.digest}${s.catalogue.revision ? ` (commit ${s.catalogue.revision})` : ''} from ${s.catalogue.source}`);
   if (s.artifact) lines.push(`  artifact ${s.artifact.digest} (${s.artifact.sizeBytes} bytes)`);
+  if (s.hosts) {
+    const where = [...(s.hosts.workspace ? [`checkout on ${s.hosts.workspace}`] : []), ...Object.entries(s.hosts.environments).map(([env, host]) => `${env} on ${host}`)];
+    lines.push(`  hosts  ${where.join(', ')}`);
+  }
   for (const [env, deployed] of Object.entries(s.environments)) {
     if (deployed) lines.push(`  ${env.padEnd(10)} ${deployed.version} at ${deployed.url}`);
   }
@@ -49,6 +53,7 @@ function renderRollout(r: RolloutStatus): string[] {
   if (r.nextCheckAt) lines.push(`    next check ${r.nextCheckAt}`);
   if (r.soak) lines.push(`    soak: ${r.soak.done} of ${r.soak.planned} checks passed${r.soak.extended ? `; ${r.soak.extended}` : ''}`);
   if (r.waitingForMetrics) lines.push(`    waiting for metrics: ${r.waitingForMetrics}`);
+  if (r.hostUnavailable) lines.push(`    host not answering: ${r.hostUnavailable}`);
   if (r.committedAt) lines.push(`    promotion committed at ${r.committedAt}`);
   if (r.pausedBecause) lines.push(`    paused: ${r.pausedBecause}`);
   for (const a of r.analyses.slice(-5)) lines.push(`    ${a.at} at ${a.weight} %: ${a.verdict} — ${a.summary}`);

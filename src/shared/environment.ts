@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { DEFAULT_TASK_QUEUE } from './ids';
 import type { LockRequest } from './messages';
 
@@ -37,6 +37,8 @@ export interface EnvironmentRecord {
   queue: LockRequest[];
   /** The most recent deploys and restores, newest last. */
   history: DeployEvent[];
+  /** The worker host whose machine runs this environment's instances and router (absent until a release places it). */
+  host?: string;
 }
 
 export interface EnvironmentInput {
@@ -57,6 +59,8 @@ export interface DeployedReport {
 
 export const deployedSignal = defineSignal<[DeployedReport]>('deployed');
 export const environmentQuery = defineQuery<EnvironmentRecord>('environment');
+/** Places the environment on a host unless it has one; answers the host it is on. */
+export const placeUpdate = defineUpdate<string, [{ host: string }]>('place');
 
 /**
  * `environment/<service>/<environment>`. Environments belong to one Gantry installation

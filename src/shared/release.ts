@@ -109,6 +109,8 @@ export interface ReleaseStatus {
   reason?: string;
   /** What the release is waiting for right now, in words, if anything. */
   waitingFor?: string;
+  /** Which worker host holds its checkout (build, tests, artifact) and runs each environment; absent before hosts existed. */
+  hosts?: { workspace?: string; environments: Record<string, string> };
   artifact?: ArtifactRef;
   /** What the release deployed, by environment. */
   environments: Record<string, { version: string; url: string }>;

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { AnalysisConfig, BlueGreenConfig, CanaryConfig, MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import type { ArtifactRef } from './release';
+import type { Placement } from '../policy/placement';
 
 /**
  * A progressive rollout (canary or blue/green) runs as a child workflow of the release,
@@ -21,7 +22,9 @@ export interface RolloutInput {
   canary: CanaryConfig;
   blueGreen: BlueGreenConfig;
   /** Smoke command and where it runs, for blue/green's verification of green. */
-  smoke?: { command: string; cwd: string; passEnv?: string[] };
+  smoke?: { command: string; cwd: string; passEnv?: string[]; placement?: Placement };
+  /** The host that runs the environment (absent in rollouts started before hosts existed: the shared queue). */
+  placement?: Placement;
 }
 
 export type RolloutPhase =
@@ -80,6 +83,8 @@ export interface RolloutStatus {
   soak?: { planned: number; done: number; extended?: string };
   /** Why the rollout waits for its metrics source before moving traffic. */
   waitingForMetrics?: string;
+  /** Set while the host that runs the environment does not pick up work: which, since when, what to do. */
+  hostUnavailable?: string;
   pausedBecause?: string;
   analyses: AnalysisRecord[];
   decisions: SteerDecision[];

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { catalogueSourceFromEnv } from '../providers/catalogue/catalogue-settings';
 import { FileNotInRepositoryError, UnknownRefError, type GitRepositories } from '../providers/source/git-repositories';
 import { type CatalogueSpec, createGantryWorker, gitRepositoriesFor, platformCatalogueFor } from './worker';
+import { workerHostFromEnv } from './worker-host';
+import { sharedArtifactFolderFromEnv } from './artifact-store-setting';
 
 /** The worker was told to load its catalogue from somewhere that does not exist: a setting to fix, not an outage to wait out. */
 export class CatalogueLocationError extends Error {
@@ -55,6 +57,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   installRuntimeOnce(options.logger);
   const taskQueue = options.taskQueue ?? process.env.GANTRY_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   const home = options.home ?? gantryHome();
+  // Settings that cannot work stop the worker before it connects (exit 2, naming the variable).
+  const host = workerHostFromEnv();
+  const sharedArtifacts = sharedArtifactFolderFromEnv();
   const repositories = gitRepositoriesFor(home);
   let spec: CatalogueSpec;
   try {
@@ -74,9 +79,18 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   catalogue.start();
   const connection = await NativeConnection.connect(options.settings.connectionOptions);
   try {
-    const worker = await createGantryWorker({ connection, namespace: options.settings.namespace, taskQueue, home, catalogue, repositories });
+    const worker = await createGantryWorker({ connection, namespace: options.settings.namespace, taskQueue, home, catalogue, repositories, host, sharedArtifacts });
     options.logger.info(
-      { address: options.settings.address, namespace: options.settings.namespace, taskQueue, home, tls: options.settings.tls },
+      {
+        address: options.settings.address,
+        namespace: options.settings.namespace,
+        taskQueue,
+        host,
+        hostTaskQueue: worker.hostTaskQueue,
+        artifactStore: sharedArtifacts ?? 'local',
+        home,
+        tls: options.settings.tls,
+      },
       'gantry worker started',
     );
     if (options.until) await worker.runUntil(options.until);

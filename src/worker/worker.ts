@@ -2,7 +2,6 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { LocalArtifactStore } from '../providers/artifacts/local-artifact-store';
 import { LocalProcessRuntime } from '../providers/runtime/local-process-runtime';
 import { WORKER_TUNING } from './tuning';
 import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
@@ -13,6 +12,10 @@ import { fileCatalogueSource } from '../providers/catalogue/file-catalogue-sourc
 import { gitCatalogueSource } from '../providers/catalogue/git-catalogue-source';
 import { type CatalogueLogger, PlatformCatalogue } from '../providers/catalogue/platform-catalogue';
 import { GitRepositories } from '../providers/source/git-repositories';
+import { workerHost } from '../activities/placement';
+import { artifactStoreFor } from './artifact-store-setting';
+import { GantryWorker } from './gantry-worker';
+import { workerHostFromEnv } from './worker-host';
 
 export interface GantryWorkerOptions {
   connection: NativeConnection;
@@ -29,6 +32,10 @@ export interface GantryWorkerOptions {
   catalogue?: PlatformCatalogue | CatalogueSpec;
   /** Shared with the catalogue when it is kept in git; one per worker otherwise. */
   repositories?: GitRepositories;
+  /** This machine's host identity (default: GANTRY_WORKER_HOST, else the hostname). */
+  host?: string;
+  /** A folder every worker mounts that holds the artifacts (GANTRY_ARTIFACT_STORE); default: `<home>/artifacts`, one machine. */
+  sharedArtifacts?: string;
 }
 
 /** Where the catalogue is kept; `pollMs` only matters to a catalogue that polls. */
@@ -73,19 +80,20 @@ function memoiseByConfig<C, P>(create: (config: C) => P): (config: C) => P {
   };
 }
 
-/** A worker for Gantry's workflows and activities with the embedded default providers. */
-export async function createGantryWorker(options: GantryWorkerOptions): Promise<Worker> {
-  const artifacts = new LocalArtifactStore(path.join(options.home, 'artifacts'));
+/**
+ * A worker for Gantry's workflows and activities with the embedded default providers:
+ * one SDK Worker on the shared task queue (workflows, and activities any machine can
+ * run) and one on this host's own queue (activities that touch this machine's instances,
+ * routers and checkouts, which workflows send there by name).
+ */
+export async function createGantryWorker(options: GantryWorkerOptions): Promise<GantryWorker> {
+  const host = workerHost(options.host ?? workerHostFromEnv());
+  const artifacts = artifactStoreFor(options.home, options.sharedArtifacts);
   const runtime = new LocalProcessRuntime({ root: path.join(options.home, 'runtime'), artifacts });
   const client = new Client({ connection: options.connection, namespace: options.namespace });
   const repositories = options.repositories ?? gitRepositoriesFor(options.home);
   const catalogue = options.catalogue instanceof PlatformCatalogue ? options.catalogue : platformCatalogueFor(repositories, options.catalogue);
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({
+  const activities = createActivities({
       artifacts,
       runtime,
       client,
@@ -94,7 +102,17 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       catalogue,
       repositories,
       workspacesRoot: path.join(options.home, 'workspaces'),
-    }),
+      host,
+  });
+  const shared = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
     ...WORKER_TUNING,
   });
+  const hostQueue = host.queueOf(options.taskQueue);
+  const local = await Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue: hostQueue, activities, ...WORKER_TUNING });
+  return new GantryWorker(host.name, hostQueue, [shared, local]);
 }

@@ -1,4 +1,4 @@
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { GantryActivities } from '../activities';
 
 /**
@@ -15,53 +15,84 @@ const HEARTBEAT = '10 seconds';
 const NON_RETRYABLE = ['CommandFailed', 'CommandTimedOut', 'ArtifactConflict', 'ArtifactInvalid', 'DeployFailed'];
 
 /** Builds, tests and smoke tests: long, heartbeating, and killed (process group and all) on abort. */
-export const commands = proxyActivities<Pick<GantryActivities, 'runCommand'>>({
+const COMMANDS_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: HEARTBEAT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+export type CommandsStub = Pick<GantryActivities, 'runCommand'>;
+export const commands = proxyActivities<CommandsStub>(COMMANDS_OPTIONS);
 
 /** Packing and deploying: minutes at most, heartbeating while a process starts. */
-export const delivery = proxyActivities<Pick<GantryActivities, 'publishArtifact' | 'recordProvenance' | 'startInstance' | 'sendPreviewTraffic'>>({
+const DELIVERY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: HEARTBEAT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+export type DeliveryStub = Pick<GantryActivities, 'publishArtifact' | 'recordProvenance' | 'startInstance' | 'sendPreviewTraffic'>;
+export const delivery = proxyActivities<DeliveryStub>(DELIVERY_OPTIONS);
 
 /**
  * Admission and the release's checkout: fetching a repository can take minutes; one that
  * cannot be fetched after a few tries refuses the release (its starter is told at once).
  */
-export const sourcing = proxyActivities<Pick<GantryActivities, 'admitRelease' | 'prepareWorkspace' | 'removeWorkspace'>>({
+const SOURCING_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: HEARTBEAT,
   retry: { maximumAttempts: 3, initialInterval: '1 second', nonRetryableErrorTypes: ['AdmissionRefused'] },
-});
+};
+export type SourcingStub = Pick<GantryActivities, 'admitRelease' | 'prepareWorkspace' | 'removeWorkspace'>;
+export const sourcing = proxyActivities<SourcingStub>(SOURCING_OPTIONS);
 
 /**
  * Bookkeeping calls, quick except a stop (which beats while the instance drains): retried
  * patiently, since leaving an environment half-changed is worse than waiting.
  */
-export const control = proxyActivities<
-  Pick<GantryActivities, 'activeInstance' | 'activateInstance' | 'stopInstance' | 'requestLock' | 'isWorkflowOpen' | 'readEnvironment'>
->({
+const CONTROL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT,
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+};
+export type ControlStub = 
+  Pick<GantryActivities, 'activeInstance' | 'activateInstance' | 'stopInstance' | 'requestLock' | 'isWorkflowOpen' | 'readEnvironment' | 'placeEnvironment'>
+;
+export const control = proxyActivities<ControlStub>(CONTROL_OPTIONS);
 
 /** Router changes: quick, retried patiently — a rollback must get through. */
-export const routing = proxyActivities<Pick<GantryActivities, 'ensureRouter' | 'setRoutes' | 'getRoutes'>>({
+const ROUTING_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: HEARTBEAT,
   retry: { maximumAttempts: 20, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['InvalidRoutes'] },
-});
+};
+export type RoutingStub = Pick<GantryActivities, 'ensureRouter' | 'setRoutes' | 'getRoutes'>;
+export const routing = proxyActivities<RoutingStub>(ROUTING_OPTIONS);
 
 /** Measurements: an unreachable source is data (never an exception), so only real faults retry. */
-export const measuring = proxyActivities<Pick<GantryActivities, 'measure' | 'metricsSourceReady'>>({
+const MEASURING_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: HEARTBEAT,
   retry: { maximumAttempts: 3 },
-});
+};
+export type MeasuringStub = Pick<GantryActivities, 'measure' | 'metricsSourceReady'>;
+export const measuring = proxyActivities<MeasuringStub>(MEASURING_OPTIONS);
+
+/**
+ * The same stubs, sent to another task queue (a worker host's own) and failing with a
+ * schedule-to-start timeout when no worker picks the task up within `scheduleToStart`:
+ * a host whose worker is gone is then noticed, not waited on in silence.
+ */
+export function stubsOn(taskQueue: string, scheduleToStartTimeout: ActivityOptions['scheduleToStartTimeout']) {
+  const on = (options: ActivityOptions): ActivityOptions => ({ ...options, taskQueue, scheduleToStartTimeout });
+  return {
+    commands: proxyActivities<CommandsStub>(on(COMMANDS_OPTIONS)),
+    delivery: proxyActivities<DeliveryStub>(on(DELIVERY_OPTIONS)),
+    sourcing: proxyActivities<SourcingStub>(on(SOURCING_OPTIONS)),
+    control: proxyActivities<ControlStub>(on(CONTROL_OPTIONS)),
+    routing: proxyActivities<RoutingStub>(on(ROUTING_OPTIONS)),
+    measuring: proxyActivities<MeasuringStub>(on(MEASURING_OPTIONS)),
+  };
+}
+
+export type ActivityStubs = ReturnType<typeof stubsOn>;

@@ -4,7 +4,9 @@ import { legacyKeepBlueVerdict } from '../policy/legacy-keep-blue-verdict';
 import { SINGLE_CHECK_RULES, emptyTally, judge } from '../policy/rollout-verdict';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutResult } from '../shared/rollout';
-import { commands, delivery, measuring } from './activity-stubs';
+import { activitiesOn } from './host-activities';
+import { rolloutHostWatch } from './host-watches';
+import { onRolloutHost } from './rollout-host';
 import {
   awaitMetricsSource,
   commitAndPromote,
@@ -33,7 +35,7 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Rol
   const config = input.blueGreen;
   const { stable: blue, routerUrl, newId: greenId } = await prepareRollout(input, rollout);
   try {
-    const green = await startNewVersion(input);
+    const green = await startNewVersion(input, rollout);
     if (!blue) return await commitAndPromote(input, rollout, green, undefined, 'no blue version yet: the first release takes all traffic');
     const metricsDown = await awaitMetricsSource(input, rollout, config.interval);
     if (metricsDown) return await rolledBack(input, rollout, blue, green, metricsDown);
@@ -65,6 +67,9 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Rol
 async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl: string, blue: Instance, green: Instance): Promise<string | undefined> {
   rollout.status.phase = 'verifying';
   rollout.report();
+  const { delivery, measuring } = onRolloutHost(input, rollout);
+  // The smoke test runs in the release's checkout, on the host that holds it.
+  const { commands } = activitiesOn(input.smoke?.placement, rolloutHostWatch(rollout));
   if (input.smoke) {
     await commands.runCommand({
       label: 'smoke (green)',
@@ -125,6 +130,7 @@ async function keepBlue(input: RolloutInput, rollout: RolloutState, green: Insta
     counts: 'all',
     tally: emptyTally(),
     judge: verdicts,
+    measuring: onRolloutHost(input, rollout).measuring,
   });
   switch (soak.ended) {
     case 'rollback_requested':

@@ -15,6 +15,7 @@ import {
   startNewVersion,
 } from './rollout-actions';
 import { RolloutState } from './rollout-state';
+import { onRolloutHost } from './rollout-host';
 import { soakAndAnalyse } from './soak-and-analyse';
 
 /**
@@ -34,7 +35,7 @@ export async function canaryRolloutWorkflow(input: RolloutInput): Promise<Rollou
   const rollout = new RolloutState(input, 'canary');
   const { stable, newId: canaryId } = await prepareRollout(input, rollout);
   try {
-    const canary = await startNewVersion(input);
+    const canary = await startNewVersion(input, rollout);
     if (!stable) {
       // Nothing to compare against: the first version of a service takes all traffic.
       return await commitAndPromote(input, rollout, canary, undefined, 'no stable version yet: the first release takes all traffic');
@@ -73,6 +74,7 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
       // A step advances only after its planned checks have passed.
       counts: 'passes',
       tally,
+      measuring: onRolloutHost(input, rollout).measuring,
     });
     tally = soak.tally;
     if (soak.ended === 'rollback_requested') return rolledBack(input, rollout, stable, canary, rolledBackBy(soak.request));

@@ -1,7 +1,7 @@
 import { CancellationScope } from '@temporalio/workflow';
 import type { ArtifactRef } from '../shared/release';
 import { instanceIdFor } from '../policy/environment-restore';
-import { commands, control, delivery } from './activity-stubs';
+import { environmentActivities, workspaceActivities } from './release-hosts';
 import type { ReleaseState } from './release-state';
 import { reportToEnvironment } from './environment-record';
 
@@ -15,6 +15,9 @@ export async function deployAllAtOnce(release: ReleaseState, environment: string
   const { service, version } = release.input;
   const { config, commandDir } = release;
   const oursId = instanceIdFor(version, artifact.digest);
+  const { control, delivery } = await environmentActivities(release, environment);
+  // The smoke test is in the release's checkout, on the host that holds it.
+  const { commands } = workspaceActivities(release);
   const before = (await control.activeInstance({ service, environment })) ?? undefined;
   release.touch(environment, { before, oursId });
 

@@ -3,6 +3,7 @@ import { type DeployedReport, deployedSignal } from '../shared/environment';
 import { FAILURE_TYPE } from '../policy/outcome';
 import { type VerifiedEnvironment, verificationProblems } from '../policy/verification';
 import { control } from './activity-stubs';
+import { environmentActivities } from './release-hosts';
 import type { ReleaseState } from './release-state';
 
 /**
@@ -31,7 +32,7 @@ export async function assertVerificationHolds(release: ReleaseState): Promise<vo
   const { service, version } = release.input;
   const found: VerifiedEnvironment[] = [];
   for (const environment of Object.keys(release.status.environments)) {
-    const running = (await control.activeInstance({ service, environment }))?.artifact.version;
+    const running = (await (await environmentActivities(release, environment)).control.activeInstance({ service, environment }))?.artifact.version;
     // The record only explains a replacement; what runs is the runtime's to say.
     const record = running === version ? null : await control.readEnvironment({ service, environment });
     found.push({ environment, running, record });

@@ -7,7 +7,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { type DeployEvent, type EnvironmentInput, type EnvironmentRecord, deployedSignal, environmentQuery } from '../shared/environment';
+import { type DeployEvent, type EnvironmentInput, type EnvironmentRecord, deployedSignal, environmentQuery, placeUpdate } from '../shared/environment';
+import { placeEnvironment } from '../policy/placement';
 import { type LockRequest, lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery } from '../shared/messages';
 import { control } from './activity-stubs';
 
@@ -47,6 +48,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     record.history = [...record.history, event].slice(-HISTORY_KEPT);
   });
   setHandler(environmentQuery, () => record);
+  setHandler(placeUpdate, ({ host }) => (record.host = placeEnvironment(record.host, host).host));
   // The lock's query, so `lockState` keeps answering for tools written against it.
   setHandler(lockStateQuery, () => ({ holder: record.holder, queue: [...record.queue] }));
 

@@ -3,6 +3,7 @@ import type { ServiceConfig } from '../config/service-catalogue';
 import type { Admission, Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
 import { GantryOutcome, GantryStage } from '../shared/search-attributes';
 import { committedReason } from '../policy/steering';
+import { ReleaseHosts } from './release-hosts';
 
 /** What the release touched in one environment, so an abandoned release can put it back. */
 export interface EnvironmentTouch {
@@ -41,6 +42,8 @@ export class ReleaseState {
   readonly environmentIds: Record<string, string> = {};
   /** Whether the platform has admitted the release (or it is a replayed older one that needed no admission). */
   admitted = false;
+  /** Where its machine-local work runs (its checkout's host, each environment's host). */
+  readonly hosts = new ReleaseHosts();
   private definition?: ServiceConfig;
 
   constructor(readonly input: ReleaseInput) {

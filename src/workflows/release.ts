@@ -14,7 +14,8 @@ import { approvalsSatisfied } from '../policy/approval';
 import { FAILURE_TYPE, outcomeFromFailureType } from '../policy/outcome';
 import type { BuildFacts, CommandRun } from '../shared/provenance-types';
 import type { Admission, ArtifactRef, Outcome, ReleaseInput, ReleaseResult } from '../shared/release';
-import { commands, delivery, sourcing } from './activity-stubs';
+import { sourcing } from './activity-stubs';
+import { pinWorkspace, workspaceActivities, workspaceRemoval } from './release-hosts';
 import { withEnvironmentTurn } from './environment-turn';
 import { approvalWaitText, registerReleaseMessages } from './release-messages';
 import { ReleaseState } from './release-state';
@@ -43,6 +44,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   const admittedByPlatform = patched('platform-admission');
   // Since environments are entities, a release takes its turns on them and tells them what it deployed.
   release.entities = patched('environment-entities');
+  // Since several workers may serve a queue, machine-local work goes to the host that owns it.
+  release.hosts.pinned = patched('worker-hosts');
   if (!admittedByPlatform) release.useStartersDefinition();
 
   let outcome: Outcome = 'succeeded';
@@ -97,12 +100,14 @@ async function admitAndCheckOut(release: ReleaseState): Promise<void> {
   release.workspaceRoot = `${workflowId}/${runId}`;
   const workspace = await sourcing.prepareWorkspace({ workspace: release.workspaceRoot, source });
   release.workDir = workspace.dir;
+  // The host that checked out builds, tests and packs: the checkout is on its disk.
+  pinWorkspace(release, workspace);
 }
 
 async function removeWorkspace(release: ReleaseState): Promise<void> {
   if (!release.workspaceRoot) return;
   try {
-    await sourcing.removeWorkspace({ workspace: release.workspaceRoot });
+    await workspaceRemoval(release).sourcing.removeWorkspace({ workspace: release.workspaceRoot });
   } catch (err) {
     // A leftover folder costs disk, not correctness: the release's outcome stands.
     log.warn('could not remove the release workspace', { workspace: release.workspaceRoot, error: (err as Error).message });
@@ -129,6 +134,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
   const commit = release.status.source?.commit ?? release.input.commit;
   const buildEnv = { GANTRY_SERVICE: service, GANTRY_VERSION: version, GANTRY_COMMIT: commit };
   const [build, ...tests] = buildCommands(release);
+  const { commands, delivery } = workspaceActivities(release);
 
   if (release.status.stage !== 'build') release.enter('build');
   const buildStartedAt = release.status.timeline[release.status.timeline.length - 1].startedAt;

@@ -1,6 +1,6 @@
 import { log } from '@temporalio/workflow';
 import { planRestore } from '../policy/environment-restore';
-import { control, delivery } from './activity-stubs';
+import { environmentActivities } from './release-hosts';
 import type { ReleaseState } from './release-state';
 import { withEnvironmentTurn } from './environment-turn';
 import { reportToEnvironment } from './environment-record';
@@ -15,6 +15,7 @@ export async function restoreEnvironments(release: ReleaseState): Promise<void> 
     await withEnvironmentTurn(release, environment, async () => {
       const { service } = release.input;
       const { config } = release;
+      const { control, delivery } = await environmentActivities(release, environment);
       const current = (await control.activeInstance({ service, environment })) ?? undefined;
       for (const step of planRestore(touch.before, current, touch.oursId)) {
         if (step.kind === 'reactivate') {

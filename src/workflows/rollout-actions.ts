@@ -3,7 +3,7 @@ import type { Route } from '../contracts/routes';
 import type { Instance } from '../shared/release';
 import type { RolloutInput, RolloutPhase, RolloutResult, SteerPayload } from '../shared/rollout';
 import { instanceIdFor } from '../policy/environment-restore';
-import { control, delivery, measuring, routing } from './activity-stubs';
+import { onRolloutHost } from './rollout-host';
 import type { RolloutState, SteeredRollout } from './rollout-state';
 
 /** Steps both progressive strategies take: prepare, split traffic, wait while paused, promote, roll back. */
@@ -15,6 +15,7 @@ import type { RolloutState, SteeredRollout } from './rollout-state';
  */
 export async function prepareRollout(input: RolloutInput, rollout: RolloutState): Promise<{ stable?: Instance; routerUrl: string; newId: string }> {
   const { service, environment } = input;
+  const { control, routing } = onRolloutHost(input, rollout);
   const stable = (await control.activeInstance({ service, environment })) ?? undefined;
   rollout.status.stableVersion = stable?.artifact.version;
   const { url: routerUrl } = await routing.ensureRouter({ service, environment, router: input.router });
@@ -26,13 +27,13 @@ export async function prepareRollout(input: RolloutInput, rollout: RolloutState)
 }
 
 /** Starts the new version beside the stable one; resolves once it is healthy. */
-export function startNewVersion(input: RolloutInput): Promise<Instance> {
-  return startInstanceOf(input, { artifact: input.artifact });
+export function startNewVersion(input: RolloutInput, rollout: RolloutState): Promise<Instance> {
+  return startInstanceOf(input, rollout, { artifact: input.artifact });
 }
 
 /** Starts (or adopts, when it runs healthy) an instance of an artifact in the rollout's environment. */
-function startInstanceOf(input: RolloutInput, instance: Pick<Instance, 'artifact'>): Promise<Instance> {
-  return delivery.startInstance({
+function startInstanceOf(input: RolloutInput, rollout: RolloutState, instance: Pick<Instance, 'artifact'>): Promise<Instance> {
+  return onRolloutHost(input, rollout).delivery.startInstance({
     service: input.service,
     environment: input.environment,
     artifact: instance.artifact,
@@ -81,7 +82,7 @@ export function routes(stable: Instance | undefined, canary: Instance, canaryWei
 }
 
 export async function setSplit(input: RolloutInput, rollout: RolloutState, stable: Instance, canary: Instance, canaryWeight: number): Promise<void> {
-  await routing.setRoutes({ service: input.service, environment: input.environment, router: input.router, routes: routes(stable, canary, canaryWeight) });
+  await onRolloutHost(input, rollout).routing.setRoutes({ service: input.service, environment: input.environment, router: input.router, routes: routes(stable, canary, canaryWeight) });
   rollout.status.weights = { stable: 100 - canaryWeight, canary: canaryWeight };
   rollout.report();
 }
@@ -114,6 +115,7 @@ export async function commitPromotion(rollout: RolloutState): Promise<string | u
  */
 export function promote(input: RolloutInput, rollout: RolloutState, canary: Instance, stable: Instance | undefined, reason?: string): Promise<void> {
   const { service, environment } = input;
+  const { control, routing } = onRolloutHost(input, rollout);
   return CancellationScope.nonCancellable(async () => {
     await routing.setRoutes({
       service,
@@ -152,6 +154,7 @@ export async function awaitMetricsSource(input: RolloutInput, rollout: RolloutSt
   // Rollouts recorded before this check moved traffic at once; their replays must too.
   if (!patched('measure-before-moving')) return undefined;
   const { service, environment } = input;
+  const { measuring } = onRolloutHost(input, rollout);
   for (;;) {
     const ready = await measuring.metricsSourceReady({ service, environment, metrics: input.metrics });
     if (ready.online) {
@@ -183,6 +186,7 @@ export async function rolledBack(input: RolloutInput, rollout: RolloutState, sta
  */
 export async function rollBack(input: RolloutInput, rollout: RolloutState, stable: Instance | undefined, canaryId: string, reason: string): Promise<void> {
   const { service, environment } = input;
+  const { control, routing } = onRolloutHost(input, rollout);
   rollout.status.phase = 'rolling_back';
   // Steering ends here, so a pause still pending would only leave a stale line in the status.
   rollout.status.pausedBecause = undefined;
@@ -190,7 +194,7 @@ export async function rollBack(input: RolloutInput, rollout: RolloutState, stabl
   rollout.report();
   if (stable) {
     // Starting a running instance adopts it as it is: cheap when stable is fine.
-    const serving = patched('rollback-restarts-stable') ? await startInstanceOf(input, stable) : stable;
+    const serving = patched('rollback-restarts-stable') ? await startInstanceOf(input, rollout, stable) : stable;
     await routing.setRoutes({
       service,
       environment,

@@ -127,6 +127,7 @@ export class RolloutState {
     if (s.nextCheckAt) lines.push(`Next check: ${s.nextCheckAt}${s.soak ? ` (${s.soak.done} of ${s.soak.planned} checks of this step done)` : ''}`);
     if (s.soak?.extended) lines.push(`Soak: ${s.soak.extended}`);
     if (s.waitingForMetrics) lines.push(`Waiting for metrics: ${s.waitingForMetrics}`);
+    if (s.hostUnavailable) lines.push(`Host not answering: ${s.hostUnavailable}`);
     if (s.committedAt) lines.push(`Promotion committed at ${s.committedAt}`);
     if (s.pausedBecause) lines.push(`Paused: ${s.pausedBecause}`);
     const last = s.analyses[s.analyses.length - 1];

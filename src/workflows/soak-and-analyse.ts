@@ -5,7 +5,7 @@ import { checksIn } from '../policy/rollout-plan';
 import { type AnalysisTally, type DecisionRules, type Judge, judge as byPolicy, resumedTally } from '../policy/rollout-verdict';
 import { repeatedCheck, soakExtension, waitBeforeCheckMs } from '../policy/soak';
 import type { RolloutPhase, SteerPayload } from '../shared/rollout';
-import { measuring } from './activity-stubs';
+import { type ActivityStubs, measuring } from './activity-stubs';
 import { waitWhilePaused } from './rollout-actions';
 import type { SteeredRollout } from './rollout-state';
 
@@ -60,6 +60,8 @@ export interface SoakOptions {
   tally: AnalysisTally;
   /** How each analysis is judged: the verdict policy unless a recorded run needs the rule it started with. */
   judge?: Judge;
+  /** Where measurements are taken: the stubs of the environment's host (default: the shared queue). */
+  measuring?: ActivityStubs['measuring'];
 }
 
 /** How a soak ended, with the tally it left for the next soak. */
@@ -99,7 +101,7 @@ export async function soakAndAnalyse(rollout: SteeredRollout, options: SoakOptio
       continue;
     }
     const extended = soakExtension(dueAt, Date.now(), intervalMs);
-    const result = await measureAndAnalyse(options.subject, intervalMs, rules);
+    const result = await measureAndAnalyse(options.subject, intervalMs, rules, options.measuring);
     rollout.status.analyses.push({ at: rollout.now(), weight: options.weight, verdict: result.verdict, summary: result.summary });
     const counted = options.counts === 'all' || result.verdict === 'pass';
     if (counted) done += 1;
@@ -121,11 +123,11 @@ export async function soakAndAnalyse(rollout: SteeredRollout, options: SoakOptio
 }
 
 /** One check: the candidate (and its baseline, at the same time) over the last interval, judged against the rules. */
-async function measureAndAnalyse(subject: SoakSubject, windowMs: number, rules: AnalysisRules) {
+async function measureAndAnalyse(subject: SoakSubject, windowMs: number, rules: AnalysisRules, measurer: ActivityStubs['measuring'] = measuring) {
   const { service, environment, metrics } = subject;
   const [candidate, baseline] = await Promise.all([
-    measuring.measure({ service, environment, version: subject.candidate, role: 'canary', windowMs, metrics }),
-    subject.baseline === undefined ? undefined : measuring.measure({ service, environment, version: subject.baseline, role: 'stable', windowMs, metrics }),
+    measurer.measure({ service, environment, version: subject.candidate, role: 'canary', windowMs, metrics }),
+    subject.baseline === undefined ? undefined : measurer.measure({ service, environment, version: subject.baseline, role: 'stable', windowMs, metrics }),
   ]);
   return analyse(candidate, baseline, rules);
 }

@@ -1,9 +1,10 @@
 import YAML from 'yaml';
 import { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { stopAllInstances } from '../../src/providers/runtime/local-process-runtime';
 import { runtimeDir } from '../../src/providers/state-dir';
 import { createGantryWorker } from '../../src/worker/worker';
+import type { GantryWorker } from '../../src/worker/gantry-worker';
 import { commandLines, type CommandLines } from './command-lines';
 import { createE2EWorkspace } from './e2e-workspace';
 import { gantryWorkflowBundle } from './time-skipping';
@@ -43,7 +44,7 @@ export async function startE2EStack(name: string, options: { editConfig?: (yaml:
 
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
-  const worker: Worker = await createGantryWorker({
+  const worker: GantryWorker = await createGantryWorker({
     connection,
     namespace: 'default',
     taskQueue,

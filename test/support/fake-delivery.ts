@@ -104,7 +104,13 @@ export function fakeDelivery(options: FakeDeliveryOptions = {}): FakeWorld {
       };
     },
     async prepareWorkspace(request) {
-      return { root: `/nonexistent/workspaces/${request.workspace}`, dir: `/nonexistent/workspaces/${request.workspace}/${request.source.directory}` };
+      // One worker serves everything here: the checkout's host polls the test's own queue.
+      return {
+        root: `/nonexistent/workspaces/${request.workspace}`,
+        dir: `/nonexistent/workspaces/${request.workspace}/${request.source.directory}`,
+        host: 'test-host',
+        taskQueue: Context.current().info.taskQueue,
+      };
     },
     async removeWorkspace(request) {
       removedWorkspaces.push(request.workspace);

@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createEnvironmentActivities } from '../../src/activities/environments';
 import { createLockActivities } from '../../src/activities/locks';
+import { createPlacementActivities } from '../../src/activities/placement';
 import { lockStateQuery } from '../../src/shared/messages';
 import { WORKER_TUNING } from '../../src/worker/tuning';
 import type { FakeWorld } from './fake-delivery';
@@ -77,6 +78,8 @@ export async function withReleaseWorker<T>(
       ...progressive.activities,
       ...locks,
       ...createEnvironmentActivities(env.client),
+      // One worker and one queue here: every host's work comes on the test's own queue.
+      ...createPlacementActivities({ client: env.client, host: { name: 'test-host', queueOf: (shared) => shared } }),
       requestLock: async (input: Parameters<typeof locks.requestLock>[0]) => {
         const view = await locks.requestLock(input);
         lockIds.add(view.lockId);

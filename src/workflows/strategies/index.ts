@@ -8,6 +8,7 @@ import { canaryRolloutWorkflow } from '../canary-rollout';
 import { deployAllAtOnce } from '../deploy-all-at-once';
 import type { ReleaseState } from '../release-state';
 import { reportToEnvironment } from '../environment-record';
+import { environmentPlacement } from '../release-hosts';
 
 /**
  * The deploy strategy seam: each strategy takes the release, an environment and the
@@ -41,7 +42,8 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     metrics: settings.metrics,
     canary: settings.canary,
     blueGreen: settings.blueGreen,
-    smoke: config.smoke ? { command: config.smoke, cwd: commandDir, passEnv: config.passEnv } : undefined,
+    smoke: config.smoke ? { command: config.smoke, cwd: commandDir, passEnv: config.passEnv, placement: release.hosts.workspace } : undefined,
+    placement: await environmentPlacement(release, environment),
   };
   const workflowId = rolloutWorkflowId(service, environment, version);
   release.rolloutWorkflowId = workflowId;
