@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -232,3 +233,28 @@ test('the host running production is lost mid-canary: the status names it as not
   expect(productionInstances('alpha')).toEqual([]);
   expect(await versionsServing(routerUrl)).toEqual({ '1.2.0': 60 });
 }, 600_000);
+
+/** Runs `gantry worker` until it exits by itself (killed after 20 s if it does not), for settings that must stop it. */
+function workerThatShouldExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [path.resolve(__dirname, '..', '..', 'bin', 'gantry.js'), 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    }),
+  );
+}
+
+test.each([
+  [{ GANTRY_WORKER_HOST: 'web 2' }, 'gantry: GANTRY_WORKER_HOST "web 2" cannot name a worker host'],
+  [{ GANTRY_ARTIFACT_STORE: 'shared/artifacts' }, 'gantry: GANTRY_ARTIFACT_STORE "shared/artifacts" is relative'],
+  [{ GANTRY_ARTIFACT_STORE: 's3://bucket/gantry' }, 'gantry: GANTRY_ARTIFACT_STORE "s3://bucket/gantry": only a shared folder is supported'],
+])('`gantry worker` with %p stops at once with exit code 2, naming the variable and the fix', async (setting, message) => {
+  const queue = `${workspace.taskQueue}-bad-setting`;
+  const result = await workerThatShouldExit({ ...workspace.env, GANTRY_HOME: path.join(workspace.dir, 'home-bad'), GANTRY_TASK_QUEUE: queue, ...setting });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(message);
+});
