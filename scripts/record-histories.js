@@ -37,6 +37,8 @@ async function main() {
   doc.services['canary-web'] = progressiveService(doc.services.web, 'canary');
   doc.services['bluegreen-web'] = progressiveService(doc.services.web, 'blueGreen');
   doc.services['committed-web'] = progressiveService(doc.services.web, 'canary', 'DRAIN_MS=1500 ');
+  doc.services['hosts-canary-web'] = progressiveService(doc.services.web, 'canary', '', { latencyToleranceMs: 200 });
+  doc.services['hosts-bluegreen-web'] = progressiveService(doc.services.web, 'blueGreen', '', { latencyToleranceMs: 200 });
   fs.writeFileSync(catalogueFile, YAML.stringify(doc));
 
   const server = await startDevServer();
@@ -71,6 +73,7 @@ async function main() {
     if (wanted('committed')) await recordCommitted();
     if (wanted('admitted')) await recordAdmitted();
     if (wanted('entities')) await recordEntities();
+    if (wanted('hosts')) await recordHosts();
   });
   await stopAllInstances(path.join(dir, '.gantry', 'runtime'));
   await stopAllRouters(path.join(dir, '.gantry', 'routers'));
@@ -134,6 +137,29 @@ async function main() {
     });
     await refused.result().catch(() => undefined);
     await save('admitted-release-refused', refused);
+  }
+
+  /**
+   * Since machine-local work goes to the host that owns it (patch 'worker-hosts'): a
+   * canary and a blue/green release whose checkout and environments are placed on the
+   * worker's host and whose runtime, router, measurements and smoke tests run on its
+   * queue, their rollouts, and an environment entity answering placements.
+   */
+  async function recordHosts() {
+    for (const [strategy, name] of [['canary', 'hosts-canary-web'], ['blueGreen', 'hosts-bluegreen-web']]) {
+      let stopLoad;
+      for (const version of ['1.0.0', '1.1.0']) {
+        const handle = await client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/${name}/${version}`, args: [input(version, name)] });
+        const result = await handle.result();
+        stopLoad ??= loadThrough(result.status.rollout.routerUrl);
+        if (version === '1.1.0') {
+          await save(`${strategy}-hosts-release`, handle);
+          await save(`${strategy}-hosts-rollout`, client.workflow.getHandle(`rollout/${name}/production/${version}`));
+        }
+      }
+      await stopLoad();
+    }
+    await save('environment-hosts-canary-web-production', client.workflow.getHandle('environment/hosts-canary-web/production@record'));
   }
 
   /** A bounded load through a router until `stop()`: progressive rollouts need traffic to judge. */
@@ -209,7 +235,7 @@ async function main() {
 }
 
 /** A progressive copy of the example service for recordings: short soaks, no approval, judged on a little traffic. */
-function progressiveService(web, strategy, commandPrefix = '') {
+function progressiveService(web, strategy, commandPrefix = '', analysis = {}) {
   return {
     ...web,
     run: { ...web.run, command: `${commandPrefix}${web.run.command}` },
@@ -218,8 +244,8 @@ function progressiveService(web, strategy, commandPrefix = '') {
       staging: {},
       production: {
         strategy,
-        canary: { steps: [{ weight: 25, soak: '4s' }, { weight: 100 }], interval: '2s', analysis: { minRequests: 3 } },
-        blueGreen: { keepBlueFor: '4s', interval: '2s', previewRequests: 20, analysis: { minRequests: 3 } },
+        canary: { steps: [{ weight: 25, soak: '4s' }, { weight: 100 }], interval: '2s', analysis: { minRequests: 3, ...analysis } },
+        blueGreen: { keepBlueFor: '4s', interval: '2s', previewRequests: 20, analysis: { minRequests: 3, ...analysis } },
       },
     },
   };

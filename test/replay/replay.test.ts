@@ -13,7 +13,7 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
  * today's workflow code: a change that would break running releases fails here.
  */
 describe('recorded histories replay against the current workflow code', () => {
-  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, and of admission by the platform', () => {
+  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, and of work placed on worker hosts', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'release-succeeded.json',
@@ -34,6 +34,12 @@ describe('recorded histories replay against the current workflow code', () => {
         // Since environments are entities: a release taking its turns on them, and an entity.
         'entities-release-succeeded.json',
         'environment-web-staging.json',
+        // Since machine-local work goes to its host: both rollouts on a worker host's queue, and an entity placing its environment.
+        'canary-hosts-release.json',
+        'canary-hosts-rollout.json',
+        'blueGreen-hosts-release.json',
+        'blueGreen-hosts-rollout.json',
+        'environment-hosts-canary-web-production.json',
       ]),
     );
   });
