@@ -258,3 +258,17 @@ test.each([
   expect(result.code).toBe(2);
   expect(result.stderr).toContain(message);
 });
+
+test('`gantry doctor` says which host a worker started here would be, its queue and its artifact store; an unusable setting is exit 2', async () => {
+  const ok = await cli.gantry(['doctor', '--json'], { GANTRY_WORKER_HOST: 'alpha', GANTRY_ARTIFACT_STORE: share, GANTRY_HOME: homes.alpha });
+  expect(ok.code).toBe(0);
+  expect(JSON.parse(ok.stdout).worker).toEqual({
+    ok: true,
+    host: 'alpha',
+    hostTaskQueue: `${workspace.taskQueue}/host/alpha`,
+    artifactStore: `${share} (shared, cached in ${path.join(homes.alpha, 'artifacts')})`,
+  });
+  const bad = await cli.gantry(['doctor'], { GANTRY_WORKER_HOST: 'alpha/1' });
+  expect(bad.code).toBe(2);
+  expect(bad.stdout).toContain('Worker host      invalid setting: GANTRY_WORKER_HOST "alpha/1" cannot name a worker host');
+});

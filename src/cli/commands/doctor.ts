@@ -4,6 +4,11 @@ import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
 import type { Command } from 'commander';
 import { type ResolvedBinary, type ResolveOptions, resolveTemporalCli, resolveTestServer, TemporalBinaryError } from '../../dev/temporal-binaries';
 import { loadConnectionSettings } from '../../worker/connection';
+import path from 'node:path';
+import { hostTaskQueue } from '../../policy/placement';
+import { gantryHome } from '../../providers/state-dir';
+import { sharedArtifactFolderFromEnv } from '../../worker/artifact-store-setting';
+import { WorkerSettingError, workerHostFromEnv } from '../../worker/worker-host';
 import { EXIT, type ExitCode } from '../exit-codes';
 
 /**
@@ -34,6 +39,9 @@ type CatalogueCheck =
   | { answered: true; worker: string; location: string; digest?: string; loadedAt?: string; lastError?: { at: string; message: string } }
   | { answered: false; message: string };
 
+/** This machine's worker settings: its host identity and where its artifacts live. */
+type WorkerReport = { ok: true; host: string; hostTaskQueue: string; artifactStore: string } | { ok: false; message: string };
+
 export interface DoctorReport {
   node: { version: string; ok: boolean };
   temporalCli: BinaryReport;
@@ -41,6 +49,7 @@ export interface DoctorReport {
   connection: ConnectionReport;
   server: ServerReport | { reachable: 'not checked'; message: string };
   catalogue: CatalogueCheck;
+  worker: WorkerReport;
   exitCode: ExitCode;
 }
 
@@ -86,11 +95,29 @@ export async function runDoctor(options: { install: boolean; profile?: string })
     server = { reachable: 'not checked', message: 'the connection settings are invalid' };
   }
 
+  const worker = checkWorkerSettings();
   let exitCode: ExitCode = EXIT.ok;
   if (!node.ok || !temporalCli.ok || !testServer.ok) exitCode = EXIT.unsuccessful;
-  else if (!connection.ok) exitCode = EXIT.invalidInput;
+  else if (!connection.ok || !worker.ok) exitCode = EXIT.invalidInput;
   else if (server.reachable !== true) exitCode = EXIT.unreachable;
-  return { node, temporalCli, testServer, connection, server, catalogue, exitCode };
+  return { node, temporalCli, testServer, connection, server, catalogue, worker, exitCode };
+}
+
+/** What a `gantry worker` started here with these settings would be: its host, its host's queue, its artifact store. */
+function checkWorkerSettings(): WorkerReport {
+  try {
+    const host = workerHostFromEnv();
+    const shared = sharedArtifactFolderFromEnv();
+    return {
+      ok: true,
+      host,
+      hostTaskQueue: hostTaskQueue(process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE, host),
+      artifactStore: shared ? `${shared} (shared, cached in ${path.join(gantryHome(), 'artifacts')})` : `${path.join(gantryHome(), 'artifacts')} (this machine only)`,
+    };
+  } catch (err) {
+    if (err instanceof WorkerSettingError) return { ok: false, message: err.message };
+    throw err;
+  }
 }
 
 /** Asks a worker which catalogue it enforces; a worker that does not answer is reported, not fatal. */
@@ -167,6 +194,9 @@ export function formatReport(report: DoctorReport): string {
         ? `unreachable: ${s.message}`
         : `not checked: ${s.message}`,
   ]);
+  const w = report.worker;
+  rows.push(['Worker host', w.ok ? `${w.host}  (its queue ${w.hostTaskQueue})` : `invalid setting: ${w.message}`]);
+  if (w.ok) rows.push(['Artifact store', w.artifactStore]);
   const k = report.catalogue;
   rows.push([
     'Catalogue',
@@ -183,7 +213,7 @@ export function formatReport(report: DoctorReport): string {
   const verdict: Record<ExitCode, string> = {
     [EXIT.ok]: 'all good',
     [EXIT.unsuccessful]: 'a required tool is missing or unusable (exit 1)',
-    [EXIT.invalidInput]: 'the connection settings are invalid (exit 2)',
+    [EXIT.invalidInput]: 'a connection or worker setting is invalid (exit 2)',
     [EXIT.unreachable]: 'Temporal does not answer at the configured address (exit 3)',
   };
   const lines = rows.map(([label, value]) => `${label.padEnd(17)}${value}`);
