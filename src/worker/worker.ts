@@ -13,7 +13,7 @@ import { gitCatalogueSource } from '../providers/catalogue/git-catalogue-source'
 import { type CatalogueLogger, PlatformCatalogue } from '../providers/catalogue/platform-catalogue';
 import { GitRepositories } from '../providers/source/git-repositories';
 import { workerHost } from '../activities/placement';
-import { artifactStoreFor } from './artifact-store-setting';
+import { artifactStoreFor, sharedArtifactFolderFromEnv } from './artifact-store-setting';
 import { GantryWorker } from './gantry-worker';
 import { workerHostFromEnv } from './worker-host';
 
@@ -34,7 +34,7 @@ export interface GantryWorkerOptions {
   repositories?: GitRepositories;
   /** This machine's host identity (default: GANTRY_WORKER_HOST, else the hostname). */
   host?: string;
-  /** A folder every worker mounts that holds the artifacts (GANTRY_ARTIFACT_STORE); default: `<home>/artifacts`, one machine. */
+  /** A folder every worker mounts that holds the artifacts (default: GANTRY_ARTIFACT_STORE; unset, `<home>/artifacts` serves one machine). */
   sharedArtifacts?: string;
 }
 
@@ -88,7 +88,7 @@ function memoiseByConfig<C, P>(create: (config: C) => P): (config: C) => P {
  */
 export async function createGantryWorker(options: GantryWorkerOptions): Promise<GantryWorker> {
   const host = workerHost(options.host ?? workerHostFromEnv());
-  const artifacts = artifactStoreFor(options.home, options.sharedArtifacts);
+  const artifacts = artifactStoreFor(options.home, options.sharedArtifacts ?? sharedArtifactFolderFromEnv());
   const runtime = new LocalProcessRuntime({ root: path.join(options.home, 'runtime'), artifacts });
   const client = new Client({ connection: options.connection, namespace: options.namespace });
   const repositories = options.repositories ?? gitRepositoriesFor(options.home);
