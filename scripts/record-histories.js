@@ -67,18 +67,22 @@ async function main() {
   const only = process.argv.slice(2);
   const wanted = (name) => only.length === 0 || only.includes(name);
 
-  await worker.runUntil(async () => {
-    if (wanted('pipeline')) await recordPipeline();
-    if (wanted('progressive')) await recordProgressive();
-    if (wanted('committed')) await recordCommitted();
-    if (wanted('admitted')) await recordAdmitted();
-    if (wanted('entities')) await recordEntities();
-    if (wanted('hosts')) await recordHosts();
-  });
-  await stopAllInstances(path.join(dir, '.gantry', 'runtime'));
-  await stopAllRouters(path.join(dir, '.gantry', 'routers'));
-  await connection.close();
-  await server.stop();
+  try {
+    await worker.runUntil(async () => {
+      if (wanted('pipeline')) await recordPipeline();
+      if (wanted('progressive')) await recordProgressive();
+      if (wanted('committed')) await recordCommitted();
+      if (wanted('admitted')) await recordAdmitted();
+      if (wanted('entities')) await recordEntities();
+      if (wanted('hosts')) await recordHosts();
+    });
+  } finally {
+    // Instances and routers outlive the worker by design: a failed recording must not leave them running.
+    await stopAllInstances(path.join(dir, '.gantry', 'runtime'));
+    await stopAllRouters(path.join(dir, '.gantry', 'routers'));
+    await connection.close();
+    await server.stop();
+  }
 
   async function recordPipeline() {
     const succeeded = await start('1.0.0');
