@@ -4,7 +4,7 @@ import type { EnvironmentRecord } from '../shared/environment';
 export function environmentLine(r: EnvironmentRecord): string {
   const current = r.current ? `${r.current.version} since ${r.current.since} (${r.current.release})` : 'nothing deployed';
   const turns = r.holder ? `; deploying: ${r.holder.workflowId}${r.queue.length ? `, waiting: ${r.queue.map((q) => q.workflowId).join(', ')}` : ''}` : '';
-  return `${`${r.service}/${r.environment}`.padEnd(28)} ${current}${turns}`;
+  return `${`${r.service}/${r.environment}`.padEnd(28)} ${current}${r.host ? ` on ${r.host}` : ''}${turns}`;
 }
 
 /** The whole record of one environment. */

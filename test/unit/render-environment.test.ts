@@ -21,6 +21,14 @@ test('one line: what runs, since when, by which release, who deploys and who wai
   expect(environmentLine({ ...record, current: undefined, holder: undefined, queue: [] })).toBe('web/production-eu            nothing deployed');
 });
 
+test('the host an environment runs on, once a release has placed it', () => {
+  expect(environmentLine({ ...record, host: 'web-2', holder: undefined, queue: [] })).toBe(
+    'web/production-eu            2.0.0 since 2026-12-01T10:00:00.000Z (release/web/2.0.0) on web-2',
+  );
+  expect(renderEnvironment({ ...record, host: 'web-2' })).toContain('  host     web-2\n');
+  expect(renderEnvironment(record)).toContain('  host     not placed yet (the first release there places it on the worker host that takes it)');
+});
+
 test('the whole record, newest deploy first', () => {
   const text = renderEnvironment(record);
   expect(text).toContain('  runs     2.0.0 (sha256:aa) at http://127.0.0.1:8080, since 2026-12-01T10:00:00.000Z, by release/web/2.0.0');
