@@ -5,6 +5,9 @@ import { createActivities } from '../activities';
 import { LocalArtifactStore } from '../providers/artifacts/local-artifact-store';
 import { LocalProcessRuntime } from '../providers/runtime/local-process-runtime';
 import { WORKER_TUNING } from './tuning';
+import type { AuditSink } from '../providers/audit/audit-sink';
+import { LoggingAuditSink } from '../providers/audit/logging-audit-sink';
+import { auditSinks } from './audit-sinks';
 import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import { createMetricsProvider } from '../providers/metrics/create-metrics-provider';
 import { createRouterProvider } from '../providers/router/create-router-provider';
@@ -29,6 +32,8 @@ export interface GantryWorkerOptions {
   catalogue?: PlatformCatalogue | CatalogueSpec;
   /** Shared with the catalogue when it is kept in git; one per worker otherwise. */
   repositories?: GitRepositories;
+  /** Where recorded decisions go; by default the worker's log. */
+  audit?: AuditSink;
 }
 
 /** Where the catalogue is kept; `pollMs` only matters to a catalogue that polls. */
@@ -95,6 +100,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       repositories,
       workspacesRoot: path.join(options.home, 'workspaces'),
     }),
+    sinks: auditSinks(options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) })),
     ...WORKER_TUNING,
   });
 }

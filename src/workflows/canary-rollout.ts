@@ -60,8 +60,7 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
     const step = plan[index];
     const refused = await holdBeforeTrafficMoves(rollout, 'progressing');
     if (refused) return rolledBack(input, rollout, stable, canary, refused);
-    rollout.status.step = index;
-    await setSplit(input, rollout, stable, canary, step.weight);
+    await setSplit(input, rollout, stable, canary, step.weight, index);
     if (step.weight >= 100 || rollout.promoteRequest?.full) break;
     const soak = await soakAndAnalyse(rollout, {
       subject: { service, environment, metrics, candidate: canary.artifact.version, baseline: stable.artifact.version },

@@ -141,7 +141,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
 
   release.enter('artifact');
   const artifact: ArtifactRef = await delivery.publishArtifact({ service, version, sourceDir: commandDir, include: config.artifact.include });
-  release.status.artifact = artifact;
+  release.record({ kind: 'artifact_published', artifact });
   if (release.status.source && release.status.catalogue) {
     const facts: BuildFacts = {
       service,
@@ -154,7 +154,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
       startedOn: buildStartedAt,
       finishedOn: release.now(),
     };
-    release.status.provenance = await delivery.recordProvenance({ artifact, facts });
+    release.record({ kind: 'provenance_recorded', statement: await delivery.recordProvenance({ artifact, facts }) });
   }
 
   // Environments in the catalogue's order; the first failure stops the release there.
@@ -175,7 +175,7 @@ async function awaitApproval(release: ReleaseState): Promise<void> {
     release.enter('approval', 'no approval required');
     return;
   }
-  release.status.approvalDeadline = new Date(Date.now() + approval.timeout).toISOString();
+  release.record({ kind: 'approval_opened', deadline: new Date(Date.now() + approval.timeout).toISOString() });
   release.enter('approval');
   release.waitFor(approvalWaitText(release));
   const decided = await condition(

@@ -10,6 +10,9 @@ import { fakeProgressive, type FakeProgressive } from './fake-progressive';
 import { resolveTestServer } from '../../src/dev/temporal-binaries';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import type { AuditSink } from '../../src/providers/audit/audit-sink';
+import { auditSinks } from '../../src/worker/audit-sinks';
+import { testAuditSink } from './audit-collector';
 
 /**
  * A time-skipping test server for workflow tests, with Gantry's search attributes
@@ -62,6 +65,8 @@ export async function withReleaseWorker<T>(
     taskQueue?: string;
     /** Wait for deploy locks to be handed back before the worker stops (default); a test that stops a worker mid-release says no. */
     awaitLocks?: boolean;
+    /** Where the worker sends recorded decisions (a test that reads the trail passes its own). */
+    audit?: AuditSink;
   } = {},
 ): Promise<T> {
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('release');
@@ -71,6 +76,7 @@ export async function withReleaseWorker<T>(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await gantryWorkflowBundle(),
+    sinks: auditSinks(options.audit ?? testAuditSink),
     ...WORKER_TUNING,
     activities: {
       ...world.activities,

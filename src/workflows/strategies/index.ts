@@ -60,10 +60,10 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     // Steering updates waiting for the rollout's decision stop waiting now.
     release.rolloutEnded = true;
   }
-  release.status.rollout = result.status;
+  release.observeRollout(result.status);
   if (result.outcome === 'rolled_back') {
     throw ApplicationFailure.create({ type: FAILURE_TYPE.rolled_back, message: result.reason ?? 'rolled back', nonRetryable: true });
   }
-  release.status.environments[environment] = { version, url: result.status.routerUrl ?? '' };
+  release.record({ kind: 'deployed', environment, version, digest: artifact.digest, url: result.status.routerUrl ?? '' });
   await reportToEnvironment(release, environment, { kind: 'deployed', version, digest: artifact.digest, url: result.status.routerUrl ?? '' });
 }
