@@ -1,7 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { PortTakenError } from '../dev/local-stack';
 import { ConnectionConfigError } from '../worker/connection';
-import { CatalogueLocationError } from '../worker/run-worker';
 import { CliError, EXIT } from './exit-codes';
 import { registerArtifactCommands } from './commands/artifact';
 import { registerCatalogueCommands } from './commands/catalogue';
@@ -39,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     // Problems with the settings given rather than failures: exit 2, nothing started.
-    if (err instanceof ConnectionConfigError || err instanceof PortTakenError || err instanceof CatalogueLocationError) {
+    // (`gantry worker`, `dev` and `demo` turn their own settings errors into CliErrors.)
+    if (err instanceof ConnectionConfigError) {
       process.stderr.write(`gantry: ${err.message}\n`);
       return EXIT.invalidInput;
     }
