@@ -1,0 +1,149 @@
+import { type Recurrence, occurrencesBetween } from './recurrence';
+import { type LocalDate, type LocalDateTime, addDays, dayNumber, describeInstant, instantOf, localTime } from './zoned-time';
+
+/**
+ * When a change may go out: deploy windows, holidays and change freezes, decided by one
+ * pure function of (policy, release, instant). The workflow asks it when a release
+ * enters an environment (and before a canary raises traffic); `gantry policy check` asks
+ * it before a release starts.
+ */
+
+export const RISKS = ['low', 'medium', 'high'] as const;
+export type Risk = (typeof RISKS)[number];
+
+/** A point in the week, in the policy's zone. */
+export interface WeekTime {
+  /** 0 = Monday … 6 = Sunday */
+  weekday: number;
+  /** Minutes after midnight. */
+  minute: number;
+}
+
+export interface BlockedWindow {
+  from: WeekTime;
+  to: WeekTime;
+}
+
+export interface Freeze {
+  name: string;
+  reason?: string;
+  /** When it starts (its first occurrence, for a recurring one), in the policy's zone. */
+  starts: LocalDateTime;
+  /** A one-off freeze ends here… */
+  ends?: LocalDateTime;
+  /** …a recurring one lasts this long from each occurrence. */
+  rule?: Recurrence;
+  lastsMs?: number;
+  /** Only these services / environments (all when absent). */
+  services?: string[];
+  environments?: string[];
+}
+
+/** The change policy in force for one service environment. */
+export interface ChangePolicy {
+  timeZone: string;
+  blockedWindows: BlockedWindow[];
+  holidays: LocalDate[];
+  freezes: Freeze[];
+  /** The risks windows and holidays apply to; freezes apply to every release but an emergency. */
+  risks: Risk[];
+  /** Whether a canary that started may finish its ramp into a blocked window. */
+  canaryMayFinish: boolean;
+  /** What a blocked release does: wait for the window to open, or be refused. */
+  whenBlocked: 'wait' | 'refuse';
+}
+
+export interface ChangeRequest {
+  service: string;
+  environment: string;
+  risk: Risk;
+}
+
+export type ChangeDecision =
+  | { kind: 'allowed' }
+  /** Blocked now; it may go at `untilMs`. `reasons` says each block in the way, the first one first. */
+  | { kind: 'wait'; untilMs: number; until: string; reason: string; reasons: string[] }
+  | { kind: 'refused'; reason: string; reasons: string[] };
+
+interface Block {
+  endMs: number;
+  reason: string;
+}
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const pad = (n: number) => String(n).padStart(2, '0');
+export const describeWeekTime = (t: WeekTime) => `${WEEKDAYS[t.weekday]} ${pad(Math.floor(t.minute / 60))}:${pad(t.minute % 60)}`;
+const describeDate = (d: LocalDate) => `${d.year}-${pad(d.month)}-${pad(d.day)}`;
+const DAY_MINUTES = 1440;
+const WEEK_MINUTES = 7 * DAY_MINUTES;
+/** Blocks followed one after another before the answer is "never": e.g. windows that together cover the whole week. */
+const MAX_BLOCKS = 200;
+
+export function decideChange(policy: ChangePolicy, request: ChangeRequest, atMs: number): ChangeDecision {
+  const reasons: string[] = [];
+  let at = atMs;
+  for (let i = 0; i < MAX_BLOCKS; i++) {
+    const blocks = blocksAt(policy, request, at);
+    if (blocks.length === 0) break;
+    for (const block of blocks) if (!reasons.includes(block.reason)) reasons.push(block.reason);
+    at = Math.max(...blocks.map((b) => b.endMs));
+    if (i === MAX_BLOCKS - 1) {
+      return { kind: 'refused', reason: `${request.environment} never opens: ${reasons.slice(0, 3).join('; ')}`, reasons };
+    }
+  }
+  if (reasons.length === 0) return { kind: 'allowed' };
+  const until = describeInstant(at, policy.timeZone);
+  if (policy.whenBlocked === 'refuse') {
+    return { kind: 'refused', reason: `${reasons[0]}; this policy refuses blocked releases: start it again from ${until}`, reasons };
+  }
+  return { kind: 'wait', untilMs: at, until, reason: `${reasons[0]}; it may deploy from ${until}`, reasons };
+}
+
+/** Every rule that blocks `request` at `atMs`, each with when it stops blocking. */
+function blocksAt(policy: ChangePolicy, request: ChangeRequest, atMs: number): Block[] {
+  const { timeZone } = policy;
+  const now = localTime(atMs, timeZone);
+  const today = dayNumber(now);
+  const blocks: Block[] = [];
+  if (policy.risks.includes(request.risk)) {
+    const minuteOfWeek = now.weekday * DAY_MINUTES + now.hour * 60 + now.minute;
+    for (const window of policy.blockedWindows) {
+      const from = window.from.weekday * DAY_MINUTES + window.from.minute;
+      const to = window.to.weekday * DAY_MINUTES + window.to.minute;
+      const inside = from < to ? minuteOfWeek >= from && minuteOfWeek < to : minuteOfWeek >= from || minuteOfWeek < to;
+      if (!inside) continue;
+      const minutesLeft = (((to - minuteOfWeek) % WEEK_MINUTES) + WEEK_MINUTES) % WEEK_MINUTES;
+      const endDay = addDays(now, Math.floor((now.hour * 60 + now.minute + minutesLeft) / DAY_MINUTES));
+      const endMs = instantOf({ ...endDay, hour: Math.floor(window.to.minute / 60), minute: window.to.minute % 60 }, timeZone);
+      blocks.push({ endMs, reason: `${request.environment} is in a blocked deploy window (${describeWeekTime(window.from)} to ${describeWeekTime(window.to)}, ${timeZone})` });
+    }
+    for (const holiday of policy.holidays) {
+      const day = dayNumber(holiday);
+      if (today !== day && today !== day - 1) continue;
+      const endMs = instantOf({ ...addDays(holiday, 1), hour: 0, minute: 0 }, timeZone);
+      blocks.push({ endMs, reason: `${describeDate(holiday)} is a holiday (it and the day before are blocked)` });
+    }
+  }
+  for (const freeze of policy.freezes) {
+    if (freeze.services && !freeze.services.includes(request.service)) continue;
+    if (freeze.environments && !freeze.environments.includes(request.environment)) continue;
+    for (const [startMs, endMs] of freezeIntervals(freeze, timeZone, today)) {
+      if (atMs >= startMs && atMs < endMs) {
+        blocks.push({ endMs, reason: `change freeze ${freeze.name}${freeze.reason ? ` (${freeze.reason})` : ''} until ${describeInstant(endMs, timeZone)}` });
+      }
+    }
+  }
+  return blocks;
+}
+
+/** The freeze's intervals that may contain an instant of local day `today`. */
+function freezeIntervals(freeze: Freeze, timeZone: string, today: number): [number, number][] {
+  const startMs = instantOf(freeze.starts, timeZone);
+  if (!freeze.rule) return freeze.ends ? [[startMs, instantOf(freeze.ends, timeZone)]] : [];
+  const lastsMs = freeze.lastsMs ?? 0;
+  const lookBackDays = Math.ceil(lastsMs / 86_400_000) + 1;
+  return occurrencesBetween(freeze.rule, freeze.starts, today - lookBackDays, today).map((date) => {
+    const begins = instantOf({ ...date, hour: freeze.starts.hour, minute: freeze.starts.minute }, timeZone);
+    return [begins, begins + lastsMs];
+  });
+}
