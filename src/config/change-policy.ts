@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RISKS, type ChangePolicy, type WeekTime } from '../policy/change-window';
+import { RISKS, type WeekTime } from '../policy/change-window';
 import { occursAtAll, parseRecurrence } from '../policy/recurrence';
 import { dayNumber, isTimeZone, parseLocalDate, parseLocalDateTime } from '../policy/zoned-time';
 import { durationField } from './duration';
@@ -122,31 +122,3 @@ export const ChangePolicySchema = z
 
 export type ChangePolicyConfig = z.output<typeof ChangePolicySchema>;
 
-/** The catalogue's policy under the service's: what the admitted definition carries. */
-export function mergeChangePolicies(above: ChangePolicyConfig | undefined, below: ChangePolicyConfig | undefined): ChangePolicyConfig | undefined {
-  if (!above) return below;
-  if (!below) return above;
-  const freezes = [...(above.freezes ?? []), ...(below.freezes ?? [])];
-  return { ...above, ...below, ...(freezes.length ? { freezes } : {}) };
-}
-
-const PRODUCTION = /^production(-|$)/;
-export const DEFAULT_BLOCKED_WINDOW = { from: { weekday: 4, minute: 12 * 60 }, to: { weekday: 0, minute: 6 * 60 } };
-
-/**
- * The change policy in force for one of a service's environments, with every default
- * filled in; undefined when no level gave one (change management is off there).
- */
-export function effectiveChangePolicy(service: ChangePolicyConfig | undefined, environmentName: string, environment: ChangePolicyConfig | undefined): ChangePolicy | undefined {
-  const merged = mergeChangePolicies(service, environment);
-  if (!merged) return undefined;
-  return {
-    timeZone: merged.timeZone ?? 'UTC',
-    blockedWindows: merged.blockedWindows ?? (PRODUCTION.test(environmentName) ? [DEFAULT_BLOCKED_WINDOW] : []),
-    holidays: merged.holidays ?? [],
-    freezes: (merged.freezes ?? []).map(({ lasts, ...freeze }) => ({ ...freeze, ...(lasts === undefined ? {} : { lastsMs: lasts }) })),
-    risks: merged.risks ?? ['medium', 'high'],
-    canaryMayFinish: merged.canaryMayFinish ?? true,
-    whenBlocked: merged.whenBlocked ?? 'wait',
-  };
-}

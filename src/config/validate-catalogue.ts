@@ -1,5 +1,5 @@
 import { CatalogueSchema, type Catalogue } from './service-catalogue';
-import { mergeChangePolicies } from './change-policy';
+import { mergeChangePolicies } from '../policy/effective-change-policy';
 import { allowedKeysAt } from './schema-field';
 import type { PathSegment, PointAt } from './yaml-location';
 import { catalogueErrorMap, unknownKeyMessage } from './zod-issue-messages';

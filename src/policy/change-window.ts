@@ -62,11 +62,15 @@ export interface ChangeRequest {
 export type ChangeDecision =
   | { kind: 'allowed' }
   /** Blocked now; it may go at `untilMs`. `reasons` says each block in the way, the first one first. */
-  | { kind: 'wait'; untilMs: number; until: string; reason: string; reasons: string[] }
-  | { kind: 'refused'; reason: string; reasons: string[] };
+  | { kind: 'wait'; untilMs: number; until: string; reason: string; reasons: string[]; hold: HoldKind }
+  | { kind: 'refused'; reason: string; reasons: string[]; hold: HoldKind };
+
+/** The kinds of rule that hold a release (the GantryHold search attribute says the first). */
+export type HoldKind = 'deploy window' | 'holiday' | 'freeze';
 
 interface Block {
   endMs: number;
+  kind: HoldKind;
   reason: string;
 }
 
@@ -81,22 +85,24 @@ const MAX_BLOCKS = 200;
 
 export function decideChange(policy: ChangePolicy, request: ChangeRequest, atMs: number): ChangeDecision {
   const reasons: string[] = [];
+  let hold: HoldKind | undefined;
   let at = atMs;
   for (let i = 0; i < MAX_BLOCKS; i++) {
     const blocks = blocksAt(policy, request, at);
     if (blocks.length === 0) break;
+    hold ??= blocks[0].kind;
     for (const block of blocks) if (!reasons.includes(block.reason)) reasons.push(block.reason);
     at = Math.max(...blocks.map((b) => b.endMs));
     if (i === MAX_BLOCKS - 1) {
-      return { kind: 'refused', reason: `${request.environment} never opens: ${reasons.slice(0, 3).join('; ')}`, reasons };
+      return { kind: 'refused', reason: `${request.environment} never opens: ${reasons.slice(0, 3).join('; ')}`, reasons, hold };
     }
   }
-  if (reasons.length === 0) return { kind: 'allowed' };
+  if (!hold) return { kind: 'allowed' };
   const until = describeInstant(at, policy.timeZone);
   if (policy.whenBlocked === 'refuse') {
-    return { kind: 'refused', reason: `${reasons[0]}; this policy refuses blocked releases: start it again from ${until}`, reasons };
+    return { kind: 'refused', reason: `${reasons[0]}; this policy refuses blocked releases: start it again from ${until}`, reasons, hold };
   }
-  return { kind: 'wait', untilMs: at, until, reason: `${reasons[0]}; it may deploy from ${until}`, reasons };
+  return { kind: 'wait', untilMs: at, until, reason: `${reasons[0]}; it may deploy from ${until}`, reasons, hold };
 }
 
 /** Every rule that blocks `request` at `atMs`, each with when it stops blocking. */
@@ -115,13 +121,13 @@ function blocksAt(policy: ChangePolicy, request: ChangeRequest, atMs: number): B
       const minutesLeft = (((to - minuteOfWeek) % WEEK_MINUTES) + WEEK_MINUTES) % WEEK_MINUTES;
       const endDay = addDays(now, Math.floor((now.hour * 60 + now.minute + minutesLeft) / DAY_MINUTES));
       const endMs = instantOf({ ...endDay, hour: Math.floor(window.to.minute / 60), minute: window.to.minute % 60 }, timeZone);
-      blocks.push({ endMs, reason: `${request.environment} is in a blocked deploy window (${describeWeekTime(window.from)} to ${describeWeekTime(window.to)}, ${timeZone})` });
+      blocks.push({ endMs, kind: 'deploy window', reason: `${request.environment} is in a blocked deploy window (${describeWeekTime(window.from)} to ${describeWeekTime(window.to)}, ${timeZone})` });
     }
     for (const holiday of policy.holidays) {
       const day = dayNumber(holiday);
       if (today !== day && today !== day - 1) continue;
       const endMs = instantOf({ ...addDays(holiday, 1), hour: 0, minute: 0 }, timeZone);
-      blocks.push({ endMs, reason: `${describeDate(holiday)} is a holiday (it and the day before are blocked)` });
+      blocks.push({ endMs, kind: 'holiday', reason: `${describeDate(holiday)} is a holiday (it and the day before are blocked)` });
     }
   }
   for (const freeze of policy.freezes) {
@@ -129,7 +135,7 @@ function blocksAt(policy: ChangePolicy, request: ChangeRequest, atMs: number): B
     if (freeze.environments && !freeze.environments.includes(request.environment)) continue;
     for (const [startMs, endMs] of freezeIntervals(freeze, timeZone, today)) {
       if (atMs >= startMs && atMs < endMs) {
-        blocks.push({ endMs, reason: `change freeze ${freeze.name}${freeze.reason ? ` (${freeze.reason})` : ''} until ${describeInstant(endMs, timeZone)}` });
+        blocks.push({ endMs, kind: 'freeze', reason: `change freeze ${freeze.name}${freeze.reason ? ` (${freeze.reason})` : ''} until ${describeInstant(endMs, timeZone)}` });
       }
     }
   }

@@ -58,11 +58,19 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
     case 'withdrawn':
       if (status.environments[event.environment]?.version === status.version) delete status.environments[event.environment];
       return;
+    case 'change_held':
+      status.hold = { environment: event.environment, until: event.until, untilLocal: event.untilLocal, reasons: event.reasons };
+      status.waitingFor = `${event.reasons[0]}; it may deploy from ${event.untilLocal}`;
+      return;
+    case 'change_allowed':
+      status.hold = undefined;
+      return;
     case 'finished': {
       const { outcome, reason } = event;
       closeCurrentStage(status, event.at, outcome === 'succeeded' ? 'passed' : outcome === 'aborted' ? 'cancelled' : 'failed', reason);
       status.outcome = outcome;
       status.reason = reason;
+      status.hold = undefined;
       status.waitingFor = undefined;
       if (outcome === 'succeeded') {
         status.stage = 'done';
@@ -96,6 +104,7 @@ export function observeRollout(status: ReleaseStatus, rollout: RolloutStatus): v
 export function releaseDetails(s: ReleaseStatus): string {
   const lines = [`**${s.service} ${s.version}** (${s.commit.slice(0, 12)}) by ${s.author}`, '', `Stage: **${s.stage}**${s.outcome ? ` — outcome **${s.outcome}**` : ''}`];
   if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
+  if (s.hold) lines.push(`Held before ${s.hold.environment} until ${s.hold.untilLocal}: ${s.hold.reasons.join('; ')}`);
   if (s.reason) lines.push(`Reason: ${s.reason}`);
   if (s.approvalsRequired > 0) {
     lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);

@@ -2,6 +2,7 @@ import { defineQuery } from '@temporalio/workflow';
 import type { ServiceConfig } from '../config/service-catalogue';
 import type { Measurement } from '../contracts/measurements';
 import type { Check, Verdict } from '../policy/analysis';
+import type { HoldKind } from '../policy/change-window';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { LockRequest } from './messages';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
@@ -51,6 +52,10 @@ export type ReleaseEvent =
   | { kind: 'restored'; environment: string; version: string; digest: string; url: string }
   /** This release's instance stopped while putting an environment back (nothing of it serves there). */
   | { kind: 'withdrawn'; environment: string; instanceId: string }
+  /** The change policy holds the release before an environment until `until` (ISO 8601). */
+  | { kind: 'change_held'; environment: string; until: string; untilLocal: string; hold: HoldKind; reasons: string[] }
+  /** The change policy lets the release into the environment now. */
+  | { kind: 'change_allowed'; environment: string }
   | { kind: 'finished'; outcome: Outcome; reason?: string };
 
 /** What a rollout decided and did. */

@@ -6,7 +6,7 @@ import { committedReason } from '../policy/steering';
 import type { Recorded, ReleaseEvent } from '../shared/decision-events';
 import type { Admission, Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
 import type { RolloutStatus } from '../shared/rollout';
-import { GantryOutcome, GantryStage } from '../shared/search-attributes';
+import { GantryHold, GantryOutcome, GantryStage } from '../shared/search-attributes';
 import { DecisionRecord } from './decision-record';
 
 /** What the release touched in one environment, so an abandoned release can put it back. */
@@ -158,6 +158,8 @@ export class ReleaseState {
 /** Stage and outcome are search attributes: `temporal workflow list` and the UI filter on them. */
 function releaseSearchAttributes(event: Recorded<ReleaseEvent>): SearchAttributeUpdatePair[][] {
   if (event.kind === 'stage_entered') return [[{ key: GantryStage, value: event.stage }]];
+  if (event.kind === 'change_held') return [[{ key: GantryHold, value: event.hold }]];
+  if (event.kind === 'change_allowed') return [[{ key: GantryHold, value: null }]];
   if (event.kind !== 'finished') return [];
   const updates: SearchAttributeUpdatePair[][] = [];
   if (event.outcome === 'succeeded') updates.push([{ key: GantryStage, value: 'done' }]);

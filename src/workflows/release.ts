@@ -23,6 +23,7 @@ import { restoreEnvironments } from './restore-environments';
 import { DEPLOY_STRATEGIES } from './strategies';
 import { environmentPlan } from '../policy/environment-plan';
 import { assertVerificationHolds } from './environment-record';
+import { awaitChangeWindow } from './change-window';
 
 /**
  * One release of one service version, from build to production:
@@ -164,6 +165,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
       await assertVerificationHolds(release);
     }
     const { strategy } = config.environments[name];
+    await awaitChangeWindow(release, name);
     release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
     await withEnvironmentTurn(release, name, () => DEPLOY_STRATEGIES[strategy](release, name, artifact));
   }

@@ -1,4 +1,5 @@
-import { ChangePolicySchema, effectiveChangePolicy } from '../../src/config/change-policy';
+import { ChangePolicySchema } from '../../src/config/change-policy';
+import { effectiveChangePolicy } from '../../src/policy/effective-change-policy';
 import { formatPath, validateCatalogue } from '../../src/config/validate-catalogue';
 import { type ChangeDecision, type ChangeRequest, decideChange } from '../../src/policy/change-window';
 import { occurrencesBetween, parseRecurrence } from '../../src/policy/recurrence';
