@@ -37,3 +37,11 @@ export function effectiveChangePolicy(service: ChangePolicyConfig | undefined, e
     whenBlocked: merged.whenBlocked ?? 'wait',
   };
 }
+
+/**
+ * What still holds a canary that has started: freezes always; windows and holidays only
+ * when the policy does not let a started canary finish its ramp.
+ */
+export function rampChangePolicy(policy: ChangePolicy): ChangePolicy {
+  return policy.canaryMayFinish ? { ...policy, blockedWindows: [], holidays: [] } : policy;
+}

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { AnalysisConfig, BlueGreenConfig, CanaryConfig, MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import type { ArtifactRef } from './release';
+import type { ChangePolicy, Risk } from '../policy/change-window';
 
 /**
  * A progressive rollout (canary or blue/green) runs as a child workflow of the release,
@@ -22,6 +23,9 @@ export interface RolloutInput {
   blueGreen: BlueGreenConfig;
   /** Smoke command and where it runs, for blue/green's verification of green. */
   smoke?: { command: string; cwd: string; passEnv?: string[] };
+  /** The change policy of the environment, when it has one: asked again before each step that raises traffic. */
+  changePolicy?: ChangePolicy;
+  risk?: Risk;
 }
 
 export type RolloutPhase =

@@ -8,6 +8,11 @@ import { awaitStatus } from '../support/await-status';
 import { fakeDelivery, seedActive } from '../support/fake-delivery';
 import { releaseInput } from '../support/release-input';
 import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
+import { CollectingAuditSink } from '../support/audit-collector';
+import { healthy } from '../support/fake-progressive';
+import { rolloutScenario } from '../support/rollout-scenario';
+import type { Recorded, RolloutEvent } from '../../src/shared/decision-events';
+import { rolloutWorkflowId } from '../../src/shared/rollout';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -114,5 +119,44 @@ describe('deploy windows and freezes hold a release durably (time-skipping serve
       expect(world.active.get('web/staging')?.id).toBe(before.id);
       expect(result.status?.timeline.map((t) => t.stage)).not.toContain('production');
     });
+  });
+});
+
+describe('a canary and the change policy (time-skipping server)', () => {
+  test('a freeze that begins mid-canary holds its weight; the ramp resumes when the freeze ends', async () => {
+    const audit = new CollectingAuditSink();
+    const { service, within } = rolloutScenario(env, 'frozen', '1.0.0', () => healthy());
+    await within(
+      async (taskQueue) => {
+        // The freeze starts 10 minutes from now, while the first step soaks (20 minutes), and lasts two hours.
+        const now = await env.currentTimeMs();
+        const startsAt = localTime(now + 10 * 60_000 + 60_000, 'UTC');
+        const endsAt = localTime(now + 130 * 60_000 + 60_000, 'UTC');
+        const wall = (t: typeof startsAt) => `${dateText(t)}T${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
+        const input = releaseInput({
+          service,
+          version: '2.0.0',
+          approval: none,
+          production: {
+            strategy: 'canary',
+            canary: { steps: [{ weight: 10, soak: '20m' }, { weight: 50, soak: '20m' }, { weight: 100 }], interval: '5m' },
+            changePolicy: { blockedWindows: [], freezes: [{ name: 'incident', reason: 'payments outage', starts: wall(startsAt), ends: wall(endsAt) }] },
+          },
+        });
+        const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/${service}/${input.version}`, args: [input] });
+        const result = await releaseResult(handle);
+        expect(result.outcome).toBe('succeeded');
+
+        const events = audit.of(rolloutWorkflowId(service, 'production', '2.0.0')) as Recorded<RolloutEvent>[];
+        const traffic = events.filter((e) => e.kind === 'traffic').map((e) => ({ weight: e.kind === 'traffic' ? e.weights.canary : -1, at: Date.parse(e.at) }));
+        expect(traffic.map((t) => t.weight)).toEqual([10, 50, 100]);
+        const freezeEnd = instantOf(endsAt, 'UTC');
+        // 10 % went out before the freeze; 50 % waited for its end.
+        expect(traffic[0].at).toBeLessThan(instantOf(startsAt, 'UTC'));
+        expect(traffic[1].at).toBeGreaterThanOrEqual(freezeEnd);
+        expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'held', why: expect.stringMatching(/^change freeze incident \(payments outage\) .*the canary holds 10 % until then$/) })]));
+      },
+      { audit },
+    );
   });
 });

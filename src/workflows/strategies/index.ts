@@ -8,6 +8,7 @@ import { canaryRolloutWorkflow } from '../canary-rollout';
 import { deployAllAtOnce } from '../deploy-all-at-once';
 import type { ReleaseState } from '../release-state';
 import { reportToEnvironment } from '../environment-record';
+import { effectiveChangePolicy } from '../../policy/effective-change-policy';
 
 /**
  * The deploy strategy seam: each strategy takes the release, an environment and the
@@ -43,6 +44,8 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     blueGreen: settings.blueGreen,
     smoke: config.smoke ? { command: config.smoke, cwd: commandDir, passEnv: config.passEnv } : undefined,
   };
+  const changePolicy = effectiveChangePolicy(config.changePolicy, environment, settings.changePolicy);
+  if (changePolicy) Object.assign(input, { changePolicy, risk: release.input.risk ?? 'medium' });
   const workflowId = rolloutWorkflowId(service, environment, version);
   release.rolloutWorkflowId = workflowId;
   release.rolloutEnded = false;
