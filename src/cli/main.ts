@@ -8,6 +8,7 @@ import { registerDoctorCommand } from './commands/doctor';
 import { registerEnvironmentCommands } from './commands/env';
 import { registerReleaseCommands } from './commands/release';
 import { registerDevCommands } from './commands/dev';
+import { registerPolicyCommands } from './commands/policy';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerReleaseCommands(program);
   registerArtifactCommands(program);
   registerEnvironmentCommands(program);
+  registerPolicyCommands(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;

@@ -24,6 +24,7 @@ import { DEPLOY_STRATEGIES } from './strategies';
 import { environmentPlan } from '../policy/environment-plan';
 import { assertVerificationHolds } from './environment-record';
 import { awaitChangeWindow } from './change-window';
+import { RISKS } from '../policy/change-window';
 
 /**
  * One release of one service version, from build to production:
@@ -211,11 +212,12 @@ function explainEnd(release: ReleaseState, err: TemporalFailure): { outcome: Out
 
 /** The CLI validates before starting; this guards against clients that did not. */
 function assertUsableInput(input: ReleaseInput): void {
-  const missing = (['service', 'version', 'commit', 'author'] as const).filter((k) => typeof input?.[k] !== 'string' || !input[k]);
-  if (missing.length > 0) {
+  const problems: string[] = (['service', 'version', 'commit', 'author'] as const).filter((k) => typeof input?.[k] !== 'string' || !input[k]);
+  if (input?.risk !== undefined && !(RISKS as readonly string[]).includes(input.risk)) problems.push(`risk "${String(input.risk)}" (use ${RISKS.join(', ')})`);
+  if (problems.length > 0) {
     throw ApplicationFailure.create({
       type: 'InvalidReleaseInput',
-      message: `release input is incomplete (${missing.join(', ')}); start releases with \`gantry release start\``,
+      message: `release input is incomplete or wrong (${problems.join(', ')}); start releases with \`gantry release start\``,
       nonRetryable: true,
     });
   }
