@@ -9,6 +9,7 @@ import { registerEnvironmentCommands } from './commands/env';
 import { registerReleaseCommands } from './commands/release';
 import { registerDevCommands } from './commands/dev';
 import { registerPolicyCommands } from './commands/policy';
+import { registerFreezeCommands } from './commands/freeze';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerArtifactCommands(program);
   registerEnvironmentCommands(program);
   registerPolicyCommands(program);
+  registerFreezeCommands(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;

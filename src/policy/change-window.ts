@@ -59,10 +59,24 @@ export interface ChangeRequest {
   risk: Risk;
 }
 
+/** A freeze people declared in the change calendar (during an incident), as the decision reads it. */
+export interface DeclaredFreezeRule {
+  id: string;
+  reason: string;
+  by: string;
+  services?: string[];
+  environments?: string[];
+  /** When it lifts by itself; absent: until someone ends it. */
+  untilMs?: number;
+}
+
 export type ChangeDecision =
   | { kind: 'allowed' }
-  /** Blocked now; it may go at `untilMs`. `reasons` says each block in the way, the first one first. */
-  | { kind: 'wait'; untilMs: number; until: string; reason: string; reasons: string[]; hold: HoldKind }
+  /**
+   * Blocked now; it may go at `untilMs`, or, when a declared freeze has no end, once
+   * someone ends it (`untilMs` absent). `reasons` says each block in the way, the first first.
+   */
+  | { kind: 'wait'; untilMs?: number; until: string; reason: string; reasons: string[]; hold: HoldKind }
   | { kind: 'refused'; reason: string; reasons: string[]; hold: HoldKind };
 
 /** The kinds of rule that hold a release (the GantryHold search attribute says the first). */
@@ -83,26 +97,53 @@ const WEEK_MINUTES = 7 * DAY_MINUTES;
 /** Blocks followed one after another before the answer is "never": e.g. windows that together cover the whole week. */
 const MAX_BLOCKS = 200;
 
-export function decideChange(policy: ChangePolicy, request: ChangeRequest, atMs: number): ChangeDecision {
+/**
+ * `declared` are the change calendar's freezes in force: they hold every matching release
+ * whatever its risk and whether or not its service has a change policy (`policy` may be
+ * undefined). Only an emergency passes them.
+ */
+export function decideChange(policy: ChangePolicy | undefined, request: ChangeRequest, atMs: number, declared: DeclaredFreezeRule[] = []): ChangeDecision {
   const reasons: string[] = [];
   let hold: HoldKind | undefined;
   let at = atMs;
   for (let i = 0; i < MAX_BLOCKS; i++) {
-    const blocks = blocksAt(policy, request, at);
+    const blocks = [...(policy ? blocksAt(policy, request, at) : []), ...declaredBlocksAt(declared, request, at)];
     if (blocks.length === 0) break;
     hold ??= blocks[0].kind;
     for (const block of blocks) if (!reasons.includes(block.reason)) reasons.push(block.reason);
     at = Math.max(...blocks.map((b) => b.endMs));
+    // A declared freeze with no end: nothing later can be known until someone ends it.
+    if (at === Number.POSITIVE_INFINITY) break;
     if (i === MAX_BLOCKS - 1) {
       return { kind: 'refused', reason: `${request.environment} never opens: ${reasons.slice(0, 3).join('; ')}`, reasons, hold };
     }
   }
   if (!hold) return { kind: 'allowed' };
-  const until = describeInstant(at, policy.timeZone);
-  if (policy.whenBlocked === 'refuse') {
+  if (at === Number.POSITIVE_INFINITY) {
+    return { kind: 'wait', until: 'the freeze is ended (gantry freeze end)', reason: `${reasons[0]}; it may deploy once the freeze is ended`, reasons, hold };
+  }
+  const timeZone = policy?.timeZone ?? 'UTC';
+  const until = describeInstant(at, timeZone);
+  if (policy?.whenBlocked === 'refuse') {
     return { kind: 'refused', reason: `${reasons[0]}; this policy refuses blocked releases: start it again from ${until}`, reasons, hold };
   }
   return { kind: 'wait', untilMs: at, until, reason: `${reasons[0]}; it may deploy from ${until}`, reasons, hold };
+}
+
+/** The declared freezes that hold `request` at `atMs` (one without an end holds for ever, until ended). */
+function declaredBlocksAt(declared: DeclaredFreezeRule[], request: ChangeRequest, atMs: number): Block[] {
+  return declared
+    .filter((f) => coversRequest(f, request) && (f.untilMs === undefined || atMs < f.untilMs))
+    .map((f) => ({
+      endMs: f.untilMs ?? Number.POSITIVE_INFINITY,
+      kind: 'freeze' as const,
+      reason: `change freeze ${f.id} declared by ${f.by} (${f.reason})${f.untilMs === undefined ? ' until it is ended' : ` until ${describeInstant(f.untilMs, 'UTC')}`}`,
+    }));
+}
+
+/** Whether a freeze scoped to services and environments covers a release's service environment. */
+export function coversRequest(scope: { services?: string[]; environments?: string[] }, request: Pick<ChangeRequest, 'service' | 'environment'>): boolean {
+  return (!scope.services || scope.services.includes(request.service)) && (!scope.environments || scope.environments.includes(request.environment));
 }
 
 /** Every rule that blocks `request` at `atMs`, each with when it stops blocking. */

@@ -5,6 +5,7 @@ import type { Check, Verdict } from '../policy/analysis';
 import type { HoldKind } from '../policy/change-window';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { LockRequest } from './messages';
+import type { DeclaredFreeze } from './change-calendar';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { ArtifactRef, Outcome, Stage } from './release';
 import type { RolloutPhase, RolloutStatus } from './rollout';
@@ -53,7 +54,8 @@ export type ReleaseEvent =
   /** This release's instance stopped while putting an environment back (nothing of it serves there). */
   | { kind: 'withdrawn'; environment: string; instanceId: string }
   /** The change policy holds the release before an environment until `until` (ISO 8601). */
-  | { kind: 'change_held'; environment: string; until: string; untilLocal: string; hold: HoldKind; reasons: string[] }
+  /** `until` is absent while a declared freeze with no end holds it. */
+  | { kind: 'change_held'; environment: string; until?: string; untilLocal: string; hold: HoldKind; reasons: string[] }
   /** The change policy lets the release into the environment now. */
   | { kind: 'change_allowed'; environment: string }
   | { kind: 'finished'; outcome: Outcome; reason?: string };
@@ -99,7 +101,13 @@ export type EnvironmentEvent =
   | { kind: 'deployed'; version: string; digest: string; url: string; release: string }
   | { kind: 'restored'; version: string; digest: string; url: string; release: string };
 
-export type DecisionEvent = ReleaseEvent | RolloutEvent | EnvironmentEvent;
+/** What the change calendar recorded. */
+export type CalendarEvent =
+  | { kind: 'freeze_declared'; freeze: DeclaredFreeze }
+  /** `by` is a person, or `the calendar` when its --until passed. */
+  | { kind: 'freeze_ended'; id: string; by: string; reason?: string };
+
+export type DecisionEvent = ReleaseEvent | RolloutEvent | EnvironmentEvent | CalendarEvent;
 
 /** An event as recorded: numbered within its workflow, timed by the workflow's clock. */
 export type Recorded<E extends DecisionEvent = DecisionEvent> = E & {

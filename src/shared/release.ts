@@ -140,8 +140,8 @@ export interface ReleaseStatus {
 /** The change policy holding a release before an environment, and until when. */
 export interface ChangeHold {
   environment: string;
-  /** ISO 8601 */
-  until: string;
+  /** ISO 8601; absent while a declared freeze with no end holds it. */
+  until?: string;
   /** The same, as a person reads it in the policy's zone. */
   untilLocal: string;
   reasons: string[];

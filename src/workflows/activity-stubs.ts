@@ -45,7 +45,10 @@ export const sourcing = proxyActivities<Pick<GantryActivities, 'admitRelease' | 
  * patiently, since leaving an environment half-changed is worse than waiting.
  */
 export const control = proxyActivities<
-  Pick<GantryActivities, 'activeInstance' | 'activateInstance' | 'stopInstance' | 'requestLock' | 'isWorkflowOpen' | 'readEnvironment'>
+  Pick<
+    GantryActivities,
+    'activeInstance' | 'activateInstance' | 'stopInstance' | 'requestLock' | 'isWorkflowOpen' | 'readEnvironment' | 'readChangeCalendar' | 'watchChangeCalendar'
+  >
 >({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT,

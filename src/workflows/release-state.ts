@@ -8,6 +8,7 @@ import type { Admission, Instance, Outcome, ReleaseInput, ReleaseStatus, Stage }
 import type { RolloutStatus } from '../shared/rollout';
 import { GantryHold, GantryOutcome, GantryStage } from '../shared/search-attributes';
 import { DecisionRecord } from './decision-record';
+import type { CalendarWatch } from './change-window';
 
 /** What the release touched in one environment, so an abandoned release can put it back. */
 export interface EnvironmentTouch {
@@ -45,6 +46,8 @@ export class ReleaseState {
   entities = false;
   /** Each environment entity's workflow ID, as the turn request learnt it. */
   readonly environmentIds: Record<string, string> = {};
+  /** Told by the change calendar when it changes, while a freeze holds the release. */
+  calendarWatch?: CalendarWatch;
   /** Whether the platform has admitted the release (or it is a replayed older one that needed no admission). */
   admitted = false;
   private definition?: ServiceConfig;

@@ -3,6 +3,7 @@ import { applyRolloutEvent, observeSoak, rolloutDetails } from '../policy/rollou
 import { checkSteer } from '../policy/steering';
 import { type RolloutEvent, decisionsQuery } from '../shared/decision-events';
 import { DecisionRecord } from './decision-record';
+import type { CalendarWatch } from './change-window';
 import {
   type RolloutInput,
   type SteerDecision,
@@ -35,6 +36,8 @@ export class RolloutState {
   /** A promote that has not been acted on yet. */
   promoteRequest?: { full: boolean };
   rollbackRequest?: SteerPayload;
+  /** Told by the change calendar when it changes, while a freeze holds the canary. */
+  calendarWatch?: CalendarWatch;
   private revision = 0;
   /** Every decision of this rollout, in order: its status, UI details and audit follow from it. */
   readonly decisions: DecisionRecord<RolloutEvent>;

@@ -4,6 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { awaitStatus } from '../support/await-status';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -73,5 +74,51 @@ describe('gantry policy check asks the platform\'s change policy before a releas
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--risk: "extreme" is not a risk; use low, medium, high/);
     await expect(stack.client.workflow.getHandle(releaseWorkflowId('web', '8.8.8')).describe()).rejects.toThrow(WorkflowNotFoundError);
+  });
+});
+
+describe('gantry freeze: declared during an incident, with the real CLI', () => {
+  test('start, list, a release held by it at staging, end: the release goes on', async () => {
+    const started = await stack.gantry(['freeze', 'start', '--as', 'carol', '--reason', 'checkout incident', '--services', 'web']);
+    expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(started.stdout).toMatch(/^Declared F1 {2}web in every environment, declared .* by carol: checkout incident; until ended$/m);
+    const second = await stack.gantry(['freeze', 'start', '--as', 'dave', '--reason', 'db failover', '--environments', 'production', '--until', '2099-01-01T00:00:00Z']);
+    expect(second.stdout).toMatch(/^Declared F2 .*\n {2}overlaps F1 /m);
+
+    const listed = await stack.gantry(['freeze', 'list', '--json']);
+    expect(JSON.parse(listed.stdout).active.map((f: { id: string }) => f.id)).toEqual(['F1', 'F2']);
+
+    const release = await stack.gantry(['release', 'start', '--service', 'web', '--version', '7.0.0', '--commit', stack.commit, '--author', 'alice']);
+    expect(release.code).toBe(0);
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.0.0'));
+    const held = await awaitStatus(handle, (s) => s.hold !== undefined, 120_000);
+    expect(held.hold).toMatchObject({ environment: 'staging', reasons: [expect.stringMatching(/^change freeze F1 declared by carol \(checkout incident\) until it is ended$/)] });
+    const shown = await stack.gantry(['release', 'status', 'web', '7.0.0']);
+    expect(shown.stdout).toMatch(/change freeze F1 declared by carol \(checkout incident\) until it is ended; it may deploy once the freeze is ended/);
+
+    const ended = await stack.gantry(['freeze', 'end', 'F1', '--as', 'carol', '--reason', 'fixed']);
+    expect({ code: ended.code, out: ended.stdout }).toEqual({ code: 0, out: expect.stringMatching(/^Ended F1 .*ended .* by carol \(fixed\)/) });
+    // The release goes on at once: staging, then its approval; F2 still holds production.
+    await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect((await stack.gantry(['release', 'approve', 'web', '7.0.0', '--as', 'bob'])).code).toBe(0);
+    const atProduction = await awaitStatus(handle, (s) => s.hold?.environment === 'production', 60_000);
+    expect(atProduction.environments.staging?.version).toBe('7.0.0');
+    expect(atProduction.hold?.reasons).toEqual([expect.stringMatching(/^change freeze F2 declared by dave \(db failover\)/)]);
+    expect((await stack.gantry(['freeze', 'end', 'F2', '--as', 'dave'])).code).toBe(0);
+    const done = await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+    expect({ outcome: done.outcome, production: done.environments.production?.version }).toEqual({ outcome: 'succeeded', production: '7.0.0' });
+  }, 360_000);
+
+  test.each([
+    ['no reason', ['freeze', 'start', '--as', 'carol'], /--reason is required/],
+    ['an --until in the past', ['freeze', 'start', '--as', 'carol', '--reason', 'x', '--until', '2020-01-01T00:00:00Z'], /--until: 2020-01-01T00:00:00Z is in the past/],
+    ['an --until without a zone', ['freeze', 'start', '--as', 'carol', '--reason', 'x', '--until', '2099-01-01T00:00'], /--until: "2099-01-01T00:00" is not an ISO 8601 instant with a zone/],
+    ['a freeze that is not in force', ['freeze', 'end', 'F99', '--as', 'carol'], /freeze F99 not ended: no freeze F99 is in force/],
+  ])('bad input: %s (exit 2, nothing changes)', async (_, argv, message) => {
+    const before = (await stack.gantry(['freeze', 'list', '--json'])).stdout;
+    const result = await stack.gantry(argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect((await stack.gantry(['freeze', 'list', '--json'])).stdout).toBe(before);
   });
 });

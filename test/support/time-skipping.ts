@@ -2,6 +2,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createEnvironmentActivities } from '../../src/activities/environments';
+import { createChangeCalendarActivities } from '../../src/activities/change-calendar';
 import { createLockActivities } from '../../src/activities/locks';
 import { lockStateQuery } from '../../src/shared/messages';
 import { WORKER_TUNING } from '../../src/worker/tuning';
@@ -83,6 +84,7 @@ export async function withReleaseWorker<T>(
       ...progressive.activities,
       ...locks,
       ...createEnvironmentActivities(env.client),
+      ...createChangeCalendarActivities(env.client),
       requestLock: async (input: Parameters<typeof locks.requestLock>[0]) => {
         const view = await locks.requestLock(input);
         lockIds.add(view.lockId);

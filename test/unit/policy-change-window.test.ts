@@ -184,3 +184,21 @@ describe('change policy in the catalogue: bad input names the field and the fix'
     expect(effectiveChangePolicy(result.catalogue.services.web.changePolicy, 'production', undefined)).toBeUndefined();
   });
 });
+
+describe('declared freezes in the decision', () => {
+  const declared = [{ id: 'F1', reason: 'payments incident', by: 'carol', environments: ['production'] }];
+  test('hold every risk, with or without a change policy, until ended; other environments are open', () => {
+    expect(decideChange(undefined, { ...production, risk: 'low' }, at('2026-12-02T10:00:00Z'), declared)).toMatchObject({
+      kind: 'wait',
+      hold: 'freeze',
+      until: 'the freeze is ended (gantry freeze end)',
+      reasons: ['change freeze F1 declared by carol (payments incident) until it is ended'],
+    });
+    expect(decideChange(undefined, { ...production, environment: 'staging' }, at('2026-12-02T10:00:00Z'), declared).kind).toBe('allowed');
+  });
+  test('one with an end holds until then, and a window after it holds on', () => {
+    const policy = policyOf({ timeZone: 'Europe/Berlin' });
+    const until = [{ ...declared[0], untilMs: at('2026-12-04T12:00:00Z') }];
+    expect(decideChange(policy, production, at('2026-12-03T10:00:00Z'), until)).toMatchObject({ kind: 'wait', until: 'Mon 2026-12-07 06:00 Europe/Berlin' });
+  });
+});
