@@ -63,7 +63,7 @@ describe('deploy windows and freezes hold a release durably (time-skipping serve
 
       const result = await releaseResult(handle);
       expect(result.outcome).toBe('succeeded');
-      const monday = Date.parse(held.hold!.until);
+      const monday = Date.parse(held.hold!.until!);
       expect(monday - friday).toBe((2 * 24 + 14) * 3_600_000);
       expect(startedAt(result.status!, 'production')).toBeGreaterThanOrEqual(monday);
       expect(result.status?.hold).toBeUndefined();
@@ -89,7 +89,7 @@ describe('deploy windows and freezes hold a release durably (time-skipping serve
       const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/web/${input.version}`, args: [input] });
       const held = await awaitStatus(handle, (s) => s.hold !== undefined);
       expect(held.hold?.reasons).toEqual([expect.stringMatching(/^change freeze peak-season \(three weeks of peak traffic\)/)]);
-      expect(Date.parse(held.hold!.until)).toBe(freezeEnd);
+      expect(Date.parse(held.hold!.until!)).toBe(freezeEnd);
       const result = await releaseResult(handle);
       expect(result.outcome).toBe('succeeded');
       expect(startedAt(result.status!, 'staging')).toBeGreaterThanOrEqual(freezeEnd);
