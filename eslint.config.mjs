@@ -66,6 +66,9 @@ function routerClientOnly(up) {
   };
 }
 
+const STATUS_BY_RECORD =
+  'A status changes only through its decision record: record an event (release.record, rollout.record, see src/workflows/decision-record.ts) and fold it into the status in src/policy/*-projection.ts.';
+
 const POLICY_TAKES_TIME = 'Policy does not read the clock: take the time as a parameter (epoch milliseconds; the workflow passes Date.now()).';
 
 export default tseslint.config(
@@ -93,6 +96,24 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Math', property: 'random', message: 'Math.random is replaced by Temporal in workflows but forbidden in policy: pass randomness in.' },
+      ],
+    },
+  },
+  {
+    // One record of every decision: workflows change a status only by recording an event
+    // (src/workflows/decision-record.ts), which src/policy/*-projection.ts folds in.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "AssignmentExpression > MemberExpression.left MemberExpression[property.name='status']", message: STATUS_BY_RECORD },
+        { selector: "UpdateExpression MemberExpression[property.name='status']", message: STATUS_BY_RECORD },
+        { selector: "UnaryExpression[operator='delete'] MemberExpression[property.name='status']", message: STATUS_BY_RECORD },
+        {
+          selector: "CallExpression[callee.property.name=/^(push|pop|shift|unshift|splice|sort|reverse|fill|copyWithin)$/] > MemberExpression.callee MemberExpression[property.name='status']",
+          message: STATUS_BY_RECORD,
+        },
+        { selector: "CallExpression[callee.object.name='Object'][callee.property.name='assign'] > MemberExpression.arguments:first-child[property.name='status']", message: STATUS_BY_RECORD },
       ],
     },
   },

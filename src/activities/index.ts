@@ -6,6 +6,7 @@ import { createArtifactActivities } from './artifact';
 import { createRuntimeActivities } from './runtime';
 import { createLockActivities } from './locks';
 import { createEnvironmentActivities } from './environments';
+import { createChangeCalendarActivities } from './change-calendar';
 import { createMeasureActivities } from './measure';
 import { createPreviewTrafficActivities } from './preview-traffic';
 import { createRoutingActivities } from './routing';
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRuntimeActivities(deps.runtime),
     ...createLockActivities(deps.client),
     ...createEnvironmentActivities(deps.client),
+    ...createChangeCalendarActivities(deps.client),
     ...createRoutingActivities(deps.routerFor),
     ...createMeasureActivities(deps.metricsFor),
     ...createPreviewTrafficActivities(),

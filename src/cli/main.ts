@@ -1,8 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { PortTakenError } from '../dev/local-stack';
 import { ConnectionConfigError } from '../worker/connection';
-import { CatalogueLocationError } from '../worker/run-worker';
-import { WorkerSettingError } from '../worker/worker-host';
 import { CliError, EXIT } from './exit-codes';
 import { registerArtifactCommands } from './commands/artifact';
 import { registerCatalogueCommands } from './commands/catalogue';
@@ -11,6 +8,8 @@ import { registerDoctorCommand } from './commands/doctor';
 import { registerEnvironmentCommands } from './commands/env';
 import { registerReleaseCommands } from './commands/release';
 import { registerDevCommands } from './commands/dev';
+import { registerPolicyCommands } from './commands/policy';
+import { registerFreezeCommands } from './commands/freeze';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -23,6 +22,8 @@ export function buildProgram(): Command {
   registerReleaseCommands(program);
   registerArtifactCommands(program);
   registerEnvironmentCommands(program);
+  registerPolicyCommands(program);
+  registerFreezeCommands(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;
@@ -40,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     // Problems with the settings given rather than failures: exit 2, nothing started.
-    if (err instanceof ConnectionConfigError || err instanceof PortTakenError || err instanceof CatalogueLocationError || err instanceof WorkerSettingError) {
+    // (`gantry worker`, `dev` and `demo` turn their own settings errors into CliErrors.)
+    if (err instanceof ConnectionConfigError) {
       process.stderr.write(`gantry: ${err.message}\n`);
       return EXIT.invalidInput;
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gateProblems } from '../policy/environment-plan';
+import { ChangePolicySchema } from './change-policy';
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
@@ -124,6 +125,7 @@ export const EnvironmentSchema = z
     metrics: MetricsSourceSchema.default({ kind: 'embedded' }),
     canary: CanarySchema.default(CanarySchema.parse({})),
     blueGreen: BlueGreenSchema.default(BlueGreenSchema.parse({})),
+    changePolicy: ChangePolicySchema.optional().describe("When changes may go out to this environment; its fields replace the service's (freezes add up)."),
   })
   .superRefine((environment, ctx) => {
     // Each analysis measures the last `interval`; the embedded router keeps only so much.
@@ -186,6 +188,7 @@ export const ServiceSchema = z
       .default(() => ({ staging: EnvironmentSchema.parse({}), production: EnvironmentSchema.parse({}) }))
       .describe('Where the service is deployed, in order: a release goes through them one after the other (default: staging, then production).'),
     approval: ApprovalSchema.default({ approvers: [], minApprovals: 0, timeout: 86_400_000 }),
+    changePolicy: ChangePolicySchema.optional().describe("When changes of this service may go out; its fields replace the catalogue's (freezes add up)."),
   })
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {
@@ -203,6 +206,7 @@ export const CatalogueSchema = z
         ServiceSchema,
       )
       .refine((s) => Object.keys(s).length > 0, 'declare at least one service'),
+    changePolicy: ChangePolicySchema.optional().describe('When changes may go out, for every service: deploy windows, holidays, change freezes. Without it (and without one in a service or environment) releases are not held by windows.'),
   })
   .describe('Gantry service catalogue.');
 

@@ -1,4 +1,5 @@
 import { CatalogueSchema, type Catalogue } from './service-catalogue';
+import { mergeChangePolicies } from '../policy/effective-change-policy';
 import { allowedKeysAt } from './schema-field';
 import type { PathSegment, PointAt } from './yaml-location';
 import { catalogueErrorMap, unknownKeyMessage } from './zod-issue-messages';
@@ -20,7 +21,15 @@ export type CatalogueValidation = { success: true; catalogue: Catalogue } | { su
  */
 export function validateCatalogue(data: unknown): CatalogueValidation {
   const result = CatalogueSchema.safeParse(data, { error: catalogueErrorMap });
-  if (result.success) return { success: true, catalogue: result.data };
+  if (result.success) {
+    // Each service carries the catalogue's change policy under its own: a release is admitted with its service's definition alone.
+    const catalogue = result.data;
+    for (const service of Object.values(catalogue.services)) {
+      const changePolicy = mergeChangePolicies(catalogue.changePolicy, service.changePolicy);
+      if (changePolicy) service.changePolicy = changePolicy;
+    }
+    return { success: true, catalogue };
+  }
   const issues = result.error.issues.flatMap((issue): CatalogueIssue[] => {
     const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
     if (issue.code === 'unrecognized_keys') {

@@ -1,4 +1,5 @@
 import { SERVICE_NAME_PATTERN } from '../config/service-catalogue';
+import { RISKS } from './change-window';
 
 /**
  * Checks a release request before anything starts. Returns every problem, each naming
@@ -22,11 +23,11 @@ export function isCommitish(value: string): boolean {
 const AUTHOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 
 export interface RequestProblem {
-  field: 'service' | 'version' | 'commit' | 'author';
+  field: 'service' | 'version' | 'commit' | 'author' | 'risk';
   message: string;
 }
 
-export function checkReleaseRequest(req: { service?: string; version?: string; commit?: string; author?: string }): RequestProblem[] {
+export function checkReleaseRequest(req: { service?: string; version?: string; commit?: string; author?: string; risk?: string }): RequestProblem[] {
   const problems: RequestProblem[] = [];
   if (!req.service) problems.push({ field: 'service', message: 'is required (--service web)' });
   else if (!SERVICE_NAME_PATTERN.test(req.service)) {
@@ -43,6 +44,9 @@ export function checkReleaseRequest(req: { service?: string; version?: string; c
   if (!req.author) problems.push({ field: 'author', message: 'is required (--author <user>)' });
   else if (!AUTHOR_PATTERN.test(req.author)) {
     problems.push({ field: 'author', message: `"${req.author}" is not a user name (letters, digits, . _ @ -)` });
+  }
+  if (req.risk !== undefined && !(RISKS as readonly string[]).includes(req.risk)) {
+    problems.push({ field: 'risk', message: `"${req.risk}" is not a risk; use ${RISKS.join(', ')} (deploy windows hold the risks the change policy names)` });
   }
   return problems;
 }

@@ -46,6 +46,8 @@ export interface EnvironmentInput {
   environment: string;
   /** The record carried over by continue-as-new. */
   record?: EnvironmentRecord;
+  /** The number of the last event recorded before continue-as-new: the numbering goes on. */
+  lastSeq?: number;
 }
 
 /** A release says what it made active there (a deploy, or a restore after an abort or failure). */

@@ -2,6 +2,7 @@ import type { ServiceConfig } from '../config/service-catalogue';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { RolloutStatus } from './rollout';
+import type { Risk } from '../policy/change-window';
 
 /**
  * Types that cross the boundary between the CLI, the workflow and the activities.
@@ -26,6 +27,8 @@ export interface ReleaseRequest {
   version: string;
   commit: string;
   author: string;
+  /** How risky the change is, as its starter says (default medium): deploy windows and holidays hold the risks the change policy names. */
+  risk?: Risk;
 }
 
 /**
@@ -132,6 +135,18 @@ export interface ReleaseStatus {
   source?: SourceRevision;
   /** The artifact's provenance statement (in-toto, SLSA provenance v1), once written. */
   provenance?: ProvenanceStatement;
+  /** What holds the release before an environment now: a deploy window, a holiday, a freeze. */
+  hold?: ChangeHold;
+}
+
+/** The change policy holding a release before an environment, and until when. */
+export interface ChangeHold {
+  environment: string;
+  /** ISO 8601; absent while a declared freeze with no end holds it. */
+  until?: string;
+  /** The same, as a person reads it in the policy's zone. */
+  untilLocal: string;
+  reasons: string[];
 }
 
 /** What a finished release returns (or carries as failure details). */

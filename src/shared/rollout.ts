@@ -2,6 +2,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { AnalysisConfig, BlueGreenConfig, CanaryConfig, MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import type { ArtifactRef } from './release';
 import type { Placement } from '../policy/placement';
+import type { ChangePolicy, Risk } from '../policy/change-window';
 
 /**
  * A progressive rollout (canary or blue/green) runs as a child workflow of the release,
@@ -25,6 +26,9 @@ export interface RolloutInput {
   smoke?: { command: string; cwd: string; passEnv?: string[]; placement?: Placement };
   /** The host that runs the environment (absent in rollouts started before hosts existed: the shared queue). */
   placement?: Placement;
+  /** The change policy of the environment, when it has one: asked again before each step that raises traffic. */
+  changePolicy?: ChangePolicy;
+  risk?: Risk;
 }
 
 export type RolloutPhase =

@@ -5,6 +5,9 @@ import { gantryHome } from '../providers/state-dir';
 import type { ConnectionSettings } from './connection';
 import { installRuntimeOnce } from './runtime';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { JsonLinesAuditSink } from '../providers/audit/json-lines-audit-sink';
+import { LoggingAuditSink } from '../providers/audit/logging-audit-sink';
 import { catalogueSourceFromEnv } from '../providers/catalogue/catalogue-settings';
 import { FileNotInRepositoryError, UnknownRefError, type GitRepositories } from '../providers/source/git-repositories';
 import { type CatalogueSpec, createGantryWorker, gitRepositoriesFor, platformCatalogueFor } from './worker';
@@ -79,7 +82,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   catalogue.start();
   const connection = await NativeConnection.connect(options.settings.connectionOptions);
   try {
-    const worker = await createGantryWorker({ connection, namespace: options.settings.namespace, taskQueue, home, catalogue, repositories, host, sharedArtifacts });
+    const auditLog = process.env.GANTRY_AUDIT_LOG;
+    const audit = auditLog
+      ? new JsonLinesAuditSink(path.resolve(auditLog), (error) => options.logger.error({ error: error.message, file: auditLog }, 'could not append a decision to the audit log'))
+      : new LoggingAuditSink({ info: (message, meta) => options.logger.info(meta, message) });
+    const worker = await createGantryWorker({ connection, namespace: options.settings.namespace, taskQueue, home, catalogue, repositories, host, sharedArtifacts, audit });
     options.logger.info(
       {
         address: options.settings.address,
@@ -90,6 +97,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         artifactStore: sharedArtifacts ?? 'local',
         home,
         tls: options.settings.tls,
+        audit: auditLog ? path.resolve(auditLog) : 'log',
       },
       'gantry worker started',
     );

@@ -4,6 +4,9 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities } from '../activities';
 import { LocalProcessRuntime } from '../providers/runtime/local-process-runtime';
 import { WORKER_TUNING } from './tuning';
+import type { AuditSink } from '../providers/audit/audit-sink';
+import { LoggingAuditSink } from '../providers/audit/logging-audit-sink';
+import { auditSinks } from './audit-sinks';
 import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import { createMetricsProvider } from '../providers/metrics/create-metrics-provider';
 import { createRouterProvider } from '../providers/router/create-router-provider';
@@ -36,6 +39,8 @@ export interface GantryWorkerOptions {
   host?: string;
   /** A folder every worker mounts that holds the artifacts (default: GANTRY_ARTIFACT_STORE; unset, `<home>/artifacts` serves one machine). */
   sharedArtifacts?: string;
+  /** Where recorded decisions go; by default the worker's log. */
+  audit?: AuditSink;
 }
 
 /** Where the catalogue is kept; `pollMs` only matters to a catalogue that polls. */
@@ -110,6 +115,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
+    sinks: auditSinks(options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) })),
     ...WORKER_TUNING,
   });
   const hostQueue = host.queueOf(options.taskQueue);

@@ -55,9 +55,10 @@ const CONTROL_OPTIONS: ActivityOptions = {
   heartbeatTimeout: HEARTBEAT,
   retry: { maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 };
-export type ControlStub = 
-  Pick<GantryActivities, 'activeInstance' | 'activateInstance' | 'stopInstance' | 'requestLock' | 'isWorkflowOpen' | 'readEnvironment' | 'placeEnvironment'>
-;
+export type ControlStub = Pick<
+  GantryActivities,
+  'activeInstance' | 'activateInstance' | 'stopInstance' | 'requestLock' | 'isWorkflowOpen' | 'readEnvironment' | 'placeEnvironment' | 'readChangeCalendar' | 'watchChangeCalendar'
+>;
 export const control = proxyActivities<ControlStub>(CONTROL_OPTIONS);
 
 /** Router changes: quick, retried patiently — a rollback must get through. */

@@ -45,7 +45,7 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Rol
     if (verdict) return rolledBack(input, rollout, blue, green, verdict);
 
     if (config.approveSwitch) {
-      rollout.status.phase = 'waiting_for_switch';
+      rollout.record({ kind: 'phase', phase: 'waiting_for_switch' });
       rollout.report();
       await condition(() => rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined);
       if (rollout.rollbackRequest) return rolledBack(input, rollout, blue, green, `switch refused by ${rollout.rollbackRequest.by}`);
@@ -65,7 +65,7 @@ export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<Rol
 
 /** Smoke test and preview analysis of green; returns why green is refused, or undefined when it passed. */
 async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl: string, blue: Instance, green: Instance): Promise<string | undefined> {
-  rollout.status.phase = 'verifying';
+  rollout.record({ kind: 'phase', phase: 'verifying' });
   rollout.report();
   const { delivery, measuring } = onRolloutHost(input, rollout);
   // The smoke test runs in the release's checkout, on the host that holds it.
@@ -92,14 +92,21 @@ async function verifyGreen(input: RolloutInput, rollout: RolloutState, routerUrl
       measuring.measure({ service: input.service, environment: input.environment, version: blue.artifact.version, role: 'stable', windowMs: input.blueGreen.interval, metrics: input.metrics }),
     ]);
     const result = analyse(greenMeasure, blueMeasure, input.blueGreen.analysis);
-    rollout.status.analyses.push({ at: rollout.now(), weight: 0, verdict: result.verdict, summary: `preview: ${result.summary}` });
     // The preview is a gate, not a soak: this one check decides.
     const { decision } = judge(emptyTally(), result, SINGLE_CHECK_RULES);
+    rollout.record({
+      kind: 'analysis',
+      weight: 0,
+      verdict: result.verdict,
+      summary: `preview: ${result.summary}`,
+      checks: result.checks,
+      measurements: { candidate: greenMeasure, baseline: blueMeasure },
+      decision,
+    });
     if (decision === 'continue') return undefined;
     if (decision === 'rollback') return `green failed its preview analysis: ${result.summary}`;
     rollout.paused = true;
-    rollout.status.pausedBecause = `the preview analysis of green was inconclusive (${result.summary}); resume to analyse again, promote to switch anyway, or roll back`;
-    await waitWhilePaused(rollout, 'verifying');
+    await waitWhilePaused(rollout, 'verifying', `the preview analysis of green was inconclusive (${result.summary}); resume to analyse again, promote to switch anyway, or roll back`);
     if (rollout.rollbackRequest) return `rolled back by ${rollout.rollbackRequest.by}`;
     if (rollout.promoteRequest) return undefined;
   }

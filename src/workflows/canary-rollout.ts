@@ -17,6 +17,7 @@ import {
 import { RolloutState } from './rollout-state';
 import { onRolloutHost } from './rollout-host';
 import { soakAndAnalyse } from './soak-and-analyse';
+import { holdWhileChangePolicyBlocks } from './ramp-change-hold';
 
 /**
  * Canary: the new version takes a growing share of traffic, step by step (by default
@@ -59,10 +60,13 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
   const plan = canaryPlan(input.canary);
   for (let index = 0; index < plan.length; index++) {
     const step = plan[index];
+    // A step after the first raises traffic: the change policy has its say again (a pause
+    // that arrives while it holds is honoured right after).
+    const frozen = index > 0 ? await holdWhileChangePolicyBlocks(input, rollout) : undefined;
+    if (frozen) return rolledBack(input, rollout, stable, canary, frozen);
     const refused = await holdBeforeTrafficMoves(rollout, 'progressing');
     if (refused) return rolledBack(input, rollout, stable, canary, refused);
-    rollout.status.step = index;
-    await setSplit(input, rollout, stable, canary, step.weight);
+    await setSplit(input, rollout, stable, canary, step.weight, index);
     if (step.weight >= 100 || rollout.promoteRequest?.full) break;
     const soak = await soakAndAnalyse(rollout, {
       subject: { service, environment, metrics, candidate: canary.artifact.version, baseline: stable.artifact.version },

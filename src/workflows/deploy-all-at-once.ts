@@ -44,7 +44,7 @@ export async function deployAllAtOnce(release: ReleaseState, environment: string
   // retired to the end, so an abort cannot leave it half-stopped and switched back to.
   await CancellationScope.nonCancellable(async () => {
     await control.activateInstance({ service, environment, instanceId: instance.id });
-    release.status.environments[environment] = { version, url: instance.url };
+    release.record({ kind: 'deployed', environment, version, digest: artifact.digest, url: instance.url });
     await reportToEnvironment(release, environment, { kind: 'deployed', version, digest: artifact.digest, url: instance.url });
     if (before && before.id !== instance.id) {
       await control.stopInstance({ service, environment, instanceId: before.id });

@@ -7,17 +7,18 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { type DeployEvent, type EnvironmentInput, type EnvironmentRecord, deployedSignal, environmentQuery, placeUpdate } from '../shared/environment';
+import { applyEnvironmentEvent, environmentDetails, sameRequest } from '../policy/environment-projection';
 import { placeEnvironment } from '../policy/placement';
+import { type EnvironmentEvent, decisionsQuery } from '../shared/decision-events';
+import { type EnvironmentInput, type EnvironmentRecord, deployedSignal, environmentQuery, placeUpdate } from '../shared/environment';
 import { type LockRequest, lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery } from '../shared/messages';
 import { control } from './activity-stubs';
+import { DecisionRecord } from './decision-record';
 
 /** How often a waiting queue checks that the holder still exists (it may have been terminated). */
 const HOLDER_CHECK_INTERVAL = '30 seconds';
-/** Deploys kept in the record; older ones are in the releases' own histories. */
-const HISTORY_KEPT = 20;
-
-const same = (a: LockRequest, b: LockRequest) => a.workflowId === b.workflowId && a.runId === b.runId;
+/** Recorded events the `decisions` query keeps (an entity lives for years; the audit sink has them all). */
+const EVENTS_KEPT = 200;
 
 /**
  * One service environment, for as long as the service exists: it knows what runs there
@@ -29,26 +30,30 @@ const same = (a: LockRequest, b: LockRequest) => a.workflowId === b.workflowId &
 export async function environmentWorkflow(input: EnvironmentInput): Promise<void> {
   const record: EnvironmentRecord = input.record ?? { service: input.service, environment: input.environment, queue: [], history: [] };
   let holderAskedAgain = false;
+  const decisions = new DecisionRecord<EnvironmentEvent>(
+    { apply: (event) => applyEnvironmentEvent(record, event), details: () => environmentDetails(record) },
+    { lastSeq: input.lastSeq, keep: EVENTS_KEPT },
+  );
 
   setHandler(lockRequestSignal, (request) => {
-    if (record.holder && same(record.holder, request)) holderAskedAgain = true; // a retried request: grant again
-    else if (!record.queue.some((q) => same(q, request))) record.queue.push(request);
+    if (record.holder && sameRequest(record.holder, request)) holderAskedAgain = true; // a retried request: grant again
+    else if (!record.queue.some((q) => sameRequest(q, request))) decisions.record({ kind: 'turn_requested', request });
   });
   setHandler(lockReleaseSignal, (request) => {
-    if (record.holder && same(record.holder, request)) record.holder = undefined;
-    else record.queue = record.queue.filter((q) => !same(q, request));
+    const known = (record.holder && sameRequest(record.holder, request)) || record.queue.some((q) => sameRequest(q, request));
+    if (known) decisions.record({ kind: 'turn_returned', request });
   });
   setHandler(deployedSignal, (report) => {
-    const at = new Date().toISOString();
-    if (record.current?.version !== report.version || record.current.digest !== report.digest) {
-      if (record.current) record.previous = record.current;
-      record.current = { version: report.version, digest: report.digest, url: report.url, since: at, release: report.release };
-    }
-    const event: DeployEvent = { at, kind: report.kind, version: report.version, release: report.release };
-    record.history = [...record.history, event].slice(-HISTORY_KEPT);
+    decisions.record({ kind: report.kind, version: report.version, digest: report.digest, url: report.url, release: report.release });
   });
   setHandler(environmentQuery, () => record);
-  setHandler(placeUpdate, ({ host }) => (record.host = placeEnvironment(record.host, host).host));
+  setHandler(placeUpdate, ({ host }) => {
+    // The first claim is kept: an environment's instances and router live on one machine.
+    const placed = placeEnvironment(record.host, host).host;
+    if (placed !== record.host) decisions.record({ kind: 'placed', host: placed });
+    return placed;
+  });
+  setHandler(decisionsQuery, () => decisions.events());
   // The lock's query, so `lockState` keeps answering for tools written against it.
   setHandler(lockStateQuery, () => ({ holder: record.holder, queue: [...record.queue] }));
 
@@ -64,18 +69,19 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
 
   for (;;) {
     if (!record.holder && record.queue.length > 0) {
-      const next = record.queue.shift()!;
-      if (await grant(next)) record.holder = next;
+      const next = record.queue[0];
+      decisions.record({ kind: (await grant(next)) ? 'turn_granted' : 'turn_dropped', request: next });
       continue;
     }
     if (record.holder && holderAskedAgain) {
       holderAskedAgain = false;
-      if (!(await grant(record.holder))) record.holder = undefined;
+      const holder = record.holder;
+      if (!(await grant(holder))) decisions.record({ kind: 'turn_dropped', request: holder });
       continue;
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof environmentWorkflow>({ service: input.service, environment: input.environment, record });
+      await continueAsNew<typeof environmentWorkflow>({ service: input.service, environment: input.environment, record, lastSeq: decisions.lastSeq });
     }
     const current = record.holder;
     if (!current) {
@@ -90,7 +96,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     const changed = await condition(() => record.holder !== current || holderAskedAgain, HOLDER_CHECK_INTERVAL);
     if (!changed && !(await control.isWorkflowOpen(current))) {
       log.warn('release ended without handing back its turn; passing it on', { release: current.workflowId });
-      if (record.holder === current) record.holder = undefined;
+      if (record.holder === current) decisions.record({ kind: 'turn_reclaimed', request: current });
     }
   }
 }

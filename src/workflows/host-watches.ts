@@ -24,15 +24,15 @@ export function releaseHostWatch(release: ReleaseState): HostWatch {
 }
 
 /** A rollout shows it in its status (`hostUnavailable`), reported to the release and the UI. */
-export function rolloutHostWatch(rollout: Pick<RolloutState, 'status' | 'report'>): HostWatch {
+export function rolloutHostWatch(rollout: Pick<RolloutState, 'status' | 'report' | 'record'>): HostWatch {
   return {
     unanswered(text) {
-      rollout.status.hostUnavailable = text;
+      rollout.record({ kind: 'host_unanswered', why: text });
       rollout.report();
     },
     answered() {
       if (rollout.status.hostUnavailable === undefined) return;
-      rollout.status.hostUnavailable = undefined;
+      rollout.record({ kind: 'host_answered' });
       rollout.report();
     },
   };

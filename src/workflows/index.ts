@@ -5,3 +5,4 @@ export { canaryRolloutWorkflow } from './canary-rollout';
 export { blueGreenRolloutWorkflow } from './blue-green-rollout';
 export { catalogueWorkflow } from './catalogue';
 export { environmentWorkflow } from './environment';
+export { changeCalendarWorkflow } from './change-calendar';

@@ -20,7 +20,7 @@ export class ReleaseHosts {
 export function pinWorkspace(release: ReleaseState, checkout: { host?: string; taskQueue?: string }): void {
   if (!release.hosts.pinned || !checkout.host || !checkout.taskQueue) return;
   release.hosts.workspace = { host: checkout.host, taskQueue: checkout.taskQueue };
-  release.status.hosts = { environments: {}, ...release.status.hosts, workspace: checkout.host };
+  release.record({ kind: 'workspace_placed', host: checkout.host });
 }
 
 /** Activities on the host that holds the release's checkout. */
@@ -44,8 +44,7 @@ export async function environmentPlacement(release: ReleaseState, environment: s
   if (known) return known;
   const placement = await control.placeEnvironment({ service: release.input.service, environment });
   release.hosts.environments[environment] = placement;
-  const shown = release.status.hosts ?? { environments: {} };
-  release.status.hosts = { ...shown, environments: { ...shown.environments, [environment]: placement.host } };
+  release.record({ kind: 'environment_placed', environment, host: placement.host });
   return placement;
 }
 

@@ -16,6 +16,7 @@ import {
   rejectUpdate,
   statusQuery,
 } from '../shared/messages';
+import { type MessageEvent, decisionsQuery } from '../shared/decision-events';
 import type { ReleaseState } from './release-state';
 
 /**
@@ -40,26 +41,38 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     approvalsRequired: s.approvalsRequired,
     message,
   });
-  const enforce = (verdict: Verdict) => {
-    if (!verdict.ok) throw new Error(verdict.reason);
+  const message = (name: 'approve' | 'reject' | 'abort', by: string | undefined, reason: string | undefined, via: 'update' | 'signal', verdict: Verdict): MessageEvent => ({
+    kind: 'message',
+    message: name,
+    by: by ?? '(nobody)',
+    reason,
+    via,
+    ...(verdict.ok ? { result: 'accepted' } : { result: 'refused', refusal: verdict.reason }),
+  });
+  /** A refused update leaves no trace in the history (validators may not change state): the audit hears of it. */
+  const enforce = (name: 'approve' | 'reject' | 'abort', by: string | undefined, reason: string | undefined, verdict: Verdict) => {
+    if (verdict.ok) return;
+    release.decisions.refusedUpdate(message(name, by, reason, 'update', verdict));
+    throw new Error(verdict.reason);
   };
-  const ignore = (message: string, by: string | undefined, verdict: Verdict): boolean => {
+  /** A refused signal cannot be answered: it is recorded, so the attempt stays visible in the status. */
+  const ignore = (name: 'approve' | 'reject' | 'abort', by: string | undefined, reason: string | undefined, verdict: Verdict): boolean => {
     if (verdict.ok) return false;
-    s.ignored.push({ message, by: by ?? '(nobody)', reason: verdict.reason, at: release.now() });
+    release.record(message(name, by, reason, 'signal', verdict));
     return true;
   };
 
   const approve = (p: ApprovePayload, via: 'update' | 'signal') => {
-    s.approvals.push({ by: p.by, comment: p.comment, at: release.now(), via });
+    release.record(message('approve', p.by, p.comment, via, { ok: true }));
     release.waitFor(approvalWaitText(release));
     return answer(`approved by ${p.by} (${s.approvals.length} of ${s.approvalsRequired})`);
   };
-  const reject = (p: RejectPayload) => {
-    s.rejection = { by: p.by, reason: p.reason, at: release.now() };
+  const reject = (p: RejectPayload, via: 'update' | 'signal') => {
+    release.record(message('reject', p.by, p.reason, via, { ok: true }));
     return answer(`rejected by ${p.by}: ${p.reason}`);
   };
-  const abort = (p: AbortPayload) => {
-    s.abort = { by: p.by, reason: p.reason, at: release.now() };
+  const abort = (p: AbortPayload, via: 'update' | 'signal') => {
+    release.record(message('abort', p.by, p.reason, via, { ok: true }));
     pipeline.cancel();
   };
   /**
@@ -68,25 +81,25 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
    * is told so rather than "abort requested" about an abort that never happened.
    */
   const abortAndAwait = async (p: AbortPayload): Promise<DecisionAnswer> => {
-    abort(p);
+    abort(p, 'update');
     await condition(() => release.finished);
     if (s.outcome === 'aborted') return answer(`aborted by ${p.by}: ${p.reason}; every environment it touched is as it was before`);
     throw ApplicationFailure.create({ type: 'AbortRefused', nonRetryable: true, message: release.abortRefusal ?? `the release ended ${s.outcome} before the abort took effect` });
   };
   const abortCheck = (p: AbortPayload | undefined) => checkAbort(release.finished || !!s.abort, p?.by, p?.reason, s.rollout);
 
-  setHandler(approveUpdate, (p) => approve(p, 'update'), { validator: (p) => enforce(checkApprove(approvalContext(), p?.by)) });
-  setHandler(rejectUpdate, reject, { validator: (p) => enforce(checkReject(approvalContext(), p?.by, p?.reason)) });
-  setHandler(abortUpdate, abortAndAwait, { validator: (p) => enforce(abortCheck(p)) });
+  setHandler(approveUpdate, (p) => approve(p, 'update'), { validator: (p) => enforce('approve', p?.by, p?.comment, checkApprove(approvalContext(), p?.by)) });
+  setHandler(rejectUpdate, (p) => reject(p, 'update'), { validator: (p) => enforce('reject', p?.by, p?.reason, checkReject(approvalContext(), p?.by, p?.reason)) });
+  setHandler(abortUpdate, abortAndAwait, { validator: (p) => enforce('abort', p?.by, p?.reason, abortCheck(p)) });
 
   setHandler(approveSignal, (p) => {
-    if (!ignore('approve', p?.by, checkApprove(approvalContext(), p?.by))) approve(p, 'signal');
+    if (!ignore('approve', p?.by, p?.comment, checkApprove(approvalContext(), p?.by))) approve(p, 'signal');
   });
   setHandler(rejectSignal, (p) => {
-    if (!ignore('reject', p?.by, checkReject(approvalContext(), p?.by, p?.reason))) reject(p);
+    if (!ignore('reject', p?.by, p?.reason, checkReject(approvalContext(), p?.by, p?.reason))) reject(p, 'signal');
   });
   setHandler(abortSignal, (p) => {
-    if (!ignore('abort', p?.by, abortCheck(p))) abort(p);
+    if (!ignore('abort', p?.by, p?.reason, abortCheck(p))) abort(p, 'signal');
   });
 
   setHandler(admissionUpdate, async () => {
@@ -108,6 +121,7 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     release.grantedLocks.add(lockId);
   });
   setHandler(statusQuery, () => s);
+  setHandler(decisionsQuery, () => release.decisions.events());
 }
 
 export function approvalWaitText(release: ReleaseState): string {

@@ -1,8 +1,14 @@
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { workflowInfo } from '@temporalio/workflow';
 import type { ServiceConfig } from '../config/service-catalogue';
-import type { Admission, Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
-import { GantryOutcome, GantryStage } from '../shared/search-attributes';
+import { applyReleaseEvent, observeRollout, observeWaiting, releaseDetails } from '../policy/release-projection';
 import { committedReason } from '../policy/steering';
+import type { Recorded, ReleaseEvent } from '../shared/decision-events';
+import type { Admission, Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
+import type { RolloutStatus } from '../shared/rollout';
+import { GantryHold, GantryOutcome, GantryStage } from '../shared/search-attributes';
+import { DecisionRecord } from './decision-record';
+import type { CalendarWatch } from './change-window';
 import { ReleaseHosts } from './release-hosts';
 
 /** What the release touched in one environment, so an abandoned release can put it back. */
@@ -13,9 +19,10 @@ export interface EnvironmentTouch {
 }
 
 /**
- * The release's state: the status people query, plus what cleanup needs to know. Every
- * change of stage is mirrored to the search attribute and the UI's current details, so
- * the status query, `temporal workflow list` and the UI never disagree.
+ * The release's state: the status people query, plus what cleanup needs to know. The
+ * status's decisions change only through `record` (one event each), which mirrors them
+ * to the search attributes, the UI's current details and the audit sink, so the status
+ * query, `temporal workflow list`, the UI and the audit never disagree.
  */
 export class ReleaseState {
   readonly status: ReleaseStatus;
@@ -40,11 +47,15 @@ export class ReleaseState {
   entities = false;
   /** Each environment entity's workflow ID, as the turn request learnt it. */
   readonly environmentIds: Record<string, string> = {};
+  /** Told by the change calendar when it changes, while a freeze holds the release. */
+  calendarWatch?: CalendarWatch;
   /** Whether the platform has admitted the release (or it is a replayed older one that needed no admission). */
   admitted = false;
   /** Where its machine-local work runs (its checkout's host, each environment's host). */
   readonly hosts = new ReleaseHosts();
   private definition?: ServiceConfig;
+  /** Every decision of this release, in order: the status, search attributes, UI details and audit follow from it. */
+  readonly decisions: DecisionRecord<ReleaseEvent>;
 
   constructor(readonly input: ReleaseInput) {
     this.status = {
@@ -61,6 +72,11 @@ export class ReleaseState {
       ignored: [],
       timeline: [],
     };
+    this.decisions = new DecisionRecord<ReleaseEvent>({
+      apply: (event) => applyReleaseEvent(this.status, event),
+      searchAttributes: releaseSearchAttributes,
+      details: () => releaseDetails(this.status),
+    });
   }
 
   /** Where the commands of this release run; only read once the workspace is ready. */
@@ -77,24 +93,18 @@ export class ReleaseState {
 
   /** Records the platform's admission: from now on the release follows this definition, whatever the catalogue becomes. */
   admit(admission: Admission): void {
-    this.useDefinition(admission.config);
-    this.status.definition = admission.config;
-    this.status.catalogue = admission.catalogue;
-    this.status.source = admission.source;
+    this.definition = admission.config;
+    this.admitted = true;
+    this.record({ kind: 'admitted', definition: admission.config, catalogue: admission.catalogue, source: admission.source });
   }
 
   /** A release recorded before admission existed carried its definition and source folder in its input. */
   useStartersDefinition(): void {
     if (!this.input.config || !this.input.sourceDir) throw new Error('the release input has no service definition');
-    this.useDefinition(this.input.config);
-    this.workDir = this.input.sourceDir;
-  }
-
-  private useDefinition(config: ServiceConfig): void {
-    this.definition = config;
+    this.definition = this.input.config;
     this.admitted = true;
-    this.status.approvalsRequired = config.approval.minApprovals;
-    this.status.approvers = [...config.approval.approvers];
+    this.workDir = this.input.sourceDir;
+    this.record({ kind: 'definition_from_starter', definition: this.input.config });
   }
 
   /** Records what the release found in an environment before it deployed there. */
@@ -116,19 +126,24 @@ export class ReleaseState {
     return new Date().toISOString();
   }
 
+  /** Records a decision: the one way the status's decisions change (see `DecisionRecord`). */
+  record(event: ReleaseEvent): void {
+    this.decisions.record(event);
+  }
+
   /** Enters a stage: closes the previous one as passed and tells the UI. */
   enter(stage: Stage, note?: string): void {
-    this.closeCurrent('passed');
-    this.status.stage = stage;
-    this.status.waitingFor = undefined;
-    this.status.timeline.push({ stage, startedAt: this.now(), note });
-    upsertSearchAttributes([{ key: GantryStage, value: stage }]);
-    this.publishDetails();
+    this.record({ kind: 'stage_entered', stage, note });
   }
 
   waitFor(what: string | undefined): void {
-    this.status.waitingFor = what;
-    this.publishDetails();
+    observeWaiting(this.status, what);
+    this.decisions.publish();
+  }
+
+  /** The rollout's latest report, shown in the release's status. */
+  observeRollout(rollout: RolloutStatus): void {
+    observeRollout(this.status, rollout);
   }
 
   /**
@@ -140,50 +155,20 @@ export class ReleaseState {
     const abort = this.status.abort;
     if (abort && outcome !== 'aborted') {
       this.abortRefusal = this.status.rollout?.committedAt ? committedReason(this.status.rollout) : `the release ended ${outcome} before the abort took effect`;
-      this.status.ignored.push({ message: 'abort', by: abort.by, reason: this.abortRefusal, at: abort.at });
-      this.status.abort = undefined;
+      this.record({ kind: 'abort_overruled', by: abort.by, reason: this.abortRefusal, abortedAt: abort.at });
     }
-    this.closeCurrent(outcome === 'succeeded' ? 'passed' : outcome === 'aborted' ? 'cancelled' : 'failed', reason);
-    this.status.outcome = outcome;
-    this.status.reason = reason;
-    this.status.waitingFor = undefined;
-    if (outcome === 'succeeded') {
-      this.status.stage = 'done';
-      this.status.timeline.push({ stage: 'done', startedAt: this.now(), endedAt: this.now(), result: 'passed' });
-      upsertSearchAttributes([{ key: GantryStage, value: 'done' }]);
-    }
-    upsertSearchAttributes([{ key: GantryOutcome, value: outcome }]);
-    this.publishDetails();
+    this.record({ kind: 'finished', outcome, reason });
   }
+}
 
-  private closeCurrent(result: 'passed' | 'failed' | 'cancelled' | 'skipped', note?: string): void {
-    const current = this.status.timeline[this.status.timeline.length - 1];
-    if (current && !current.endedAt) {
-      current.endedAt = this.now();
-      current.result = result;
-      if (note) current.note = note;
-    }
-  }
-
-  /** Markdown the Temporal UI shows as the workflow's current details. */
-  private publishDetails(): void {
-    const s = this.status;
-    const lines = [
-      `**${s.service} ${s.version}** (${s.commit.slice(0, 12)}) by ${s.author}`,
-      '',
-      `Stage: **${s.stage}**${s.outcome ? ` — outcome **${s.outcome}**` : ''}`,
-    ];
-    if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
-    if (s.reason) lines.push(`Reason: ${s.reason}`);
-    if (s.approvalsRequired > 0) {
-      lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);
-      lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);
-    }
-    if (s.source) lines.push(`Commit: ${s.source.commit} (${s.source.requested})`);
-    if (s.catalogue) lines.push(`Rules: catalogue ${s.catalogue.digest}`);
-    for (const [env, deployed] of Object.entries(s.environments)) {
-      if (deployed) lines.push(`${env}: ${deployed.version} at ${deployed.url}`);
-    }
-    setCurrentDetails(lines.join('\n'));
-  }
+/** Stage and outcome are search attributes: `temporal workflow list` and the UI filter on them. */
+function releaseSearchAttributes(event: Recorded<ReleaseEvent>): SearchAttributeUpdatePair[][] {
+  if (event.kind === 'stage_entered') return [[{ key: GantryStage, value: event.stage }]];
+  if (event.kind === 'change_held') return [[{ key: GantryHold, value: event.hold }]];
+  if (event.kind === 'change_allowed') return [[{ key: GantryHold, value: null }]];
+  if (event.kind !== 'finished') return [];
+  const updates: SearchAttributeUpdatePair[][] = [];
+  if (event.outcome === 'succeeded') updates.push([{ key: GantryStage, value: 'done' }]);
+  updates.push([{ key: GantryOutcome, value: event.outcome }]);
+  return updates;
 }

@@ -11,6 +11,7 @@ import {
   rollbackSignal,
   rolloutProgressSignal,
 } from '../shared/rollout';
+import type { MessageEvent } from '../shared/decision-events';
 import type { ReleaseState } from './release-state';
 
 /**
@@ -41,7 +42,11 @@ export function registerRolloutSteering(release: ReleaseState): void {
     await condition(() => decisionFor(requestId) !== undefined || release.rolloutEnded || release.finished);
     return decisionFor(requestId) ?? `the rollout ended (${s.rollout?.phase.replace('_', ' ') ?? 'unknown'}) before it took the ${action}`;
   };
-  const refused = (reason: string) => ApplicationFailure.create({ type: 'SteeringRefused', nonRetryable: true, message: reason });
+  /** An update refused after it was accepted for delivery: the audit hears of it, the caller is told. */
+  const refused = (action: Action, p: PromotePayload, reason: string) => {
+    release.decisions.refusedUpdate(refusedMessage(action, p, 'update', reason));
+    return ApplicationFailure.create({ type: 'SteeringRefused', nonRetryable: true, message: reason });
+  };
   const answer = (message: string): DecisionAnswer => ({ accepted: true, approvals: s.approvals.length, approvalsRequired: s.approvalsRequired, message });
 
   const steer = [
@@ -58,31 +63,35 @@ export function registerRolloutSteering(release: ReleaseState): void {
         try {
           requestId = await forward(signal, p);
         } catch {
-          throw refused(`the rollout ${release.rolloutWorkflowId} has already ended`);
+          throw refused(action, p, `the rollout ${release.rolloutWorkflowId} has already ended`);
         }
         const decision = await awaitDecision(action, requestId);
-        if (typeof decision === 'string') throw refused(decision);
-        if (decision.result === 'refused') throw refused(decision.refusal ?? `the rollout refused the ${action}`);
+        if (typeof decision === 'string') throw refused(action, p, decision);
+        // The rollout's own record already holds its refusal.
+        if (decision.result === 'refused') throw ApplicationFailure.create({ type: 'SteeringRefused', nonRetryable: true, message: decision.refusal ?? `the rollout refused the ${action}` });
         return answer(`${action}${action === 'promote' && p.full ? ' --full' : ''} taken by ${release.rolloutWorkflowId} from ${p.by}`);
       },
       {
         validator: (p: PromotePayload) => {
           const v = verdict(action, p);
-          if (!v.ok) throw new Error(v.reason);
+          if (!v.ok) {
+            release.decisions.refusedUpdate(refusedMessage(action, p, 'update', v.reason));
+            throw new Error(v.reason);
+          }
         },
       },
     );
     setHandler(signal, async (p: PromotePayload) => {
       const v = verdict(action, p);
       if (!v.ok) {
-        s.ignored.push({ message: action, by: p?.by ?? '(nobody)', reason: v.reason, at: release.now() });
+        release.record(refusedMessage(action, p, 'signal', v.reason));
         return;
       }
       // A refusal by the rollout itself is recorded in its decisions, which the status shows.
       try {
         await forward(signal, p);
       } catch {
-        s.ignored.push({ message: action, by: p?.by ?? '(nobody)', reason: `the rollout ${release.rolloutWorkflowId} has already ended`, at: release.now() });
+        release.record(refusedMessage(action, p, 'signal', `the rollout ${release.rolloutWorkflowId} has already ended`));
       }
     });
   }
@@ -90,7 +99,22 @@ export function registerRolloutSteering(release: ReleaseState): void {
     // Reports can arrive out of order: keep the newest. Reports recorded before they were
     // numbered have no revision and are taken in arrival order, as they were then.
     if ((rollout.revision ?? 0) < (s.rollout?.revision ?? 0)) return;
-    s.rollout = rollout;
+    release.observeRollout(rollout);
     release.waitFor(`the ${rollout.strategy} rollout: ${rollout.phase}, ${rollout.weights.canary} % on ${rollout.canaryVersion}`);
   });
+}
+
+/** A steering message the release refused, as its record keeps it. */
+type Action = 'pause' | 'resume' | 'promote' | 'rollback';
+
+function refusedMessage(action: Action, p: PromotePayload | undefined, via: 'update' | 'signal', refusal: string): MessageEvent {
+  return {
+    kind: 'message',
+    message: action === 'promote' && p?.full ? 'promote_full' : action,
+    by: p?.by ?? '(nobody)',
+    reason: p?.reason,
+    via,
+    result: 'refused',
+    refusal,
+  };
 }

@@ -24,6 +24,8 @@ import { restoreEnvironments } from './restore-environments';
 import { DEPLOY_STRATEGIES } from './strategies';
 import { environmentPlan } from '../policy/environment-plan';
 import { assertVerificationHolds } from './environment-record';
+import { awaitChangeWindow } from './change-window';
+import { RISKS } from '../policy/change-window';
 
 /**
  * One release of one service version, from build to production:
@@ -147,7 +149,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
 
   release.enter('artifact');
   const artifact: ArtifactRef = await delivery.publishArtifact({ service, version, sourceDir: commandDir, include: config.artifact.include });
-  release.status.artifact = artifact;
+  release.record({ kind: 'artifact_published', artifact });
   if (release.status.source && release.status.catalogue) {
     const facts: BuildFacts = {
       service,
@@ -160,7 +162,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
       startedOn: buildStartedAt,
       finishedOn: release.now(),
     };
-    release.status.provenance = await delivery.recordProvenance({ artifact, facts });
+    release.record({ kind: 'provenance_recorded', statement: await delivery.recordProvenance({ artifact, facts }) });
   }
 
   // Environments in the catalogue's order; the first failure stops the release there.
@@ -170,6 +172,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
       await assertVerificationHolds(release);
     }
     const { strategy } = config.environments[name];
+    await awaitChangeWindow(release, name);
     release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
     await withEnvironmentTurn(release, name, () => DEPLOY_STRATEGIES[strategy](release, name, artifact));
   }
@@ -181,7 +184,7 @@ async function awaitApproval(release: ReleaseState): Promise<void> {
     release.enter('approval', 'no approval required');
     return;
   }
-  release.status.approvalDeadline = new Date(Date.now() + approval.timeout).toISOString();
+  release.record({ kind: 'approval_opened', deadline: new Date(Date.now() + approval.timeout).toISOString() });
   release.enter('approval');
   release.waitFor(approvalWaitText(release));
   const decided = await condition(
@@ -215,11 +218,12 @@ function explainEnd(release: ReleaseState, err: TemporalFailure): { outcome: Out
 
 /** The CLI validates before starting; this guards against clients that did not. */
 function assertUsableInput(input: ReleaseInput): void {
-  const missing = (['service', 'version', 'commit', 'author'] as const).filter((k) => typeof input?.[k] !== 'string' || !input[k]);
-  if (missing.length > 0) {
+  const problems: string[] = (['service', 'version', 'commit', 'author'] as const).filter((k) => typeof input?.[k] !== 'string' || !input[k]);
+  if (input?.risk !== undefined && !(RISKS as readonly string[]).includes(input.risk)) problems.push(`risk "${String(input.risk)}" (use ${RISKS.join(', ')})`);
+  if (problems.length > 0) {
     throw ApplicationFailure.create({
       type: 'InvalidReleaseInput',
-      message: `release input is incomplete (${missing.join(', ')}); start releases with \`gantry release start\``,
+      message: `release input is incomplete or wrong (${problems.join(', ')}); start releases with \`gantry release start\``,
       nonRetryable: true,
     });
   }

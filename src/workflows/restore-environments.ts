@@ -29,13 +29,11 @@ export async function restoreEnvironments(release: ReleaseState): Promise<void> 
             startTimeoutMs: config.run.startTimeout,
           });
           await control.activateInstance({ service, environment, instanceId: restored.id });
-          release.status.environments[environment] = { version: restored.artifact.version, url: restored.url };
+          release.record({ kind: 'restored', environment, version: restored.artifact.version, digest: restored.artifact.digest, url: restored.url });
           await reportToEnvironment(release, environment, { kind: 'restored', version: restored.artifact.version, digest: restored.artifact.digest, url: restored.url });
         } else {
           await control.stopInstance({ service, environment, instanceId: step.instanceId });
-          if (release.status.environments[environment]?.version === release.input.version) {
-            delete release.status.environments[environment];
-          }
+          release.record({ kind: 'withdrawn', environment, instanceId: step.instanceId });
         }
       }
     });

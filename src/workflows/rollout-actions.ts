@@ -17,9 +17,8 @@ export async function prepareRollout(input: RolloutInput, rollout: RolloutState)
   const { service, environment } = input;
   const { control, routing } = onRolloutHost(input, rollout);
   const stable = (await control.activeInstance({ service, environment })) ?? undefined;
-  rollout.status.stableVersion = stable?.artifact.version;
   const { url: routerUrl } = await routing.ensureRouter({ service, environment, router: input.router });
-  rollout.status.routerUrl = routerUrl;
+  rollout.record({ kind: 'stable_found', version: stable?.artifact.version, routerUrl });
   // The release forwards steering only once it has heard from its rollout: report before
   // the new version starts (which may take minutes), so people can steer meanwhile.
   if (patched('rollout-reports-before-start')) rollout.report();
@@ -43,15 +42,16 @@ function startInstanceOf(input: RolloutInput, rollout: RolloutState, instance: P
   });
 }
 
-/** Holds the rollout where it is until a person resumes, promotes or rolls back; then carries on as `resumeAs`. */
-export async function waitWhilePaused(rollout: SteeredRollout, resumeAs: RolloutPhase = 'progressing'): Promise<void> {
-  rollout.status.phase = 'paused';
-  rollout.status.nextCheckAt = undefined;
+/**
+ * Holds the rollout where it is until a person resumes, promotes or rolls back; then
+ * carries on as `resumeAs`. `why` is the policy's reason when it paused the rollout itself.
+ */
+export async function waitWhilePaused(rollout: SteeredRollout, resumeAs: RolloutPhase = 'progressing', why?: string): Promise<void> {
+  rollout.record({ kind: 'held', ...(why ? { why } : {}) });
   rollout.report();
   await condition(() => !rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined);
   rollout.paused = false;
-  rollout.status.pausedBecause = undefined;
-  rollout.status.phase = resumeAs;
+  rollout.record({ kind: 'resumed', phase: resumeAs });
   rollout.report();
 }
 
@@ -81,9 +81,10 @@ export function routes(stable: Instance | undefined, canary: Instance, canaryWei
   return table;
 }
 
-export async function setSplit(input: RolloutInput, rollout: RolloutState, stable: Instance, canary: Instance, canaryWeight: number): Promise<void> {
+/** Splits public traffic between stable and the new version; `step` is the canary step this split starts. */
+export async function setSplit(input: RolloutInput, rollout: RolloutState, stable: Instance, canary: Instance, canaryWeight: number, step?: number): Promise<void> {
   await onRolloutHost(input, rollout).routing.setRoutes({ service: input.service, environment: input.environment, router: input.router, routes: routes(stable, canary, canaryWeight) });
-  rollout.status.weights = { stable: 100 - canaryWeight, canary: canaryWeight };
+  rollout.record({ kind: 'traffic', weights: { stable: 100 - canaryWeight, canary: canaryWeight }, ...(step === undefined ? {} : { step }) });
   rollout.report();
 }
 
@@ -100,10 +101,7 @@ export async function commitPromotion(rollout: RolloutState): Promise<string | u
   if (rollout.paused && !rollout.rollbackRequest) await waitWhilePaused(rollout);
   if (rollout.rollbackRequest) return rolledBackBy(rollout.rollbackRequest);
   if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the release was aborted before the promotion was committed');
-  rollout.status.committedAt = rollout.now();
-  rollout.status.phase = 'promoting';
-  rollout.status.nextCheckAt = undefined;
-  rollout.status.pausedBecause = undefined;
+  rollout.record({ kind: 'committed' });
   // Rollouts recorded before the commit point existed did not report it.
   if (patched('promotion-commit-point')) rollout.report();
   return undefined;
@@ -125,13 +123,7 @@ export function promote(input: RolloutInput, rollout: RolloutState, canary: Inst
     });
     await control.activateInstance({ service, environment, instanceId: canary.id });
     if (stable && stable.id !== canary.id) await control.stopInstance({ service, environment, instanceId: stable.id });
-    rollout.status.weights = { stable: 0, canary: 100 };
-    rollout.status.stableVersion = canary.artifact.version;
-    rollout.status.phase = 'promoted';
-    rollout.status.nextCheckAt = undefined;
-    // A pause that arrived while the promotion ran has nothing left to hold.
-    rollout.status.pausedBecause = undefined;
-    rollout.status.reason = reason;
+    rollout.record({ kind: 'promoted', version: canary.artifact.version, reason });
     rollout.report();
   });
 }
@@ -159,14 +151,16 @@ export async function awaitMetricsSource(input: RolloutInput, rollout: RolloutSt
     const ready = await measuring.metricsSourceReady({ service, environment, metrics: input.metrics });
     if (ready.online) {
       if (rollout.status.waitingForMetrics) {
-        rollout.status.waitingForMetrics = undefined;
+        rollout.record({ kind: 'metrics_online' });
         rollout.report();
       }
       return undefined;
     }
     const retryMs = Math.min(intervalMs, 10_000);
-    rollout.status.phase = 'waiting_for_metrics';
-    rollout.status.waitingForMetrics = `the ${input.metrics.kind} metrics source does not answer (${ready.reason ?? 'no reason given'}); no traffic moves until it does; next try in ${Math.round(retryMs / 1000)} s`;
+    rollout.record({
+      kind: 'metrics_waiting',
+      why: `the ${input.metrics.kind} metrics source does not answer (${ready.reason ?? 'no reason given'}); no traffic moves until it does; next try in ${Math.round(retryMs / 1000)} s`,
+    });
     rollout.report();
     await condition(() => rollout.rollbackRequest !== undefined, retryMs);
     if (rollout.rollbackRequest) return rolledBackBy(rollout.rollbackRequest);
@@ -187,10 +181,7 @@ export async function rolledBack(input: RolloutInput, rollout: RolloutState, sta
 export async function rollBack(input: RolloutInput, rollout: RolloutState, stable: Instance | undefined, canaryId: string, reason: string): Promise<void> {
   const { service, environment } = input;
   const { control, routing } = onRolloutHost(input, rollout);
-  rollout.status.phase = 'rolling_back';
-  // Steering ends here, so a pause still pending would only leave a stale line in the status.
-  rollout.status.pausedBecause = undefined;
-  rollout.status.waitingForMetrics = undefined;
+  rollout.record({ kind: 'rolling_back', reason });
   rollout.report();
   if (stable) {
     // Starting a running instance adopts it as it is: cheap when stable is fine.
@@ -204,9 +195,6 @@ export async function rollBack(input: RolloutInput, rollout: RolloutState, stabl
     if (patched('rollback-restarts-stable')) await control.activateInstance({ service, environment, instanceId: serving.id });
   }
   if (canaryId !== stable?.id) await control.stopInstance({ service, environment, instanceId: canaryId });
-  rollout.status.weights = { stable: 100, canary: 0 };
-  rollout.status.phase = 'rolled_back';
-  rollout.status.nextCheckAt = undefined;
-  rollout.status.reason = reason;
+  rollout.record({ kind: 'rolled_back', reason });
   rollout.report();
 }

@@ -10,6 +10,6 @@ import type { RolloutState } from './rollout-state';
  * shows in the rollout's status. Rollouts started before hosts existed have no
  * placement and use the shared queue, as they did.
  */
-export function onRolloutHost(input: RolloutInput, rollout: Pick<RolloutState, 'status' | 'report'>): ActivityStubs {
+export function onRolloutHost(input: RolloutInput, rollout: Pick<RolloutState, 'status' | 'report' | 'record'>): ActivityStubs {
   return activitiesOn(input.placement, rolloutHostWatch(rollout));
 }

@@ -1,5 +1,9 @@
-import { getExternalWorkflowHandle, log, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow';
+import { applyRolloutEvent, observeSoak, rolloutDetails } from '../policy/rollout-projection';
 import { checkSteer } from '../policy/steering';
+import { type RolloutEvent, decisionsQuery } from '../shared/decision-events';
+import { DecisionRecord } from './decision-record';
+import type { CalendarWatch } from './change-window';
 import {
   type RolloutInput,
   type SteerDecision,
@@ -17,7 +21,7 @@ import {
  * What a stage that waits on people needs of a rollout (see `soakAndAnalyse` and
  * `waitWhilePaused`): the steering requests, the status it keeps, and a way to publish it.
  */
-export type SteeredRollout = Pick<RolloutState, 'paused' | 'promoteRequest' | 'rollbackRequest' | 'report' | 'now'> & {
+export type SteeredRollout = Pick<RolloutState, 'paused' | 'promoteRequest' | 'rollbackRequest' | 'report' | 'now' | 'record' | 'observeSoak'> & {
   readonly status: Pick<RolloutStatus, 'phase' | 'nextCheckAt' | 'soak' | 'analyses' | 'pausedBecause'>;
 };
 
@@ -32,7 +36,11 @@ export class RolloutState {
   /** A promote that has not been acted on yet. */
   promoteRequest?: { full: boolean };
   rollbackRequest?: SteerPayload;
+  /** Told by the change calendar when it changes, while a freeze holds the canary. */
+  calendarWatch?: CalendarWatch;
   private revision = 0;
+  /** Every decision of this rollout, in order: its status, UI details and audit follow from it. */
+  readonly decisions: DecisionRecord<RolloutEvent>;
 
   constructor(
     readonly input: RolloutInput,
@@ -47,6 +55,10 @@ export class RolloutState {
       analyses: [],
       decisions: [],
     };
+    this.decisions = new DecisionRecord<RolloutEvent>({
+      apply: (event) => applyRolloutEvent(this.status, event),
+      details: () => rolloutDetails(this.status, input.service, input.environment),
+    });
     this.registerHandlers();
   }
 
@@ -67,14 +79,14 @@ export class RolloutState {
   private registerHandlers(): void {
     const steer = (kind: SteerDecision['kind'], p: SteerPayload | undefined, apply: () => void) => {
       const verdict = checkSteer(kind === 'promote_full' ? 'promote' : kind, this.status, false, p?.by, p?.reason);
-      this.status.decisions.push({
-        kind,
+      this.record({
+        kind: 'message',
+        message: kind,
         by: p?.by ?? '(unknown)',
         reason: p?.reason,
-        at: this.now(),
+        via: 'signal',
         requestId: p?.requestId,
-        result: verdict.ok ? 'accepted' : 'refused',
-        refusal: verdict.ok ? undefined : verdict.reason,
+        ...(verdict.ok ? { result: 'accepted' } : { result: 'refused', refusal: verdict.reason }),
       });
       if (verdict.ok) apply();
       this.report();
@@ -85,7 +97,6 @@ export class RolloutState {
         // dropped; the decisions show the order), as a promote after a pause resumes it.
         this.promoteRequest = undefined;
         this.paused = true;
-        this.status.pausedBecause = `paused by ${p?.by ?? 'someone'}${p?.reason ? `: ${p.reason}` : ''}`;
       }),
     );
     setHandler(resumeSignal, (p) =>
@@ -93,16 +104,13 @@ export class RolloutState {
         // Also cancels a pause still pending (sent while starting or verifying): the
         // rollout then passes its hold before traffic moves without stopping.
         this.paused = false;
-        this.status.pausedBecause = undefined;
       }),
     );
     setHandler(promoteSignal, (p) =>
       steer(p?.full ? 'promote_full' : 'promote', p, () => {
         this.promoteRequest = { full: Boolean(p?.full) || this.promoteRequest?.full === true };
-        // A promote overrules a pause, held or still pending: say so at once, or the status
-        // keeps a stale "Paused:" line and the release refuses a new pause as pending.
+        // A promote overrules a pause, held or still pending (the record clears its "Paused:" line).
         this.paused = false;
-        this.status.pausedBecause = undefined;
       }),
     );
     setHandler(rollbackSignal, (p) =>
@@ -111,6 +119,17 @@ export class RolloutState {
       }),
     );
     setHandler(rolloutStatusQuery, () => this.status);
+    setHandler(decisionsQuery, () => this.decisions.events());
+  }
+
+  /** Records a decision: the one way the status's decisions change (see `DecisionRecord`). */
+  record(event: RolloutEvent): void {
+    this.decisions.record(event);
+  }
+
+  /** Where the soak stands (not a decision): shown at the next report. */
+  observeSoak(soak: Parameters<typeof observeSoak>[1]): void {
+    observeSoak(this.status, soak);
   }
 
   /** Publishes a change: to the UI's current details and to the release's status. */
@@ -118,22 +137,7 @@ export class RolloutState {
     const s = this.status;
     this.revision += 1;
     s.revision = this.revision;
-    const lines = [
-      `**${s.strategy}** of ${this.input.service} ${s.canaryVersion}${s.stableVersion ? ` (stable ${s.stableVersion})` : ''} in ${this.input.environment}`,
-      '',
-      `Phase: **${s.phase}** — traffic ${s.weights.canary} % new, ${s.weights.stable} % stable`,
-    ];
-    if (s.step !== undefined && s.steps.length) lines.push(`Step ${s.step + 1} of ${s.steps.length} (${s.steps[s.step]?.weight} %)`);
-    if (s.nextCheckAt) lines.push(`Next check: ${s.nextCheckAt}${s.soak ? ` (${s.soak.done} of ${s.soak.planned} checks of this step done)` : ''}`);
-    if (s.soak?.extended) lines.push(`Soak: ${s.soak.extended}`);
-    if (s.waitingForMetrics) lines.push(`Waiting for metrics: ${s.waitingForMetrics}`);
-    if (s.hostUnavailable) lines.push(`Host not answering: ${s.hostUnavailable}`);
-    if (s.committedAt) lines.push(`Promotion committed at ${s.committedAt}`);
-    if (s.pausedBecause) lines.push(`Paused: ${s.pausedBecause}`);
-    const last = s.analyses[s.analyses.length - 1];
-    if (last) lines.push(`Last analysis (${last.weight} %): ${last.verdict} — ${last.summary}`);
-    if (s.reason) lines.push(`Reason: ${s.reason}`);
-    setCurrentDetails(lines.join('\n'));
+    this.decisions.publish();
     getExternalWorkflowHandle(this.input.releaseWorkflowId)
       .signal(rolloutProgressSignal, s)
       .catch((err) => log.warn('could not report rollout progress to the release', { error: String(err) }));

@@ -80,11 +80,11 @@ export async function soakAndAnalyse(rollout: SteeredRollout, options: SoakOptio
   let done = 0;
   let waitLeftMs = waitBeforeCheckMs(durationMs, intervalMs, done);
   let promoted = false;
-  rollout.status.phase = options.phase;
-  rollout.status.soak = { planned, done };
+  rollout.record({ kind: 'phase', phase: options.phase });
+  rollout.observeSoak({ nextCheckAt: rollout.status.nextCheckAt, soak: { planned, done } });
   while (done < planned) {
     const dueAt = Date.now() + waitLeftMs;
-    rollout.status.nextCheckAt = new Date(dueAt).toISOString();
+    rollout.observeSoak({ nextCheckAt: new Date(dueAt).toISOString() });
     rollout.report();
     const started = Date.now();
     await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitLeftMs);
@@ -101,24 +101,31 @@ export async function soakAndAnalyse(rollout: SteeredRollout, options: SoakOptio
       continue;
     }
     const extended = soakExtension(dueAt, Date.now(), intervalMs);
-    const result = await measureAndAnalyse(options.subject, intervalMs, rules, options.measuring);
-    rollout.status.analyses.push({ at: rollout.now(), weight: options.weight, verdict: result.verdict, summary: result.summary });
+    const { result, measurements } = await measureAndAnalyse(options.subject, intervalMs, rules, options.measuring);
+    const judged = judge(tally, result, rules);
+    rollout.record({
+      kind: 'analysis',
+      weight: options.weight,
+      verdict: result.verdict,
+      summary: result.summary,
+      checks: result.checks,
+      measurements,
+      decision: judged.decision,
+    });
     const counted = options.counts === 'all' || result.verdict === 'pass';
     if (counted) done += 1;
     const repeated = counted || result.verdict === 'pass' ? undefined : repeatedCheck(result.verdict, result.summary);
-    rollout.status.soak = { planned, done, extended: repeated ?? extended ?? rollout.status.soak?.extended };
+    rollout.observeSoak({ nextCheckAt: rollout.status.nextCheckAt, soak: { planned, done, extended: repeated ?? extended ?? rollout.status.soak?.extended } });
     waitLeftMs = waitBeforeCheckMs(durationMs, intervalMs, done);
-    const judged = judge(tally, result, rules);
     tally = judged.tally;
     if (judged.decision === 'rollback') return { ended: 'failed', reason: judged.reason ?? result.summary, tally };
     if (judged.decision === 'pause') {
       rollout.paused = true;
-      rollout.status.pausedBecause = `${judged.reason ?? result.summary}; resume, promote or roll back`;
-      await waitWhilePaused(rollout, options.phase);
+      await waitWhilePaused(rollout, options.phase, `${judged.reason ?? result.summary}; resume, promote or roll back`);
       tally = resumedTally(tally);
     }
   }
-  rollout.status.nextCheckAt = undefined;
+  rollout.observeSoak({ nextCheckAt: undefined });
   return { ended: promoted ? 'promoted' : 'passed', tally };
 }
 
@@ -129,5 +136,5 @@ async function measureAndAnalyse(subject: SoakSubject, windowMs: number, rules: 
     measurer.measure({ service, environment, version: subject.candidate, role: 'canary', windowMs, metrics }),
     subject.baseline === undefined ? undefined : measurer.measure({ service, environment, version: subject.baseline, role: 'stable', windowMs, metrics }),
   ]);
-  return analyse(candidate, baseline, rules);
+  return { result: analyse(candidate, baseline, rules), measurements: { candidate, ...(baseline ? { baseline } : {}) } };
 }

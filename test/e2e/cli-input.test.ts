@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
 import type { ReleaseResult } from '../../src/shared/release';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { releaseWorkflowId } from '../../src/shared/ids';
@@ -139,11 +140,21 @@ describe('gantry doctor', () => {
     expect(report.temporalCli).toMatchObject({ ok: true, version: expect.stringMatching(/1\.9\.1/) });
     expect(report.connection).toMatchObject({ ok: true, address: stack.address, namespace: 'default', apiKey: false });
     expect(report.server).toMatchObject({ reachable: true });
+    expect(report.searchAttributes).toEqual({ checked: true, missing: [] });
 
     const secret = 'do-not-print-this-key';
     const down = await stack.gantry(['doctor'], { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_API_KEY: secret });
     expect(down.code).toBe(3);
     expect(down.stdout).toMatch(/127\.0\.0\.1:1/);
     expect(down.stdout + down.stderr).not.toContain(secret);
+  });
+
+  test("a namespace without Gantry's search attributes is found before a release stalls on one (exit 1)", async () => {
+    const namespace = `bare-${Date.now().toString(36)}`;
+    await stack.client.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    const bare = await stack.gantry(['doctor'], { TEMPORAL_NAMESPACE: namespace });
+    expect(bare.code).toBe(1);
+    expect(bare.stdout).toMatch(/Search attributes +missing GantryService, GantryVersion, GantryStage, GantryOutcome, GantryHold: releases that set them stall/);
+    expect(bare.stdout).toMatch(/the namespace lacks Gantry's search attributes \(exit 1\)/);
   });
 });

@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { temporal } from '@temporalio/proto';
 import YAML from 'yaml';
 import { blueGreenChecks, canaryPlan } from '../../src/policy/rollout-plan';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { rolloutWorkflowId } from '../../src/shared/rollout';
+import { decisionsQuery, type Recorded } from '../../src/shared/decision-events';
+import { AUDIT_LOG } from '../support/crash-stack';
 import type { ReleaseStatus } from '../../src/shared/release';
 import { instanceStates, pollUntil, spawnCounts, startCrashStack, type CrashStack } from '../support/crash-stack';
 import { startLoad, type Load } from '../support/load';
@@ -367,3 +371,25 @@ test('killed while waiting for an approval; approved once the new worker polls',
   expect(result.doc.status.approvals).toEqual([expect.objectContaining({ by: 'bob' })]);
   expectSpawnedOnce('crashy-gate', '1.0.0', ['staging', 'production']);
 }, 240_000);
+
+test("the audit log holds every decision of every release and rollout, through every crash: each workflow's record numbered without a gap", async () => {
+  const lines = readFileSync(path.join(stack.dir, AUDIT_LOG), 'utf8').trim().split('\n');
+  const events: Recorded[] = lines.map((line) => JSON.parse(line));
+  const byWorkflow = new Map<string, Recorded[]>();
+  for (const event of events.filter((e) => e.seq > 0)) byWorkflow.set(event.workflowId, [...(byWorkflow.get(event.workflowId) ?? []), event]);
+  const crashed = [releaseWorkflowId('crashy', '1.1.0'), rolloutWorkflowId('crashy', 'production', '1.4.0'), releaseWorkflowId('crashy-gate', '1.0.0')];
+  expect([...byWorkflow.keys()]).toEqual(expect.arrayContaining(crashed));
+  for (const [workflowId, audited] of byWorkflow) {
+    if (workflowId.startsWith('environment/')) continue; // entities live on; their record is checked where they are
+    const recorded = await stack.client.workflow.getHandle(workflowId).query(decisionsQuery);
+    // A decision whose workflow task a crash made the next worker redo may be written twice; none is lost.
+    const seen = new Map<number, string>();
+    for (const event of audited) {
+      expect(`${workflowId} #${event.seq} ${seen.get(event.seq) ?? event.kind}`).toBe(`${workflowId} #${event.seq} ${event.kind}`);
+      seen.set(event.seq, event.kind);
+    }
+    expect({ workflowId, audited: [...seen.entries()].sort(([a], [b]) => a - b) }).toEqual({ workflowId, audited: recorded.map((e) => [e.seq, e.kind]) });
+  }
+  // The approval after the crash is in the trail with who gave it.
+  expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ workflowId: releaseWorkflowId('crashy-gate', '1.0.0'), kind: 'message', message: 'approve', by: 'bob', result: 'accepted' })]));
+});

@@ -36,12 +36,16 @@ export interface CrashStack extends E2EStack {
   status(service: string, version: string, timeoutMs?: number): Promise<ReleaseStatus | undefined>;
 }
 
+/** The audit log of a crash stack's workers, relative to its folder (their working directory). */
+export const AUDIT_LOG = 'audit.jsonl';
+
 export async function startCrashStack(name: string, options: { editConfig?: (yaml: string) => string; address?: string } = {}): Promise<CrashStack> {
   const address = options.address ?? sharedServerAddress();
   const { dir, configFile, home, taskQueue, env, writeCatalogue, repository, commit, commitFiles } = createE2EWorkspace(`crash-${name}`, address, {
     editConfig: options.editConfig,
     // The worker's log is kept in a file per stack; info level says what each activity did.
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+    // Every worker of the stack appends its decisions to one audit log in the stack's folder.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', GANTRY_AUDIT_LOG: AUDIT_LOG },
   });
 
   // A grpc-js connection: it reconnects by itself when a server comes back on the same address.

@@ -2,6 +2,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createEnvironmentActivities } from '../../src/activities/environments';
+import { createChangeCalendarActivities } from '../../src/activities/change-calendar';
 import { createLockActivities } from '../../src/activities/locks';
 import { createPlacementActivities } from '../../src/activities/placement';
 import { lockStateQuery } from '../../src/shared/messages';
@@ -11,6 +12,9 @@ import { fakeProgressive, type FakeProgressive } from './fake-progressive';
 import { resolveTestServer } from '../../src/dev/temporal-binaries';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import type { AuditSink } from '../../src/providers/audit/audit-sink';
+import { auditSinks } from '../../src/worker/audit-sinks';
+import { testAuditSink } from './audit-collector';
 
 /**
  * A time-skipping test server for workflow tests, with Gantry's search attributes
@@ -63,6 +67,8 @@ export async function withReleaseWorker<T>(
     taskQueue?: string;
     /** Wait for deploy locks to be handed back before the worker stops (default); a test that stops a worker mid-release says no. */
     awaitLocks?: boolean;
+    /** Where the worker sends recorded decisions (a test that reads the trail passes its own). */
+    audit?: AuditSink;
   } = {},
 ): Promise<T> {
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('release');
@@ -72,6 +78,7 @@ export async function withReleaseWorker<T>(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await gantryWorkflowBundle(),
+    sinks: auditSinks(options.audit ?? testAuditSink),
     ...WORKER_TUNING,
     activities: {
       ...world.activities,
@@ -80,6 +87,7 @@ export async function withReleaseWorker<T>(
       ...createEnvironmentActivities(env.client),
       // One worker and one queue here: every host's work comes on the test's own queue.
       ...createPlacementActivities({ client: env.client, host: { name: 'test-host', queueOf: (shared) => shared } }),
+      ...createChangeCalendarActivities(env.client),
       requestLock: async (input: Parameters<typeof locks.requestLock>[0]) => {
         const view = await locks.requestLock(input);
         lockIds.add(view.lockId);

@@ -52,6 +52,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'passEnv',
     'environments',
     'approval',
+    'changePolicy',
   ]);
   expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run']);
   expect(service.additionalProperties).toBe(false);
@@ -72,7 +73,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
   expect(production?.properties?.strategy.enum).toEqual(['allAtOnce', 'canary', 'blueGreen']);
   expect(production?.properties?.gate.enum).toEqual(['approval', 'none']);
   expect(production?.required ?? []).toEqual([]);
-  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen']);
+  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen', 'changePolicy']);
 
   const canary = production?.properties?.canary;
   expect(canary?.required ?? []).toEqual([]);

@@ -40,6 +40,7 @@ function lintAll(probes: Probe[]): Map<string, string[]> {
 const BUILTIN = /no-restricted-imports.*no Node builtins/;
 const ROUTER = /no-restricted-imports.*src\/contracts/;
 const POLICY_CLOCK = /no-restricted-syntax.*take the time as a parameter/;
+const BY_RECORD = /no-restricted-syntax.*only through its decision record/;
 
 /** Every builtin Node knows (not its `_` internals), in both spellings, imported for its side effects. */
 const everyBuiltin = builtinModules
@@ -79,6 +80,13 @@ const refused: [file: string, code: string, expected: RegExp][] = [
   ['src/policy/probe.ts', 'export const x = crypto.randomUUID();\n', /no-restricted-globals.*as parameters/],
   ['src/policy/probe.ts', 'export const x = performance.now();\n', /no-restricted-globals.*take the time as a parameter/],
   ['src/policy/probe.ts', 'export const x = () => setTimeout(() => undefined, 1);\n', /no-restricted-globals.*let the workflow sleep\(\)/],
+  // A status changes only through the decision record, whatever the writing looks like.
+  ['src/workflows/probe.ts', "export const x = (r: { status: { phase: string } }) => { r.status.phase = 'paused'; };\n", BY_RECORD],
+  ['src/workflows/probe.ts', 'export const x = (r: { status: { soak: { done: number } } }) => { r.status.soak.done += 1; };\n', BY_RECORD],
+  ['src/workflows/probe.ts', 'export const x = (r: { status: { soak: { done: number } } }) => { r.status.soak.done++; };\n', BY_RECORD],
+  ['src/workflows/probe.ts', 'export const x = (r: { status: { ignored: string[] } }) => r.status.ignored.push(\'abort\');\n', BY_RECORD],
+  ['src/workflows/strategies/probe.ts', 'export const x = (r: { status: { environments: Record<string, string> } }) => { delete r.status.environments.staging; };\n', BY_RECORD],
+  ['src/workflows/probe.ts', "export const x = (r: { status: { phase: string } }) => Object.assign(r.status, { phase: 'paused' });\n", BY_RECORD],
   // Nobody but the router's own client imports the router program; contracts are shared instead.
   ['src/policy/probe.ts', "import { STATS_RETENTION_MS } from '../router/router-protocol';\nexport const x = STATS_RETENTION_MS;\n", ROUTER],
   ['src/workflows/probe.ts', "import { STATS_RETENTION_MS } from '../router/router-protocol';\nexport const x = STATS_RETENTION_MS;\n", ROUTER],
@@ -106,6 +114,8 @@ const allowed: Probe[] = [
   ['src/policy/probe.ts', "import type { Measurement } from '../contracts/measurements';\nexport type X = Measurement;\n"],
   ['src/config/probe.ts', "import { STATS_RETENTION_MS } from '../contracts/router-protocol';\nexport const x = STATS_RETENTION_MS;\n"],
   ['src/contracts/probe.ts', "import type { Route } from './routes';\nimport { z } from 'zod';\nexport const x = (r: Route) => z.string().parse(r.url);\n"],
+  // Reading a status, and recording a decision, is what workflows do.
+  ['src/workflows/probe.ts', "export const x = (r: { status: { phase: string; analyses: string[] }; record(e: object): void }) => { const last = r.status.analyses[r.status.analyses.length - 1]; r.record({ kind: 'phase', phase: r.status.phase, last }); };\n"],
   // The workflow's clock is Temporal's: Date is fine there.
   ['src/workflows/probe.ts', 'export const x = [Date.now(), new Date().toISOString()];\n'],
   // Policy may write a time it was given, and name the Date type.

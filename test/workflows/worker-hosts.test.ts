@@ -2,6 +2,9 @@ import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createEnvironmentActivities } from '../../src/activities/environments';
+import { createChangeCalendarActivities } from '../../src/activities/change-calendar';
+import { auditSinks } from '../../src/worker/audit-sinks';
+import { testAuditSink } from '../support/audit-collector';
 import { createLockActivities } from '../../src/activities/locks';
 import { createPlacementActivities, workerHost } from '../../src/activities/placement';
 import { releaseResult } from '../../src/client/release-client';
@@ -71,11 +74,13 @@ async function hostsStack(world: FakeWorld, calls: Call[], options: { claims: st
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await gantryWorkflowBundle(),
+    sinks: auditSinks(testAuditSink),
     ...WORKER_TUNING,
     activities: {
       ...activities,
       ...locks,
       ...createEnvironmentActivities(env.client),
+      ...createChangeCalendarActivities(env.client),
       ...notingQueues(createPlacementActivities({ client: env.client, host: workerHost(options.claims) }), calls),
     },
   });

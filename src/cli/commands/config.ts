@@ -2,11 +2,19 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { catalogueJsonSchemaText } from '../../config/catalogue-json-schema';
 import { ConfigError, type ConfigIssue } from '../../config/config-error';
 import { displayPath } from '../../config/display-path';
-import { findCatalogueFile, loadCatalogue, type LoadedCatalogue } from '../../config/load-catalogue';
+import type { LoadedCatalogue } from '../../config/load-catalogue';
 import { CliError, EXIT } from '../exit-codes';
+
+/**
+ * The catalogue loader (YAML, the schema's checks) on first use: every start of the CLI
+ * registers these commands, and most (`release start` in CI above all) never read a catalogue.
+ */
+function catalogueLoader(): typeof import('../../config/load-catalogue') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous lazy load; loadCatalogueForCli is synchronous
+  return require('../../config/load-catalogue');
+}
 
 /** What `gantry config validate --json` prints; CI can read `valid` instead of parsing text. */
 export interface ValidationReport {
@@ -36,8 +44,9 @@ export function registerConfigCommands(program: Command): void {
     .command('schema')
     .description('Print the JSON Schema of gantry.yaml, for editors and other tools.')
     .option('--write <path>', 'write it to this file instead of printing it')
-    .action((options: { write?: string }) => {
-      printOrWriteSchema(options.write);
+    .action(async (options: { write?: string }) => {
+      const { catalogueJsonSchemaText } = await import('../../config/catalogue-json-schema');
+      printOrWriteSchema(catalogueJsonSchemaText(), options.write);
     });
 }
 
@@ -47,6 +56,7 @@ export function registerConfigCommands(program: Command): void {
  * valid catalogue before they start anything.
  */
 export function loadCatalogueForCli(configPath?: string): LoadedCatalogue {
+  const { findCatalogueFile, loadCatalogue } = catalogueLoader();
   try {
     return loadCatalogue(findCatalogueFile(configPath));
   } catch (err) {
@@ -72,6 +82,7 @@ function validateCatalogueCommand(configPath: string | undefined, json: boolean)
 }
 
 function checkCatalogue(configPath: string | undefined): { report: ValidationReport; failure?: { error: ConfigError; summary: string } } {
+  const { findCatalogueFile, loadCatalogue } = catalogueLoader();
   let file: string;
   try {
     file = findCatalogueFile(configPath);
@@ -92,8 +103,7 @@ function failedReport(error: ConfigError): ValidationReport {
   return { valid: false, file: error.file, services: [], issues: error.issues };
 }
 
-function printOrWriteSchema(target: string | undefined): void {
-  const text = catalogueJsonSchemaText();
+function printOrWriteSchema(text: string, target: string | undefined): void {
   if (target === undefined) {
     process.stdout.write(text);
     return;

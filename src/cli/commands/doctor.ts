@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { askPlatformCatalogue } from '../../client/catalogue-client';
 import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
+import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 import type { Command } from 'commander';
 import { type ResolvedBinary, type ResolveOptions, resolveTemporalCli, resolveTestServer, TemporalBinaryError } from '../../dev/temporal-binaries';
 import { loadConnectionSettings } from '../../worker/connection';
@@ -34,6 +35,9 @@ type ServerReport =
   | { reachable: true; serverVersion: string; latencyMs: number }
   | { reachable: false; message: string };
 
+/** Gantry's search attributes in the namespace: a release that sets one the namespace lacks stalls its workflow task. */
+type SearchAttributesCheck = { checked: true; missing: string[] } | { checked: false; message: string };
+
 /** The platform's catalogue as a worker holds it; only asked when the server answers. */
 type CatalogueCheck =
   | { answered: true; worker: string; location: string; digest?: string; loadedAt?: string; lastError?: { at: string; message: string } }
@@ -50,6 +54,7 @@ export interface DoctorReport {
   server: ServerReport | { reachable: 'not checked'; message: string };
   catalogue: CatalogueCheck;
   worker: WorkerReport;
+  searchAttributes: SearchAttributesCheck;
   exitCode: ExitCode;
 }
 
@@ -77,6 +82,7 @@ export async function runDoctor(options: { install: boolean; profile?: string })
   let connection: ConnectionReport;
   let server: DoctorReport['server'];
   let catalogue: CatalogueCheck = { answered: false, message: 'not asked: the server does not answer' };
+  let searchAttributes: SearchAttributesCheck = { checked: false, message: 'not checked: the server does not answer' };
   try {
     const settings = loadConnectionSettings({ profile: options.profile });
     connection = {
@@ -89,7 +95,10 @@ export async function runDoctor(options: { install: boolean; profile?: string })
     };
     const { address, tls, apiKey, metadata } = settings.connectionOptions;
     server = await checkServer({ address, tls, apiKey, metadata });
-    if (server.reachable) catalogue = await checkCatalogue(settings);
+    if (server.reachable) {
+      catalogue = await checkCatalogue(settings);
+      searchAttributes = await checkSearchAttributes(settings);
+    }
   } catch (err) {
     connection = { ok: false, message: err instanceof Error ? err.message : String(err) };
     server = { reachable: 'not checked', message: 'the connection settings are invalid' };
@@ -100,7 +109,8 @@ export async function runDoctor(options: { install: boolean; profile?: string })
   if (!node.ok || !temporalCli.ok || !testServer.ok) exitCode = EXIT.unsuccessful;
   else if (!connection.ok || !worker.ok) exitCode = EXIT.invalidInput;
   else if (server.reachable !== true) exitCode = EXIT.unreachable;
-  return { node, temporalCli, testServer, connection, server, catalogue, worker, exitCode };
+  else if (searchAttributes.checked && searchAttributes.missing.length > 0) exitCode = EXIT.unsuccessful;
+  return { node, temporalCli, testServer, connection, server, catalogue, worker, searchAttributes, exitCode };
 }
 
 /** What a `gantry worker` started here with these settings would be: its host, its host's queue, its artifact store. */
@@ -117,6 +127,23 @@ function checkWorkerSettings(): WorkerReport {
   } catch (err) {
     if (err instanceof WorkerSettingError) return { ok: false, message: err.message };
     throw err;
+  }
+}
+
+
+/** Lists the namespace's custom search attributes; a server that will not list them (no permission) is reported, not fatal. */
+async function checkSearchAttributes(settings: ReturnType<typeof loadConnectionSettings>): Promise<SearchAttributesCheck> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: SERVER_TIMEOUT_MS });
+    const conn = connection;
+    const listed = await conn.withDeadline(Date.now() + SERVER_TIMEOUT_MS, () => conn.operatorService.listSearchAttributes({ namespace: settings.namespace }));
+    const defined = new Set(Object.keys(listed.customAttributes ?? {}));
+    return { checked: true, missing: Object.keys(SEARCH_ATTRIBUTES).filter((name) => !defined.has(name)) };
+  } catch (err) {
+    return { checked: false, message: `could not list them: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}` };
+  } finally {
+    await connection?.close().catch(() => undefined);
   }
 }
 
@@ -210,12 +237,21 @@ export function formatReport(report: DoctorReport): string {
     rows.push(['', `the last change was refused at ${k.lastError.at}${k.digest ? '; the one above stays in force' : ''}:`]);
     for (const line of k.lastError.message.split('\n')) rows.push(['', `  ${line}`]);
   }
+  const a = report.searchAttributes;
+  rows.push([
+    'Search attributes',
+    !a.checked
+      ? a.message
+      : a.missing.length === 0
+        ? `all ${Object.keys(SEARCH_ATTRIBUTES).length} defined in ${report.connection.ok ? report.connection.namespace : 'the namespace'}`
+        : `missing ${a.missing.join(', ')}: releases that set them stall; create each with \`temporal operator search-attribute create --name <name> --type Keyword\``,
+  ]);
   const verdict: Record<ExitCode, string> = {
     [EXIT.ok]: 'all good',
-    [EXIT.unsuccessful]: 'a required tool is missing or unusable (exit 1)',
+    [EXIT.unsuccessful]: a.checked && a.missing.length > 0 ? "the namespace lacks Gantry's search attributes (exit 1)" : 'a required tool is missing or unusable (exit 1)',
     [EXIT.invalidInput]: 'a connection or worker setting is invalid (exit 2)',
     [EXIT.unreachable]: 'Temporal does not answer at the configured address (exit 3)',
   };
-  const lines = rows.map(([label, value]) => `${label.padEnd(17)}${value}`);
+  const lines = rows.map(([label, value]) => `${label.padEnd(19)}${value}`);
   return `${lines.join('\n')}\n\n${verdict[report.exitCode]}\n`;
 }

@@ -7,6 +7,7 @@ import { isSuccessful } from '../../policy/outcome';
 import { DEFAULT_TASK_QUEUE, releaseWorkflowId } from '../../shared/ids';
 import { abortUpdate, approveUpdate, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../shared/messages';
 import type { ReleaseRequest, ReleaseResult } from '../../shared/release';
+import type { Risk } from '../../policy/change-window';
 import { GantryOutcome, GantryService, GantryStage, GantryVersion } from '../../shared/search-attributes';
 import { EXIT, invalidInput } from '../exit-codes';
 import { followRelease } from '../follow-release';
@@ -22,7 +23,7 @@ const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
  * rules come from the platform's catalogue on the worker. Every problem is exit code 2
  * and nothing starts.
  */
-export function buildReleaseRequest(opts: { service?: string; version?: string; commit?: string; author?: string; config?: string }): ReleaseRequest {
+export function buildReleaseRequest(opts: { service?: string; version?: string; commit?: string; author?: string; risk?: string; config?: string }): ReleaseRequest {
   if (opts.config !== undefined) {
     throw invalidInput(
       '--config is not read by release start: the platform\'s catalogue, held by the worker, decides a release\'s rules. See them with `gantry catalogue show`; check a file before merging it with `gantry config validate <file>`',
@@ -32,7 +33,8 @@ export function buildReleaseRequest(opts: { service?: string; version?: string; 
   if (problems.length > 0) {
     throw invalidInput(`invalid release request:\n${problems.map((p) => `  --${p.field}: ${p.message}`).join('\n')}`);
   }
-  return { service: opts.service!, version: opts.version!, commit: opts.commit!, author: opts.author! };
+  const request: ReleaseRequest = { service: opts.service!, version: opts.version!, commit: opts.commit!, author: opts.author! };
+  return opts.risk === undefined ? request : { ...request, risk: opts.risk as Risk };
 }
 
 function exitCodeFor(result: ReleaseResult): number {
@@ -102,6 +104,7 @@ export function registerReleaseCommands(program: Command): void {
     .requiredOption('--version <version>', 'version to release, e.g. 1.4.2')
     .requiredOption('--commit <sha|tag>', "git commit the version is built from (a SHA or a tag in the service's repository)")
     .requiredOption('--author <who>', 'who made the change (cannot approve it)')
+    .option('--risk <risk>', 'low, medium (default) or high: deploy windows and holidays hold the risks the change policy names')
     .addOption(new Option('--config <file>').hideHelp())
     .option('--retry', 'release again a version whose previous release failed', false)
     .option('--wait', 'follow the release to its end; the exit code is its outcome', false)

@@ -9,6 +9,7 @@ import { deployAllAtOnce } from '../deploy-all-at-once';
 import type { ReleaseState } from '../release-state';
 import { reportToEnvironment } from '../environment-record';
 import { environmentPlacement } from '../release-hosts';
+import { effectiveChangePolicy } from '../../policy/effective-change-policy';
 
 /**
  * The deploy strategy seam: each strategy takes the release, an environment and the
@@ -45,6 +46,8 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     smoke: config.smoke ? { command: config.smoke, cwd: commandDir, passEnv: config.passEnv, placement: release.hosts.workspace } : undefined,
     placement: await environmentPlacement(release, environment),
   };
+  const changePolicy = effectiveChangePolicy(config.changePolicy, environment, settings.changePolicy);
+  if (changePolicy) Object.assign(input, { changePolicy, risk: release.input.risk ?? 'medium' });
   const workflowId = rolloutWorkflowId(service, environment, version);
   release.rolloutWorkflowId = workflowId;
   release.rolloutEnded = false;
@@ -62,10 +65,10 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     // Steering updates waiting for the rollout's decision stop waiting now.
     release.rolloutEnded = true;
   }
-  release.status.rollout = result.status;
+  release.observeRollout(result.status);
   if (result.outcome === 'rolled_back') {
     throw ApplicationFailure.create({ type: FAILURE_TYPE.rolled_back, message: result.reason ?? 'rolled back', nonRetryable: true });
   }
-  release.status.environments[environment] = { version, url: result.status.routerUrl ?? '' };
+  release.record({ kind: 'deployed', environment, version, digest: artifact.digest, url: result.status.routerUrl ?? '' });
   await reportToEnvironment(release, environment, { kind: 'deployed', version, digest: artifact.digest, url: result.status.routerUrl ?? '' });
 }

@@ -1,0 +1,127 @@
+import type { Recorded, ReleaseEvent } from '../shared/decision-events';
+import type { ReleaseStatus, StageRecord } from '../shared/release';
+import type { RolloutStatus } from '../shared/rollout';
+
+/**
+ * How a release's status follows from its recorded events: the only place the status's
+ * decisions are written. `observe*` functions carry what is not a decision (what the
+ * release waits for, its rollout's latest report).
+ */
+export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<ReleaseEvent>): void {
+  switch (event.kind) {
+    case 'stage_entered':
+      closeCurrentStage(status, event.at, 'passed');
+      status.stage = event.stage;
+      status.waitingFor = undefined;
+      status.timeline.push({ stage: event.stage, startedAt: event.at, note: event.note });
+      return;
+    case 'admitted':
+      status.definition = event.definition;
+      status.catalogue = event.catalogue;
+      status.source = event.source;
+      status.approvalsRequired = event.definition.approval.minApprovals;
+      status.approvers = [...event.definition.approval.approvers];
+      return;
+    case 'definition_from_starter':
+      status.approvalsRequired = event.definition.approval.minApprovals;
+      status.approvers = [...event.definition.approval.approvers];
+      return;
+    case 'approval_opened':
+      status.approvalDeadline = event.deadline;
+      return;
+    case 'message':
+      if (event.result === 'refused') {
+        status.ignored.push({ message: event.message, by: event.by, reason: event.refusal ?? 'refused', at: event.at });
+      } else if (event.message === 'approve') {
+        status.approvals.push({ by: event.by, comment: event.reason, at: event.at, via: event.via });
+      } else if (event.message === 'reject') {
+        status.rejection = { by: event.by, reason: event.reason ?? '', at: event.at };
+      } else if (event.message === 'abort') {
+        status.abort = { by: event.by, reason: event.reason ?? '', at: event.at };
+      }
+      // Steering a release accepts is the rollout's to decide: its own record says what it did.
+      return;
+    case 'abort_overruled':
+      status.ignored.push({ message: 'abort', by: event.by, reason: event.reason, at: event.abortedAt });
+      status.abort = undefined;
+      return;
+    case 'artifact_published':
+      status.artifact = event.artifact;
+      return;
+    case 'provenance_recorded':
+      status.provenance = event.statement;
+      return;
+    case 'deployed':
+    case 'restored':
+      status.environments[event.environment] = { version: event.version, url: event.url };
+      return;
+    case 'withdrawn':
+      if (status.environments[event.environment]?.version === status.version) delete status.environments[event.environment];
+      return;
+    case 'change_held':
+      status.hold = { environment: event.environment, until: event.until, untilLocal: event.untilLocal, reasons: event.reasons };
+      status.waitingFor = event.until === undefined ? `${event.reasons[0]}; it may deploy once the freeze is ended (gantry freeze end)` : `${event.reasons[0]}; it may deploy from ${event.untilLocal}`;
+      return;
+    case 'workspace_placed':
+      status.hosts = { environments: {}, ...status.hosts, workspace: event.host };
+      return;
+    case 'environment_placed': {
+      const shown = status.hosts ?? { environments: {} };
+      status.hosts = { ...shown, environments: { ...shown.environments, [event.environment]: event.host } };
+      return;
+    }
+    case 'change_allowed':
+      status.hold = undefined;
+      return;
+    case 'finished': {
+      const { outcome, reason } = event;
+      closeCurrentStage(status, event.at, outcome === 'succeeded' ? 'passed' : outcome === 'aborted' ? 'cancelled' : 'failed', reason);
+      status.outcome = outcome;
+      status.reason = reason;
+      status.hold = undefined;
+      status.waitingFor = undefined;
+      if (outcome === 'succeeded') {
+        status.stage = 'done';
+        status.timeline.push({ stage: 'done', startedAt: event.at, endedAt: event.at, result: 'passed' });
+      }
+      return;
+    }
+  }
+}
+
+function closeCurrentStage(status: ReleaseStatus, at: string, result: NonNullable<StageRecord['result']>, note?: string): void {
+  const current = status.timeline[status.timeline.length - 1];
+  if (current && !current.endedAt) {
+    current.endedAt = at;
+    current.result = result;
+    if (note) current.note = note;
+  }
+}
+
+/** What the release waits for now, in words (not a decision: it changes as work progresses). */
+export function observeWaiting(status: ReleaseStatus, what: string | undefined): void {
+  status.waitingFor = what;
+}
+
+/** The rollout's latest report (its own record holds its decisions). */
+export function observeRollout(status: ReleaseStatus, rollout: RolloutStatus): void {
+  status.rollout = rollout;
+}
+
+/** Markdown the Temporal UI shows as a release's current details. */
+export function releaseDetails(s: ReleaseStatus): string {
+  const lines = [`**${s.service} ${s.version}** (${s.commit.slice(0, 12)}) by ${s.author}`, '', `Stage: **${s.stage}**${s.outcome ? ` — outcome **${s.outcome}**` : ''}`];
+  if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
+  if (s.hold) lines.push(`Held before ${s.hold.environment} until ${s.hold.until === undefined ? 'the freeze is ended' : s.hold.untilLocal}: ${s.hold.reasons.join('; ')}`);
+  if (s.reason) lines.push(`Reason: ${s.reason}`);
+  if (s.approvalsRequired > 0) {
+    lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);
+    lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);
+  }
+  if (s.source) lines.push(`Commit: ${s.source.commit} (${s.source.requested})`);
+  if (s.catalogue) lines.push(`Rules: catalogue ${s.catalogue.digest}`);
+  for (const [env, deployed] of Object.entries(s.environments)) {
+    if (deployed) lines.push(`${env}: ${deployed.version} at ${deployed.url}`);
+  }
+  return lines.join('\n');
+}

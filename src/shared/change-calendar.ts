@@ -1,0 +1,74 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { DEFAULT_TASK_QUEUE } from './ids';
+
+/**
+ * The change calendar: one durable entity per installation (`change-calendar`, suffixed
+ * `@<task queue>` off the default queue) holding the freezes people declare now, during
+ * an incident, beside the ones the catalogue plans. Releases consult it at every gate.
+ * Plain data, shared by the workflow, the activities and the CLI.
+ */
+
+export interface DeclaredFreeze {
+  /** `F1`, `F2`, … in the order they were declared. */
+  id: string;
+  reason: string;
+  by: string;
+  /** Only these services / environments (every one when absent). */
+  services?: string[];
+  environments?: string[];
+  /** ISO 8601 */
+  declaredAt: string;
+  /** ISO 8601: when it lifts by itself; absent: until someone ends it. */
+  until?: string;
+  ended?: { at: string; by: string; reason?: string };
+}
+
+export interface DeclareFreezeRequest {
+  by: string;
+  reason: string;
+  services?: string[];
+  environments?: string[];
+  /** ISO 8601 with a zone. */
+  until?: string;
+}
+
+export interface DeclareFreezeAnswer {
+  freeze: DeclaredFreeze;
+  /** Active freezes covering some of the same services and environments (allowed; said so). */
+  overlaps: DeclaredFreeze[];
+}
+
+export interface EndFreezeRequest {
+  id: string;
+  by: string;
+  reason?: string;
+}
+
+export interface CalendarView {
+  /** The freezes in force now, oldest first. */
+  active: DeclaredFreeze[];
+  /** Freezes that ended, most recent last (the last 20). */
+  ended: DeclaredFreeze[];
+}
+
+export interface CalendarInput {
+  /** What continue-as-new carries over. */
+  carried?: { view: CalendarView; nextId: number; lastSeq: number; watchers: CalendarWatcher[] };
+}
+
+/** A workflow asking to be told (once) when the calendar changes. */
+export interface CalendarWatcher {
+  workflowId: string;
+  runId: string;
+}
+
+export const declareFreezeUpdate = defineUpdate<DeclareFreezeAnswer, [DeclareFreezeRequest]>('declareFreeze');
+export const endFreezeUpdate = defineUpdate<DeclaredFreeze, [EndFreezeRequest]>('endFreeze');
+export const calendarQuery = defineQuery<CalendarView>('calendar');
+export const watchCalendarSignal = defineSignal<[CalendarWatcher]>('watchCalendar');
+/** Sent to each watcher when a freeze is declared or ends. */
+export const calendarChangedSignal = defineSignal<[]>('calendarChanged');
+
+export function changeCalendarWorkflowId(taskQueue: string): string {
+  return taskQueue === DEFAULT_TASK_QUEUE ? 'change-calendar' : `change-calendar@${taskQueue}`;
+}

@@ -1,0 +1,132 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { ServiceConfig } from '../config/service-catalogue';
+import type { Measurement } from '../contracts/measurements';
+import type { Check, Verdict } from '../policy/analysis';
+import type { HoldKind } from '../policy/change-window';
+import type { ProvenanceStatement } from '../policy/provenance';
+import type { LockRequest } from './messages';
+import type { DeclaredFreeze } from './change-calendar';
+import type { CatalogueRef, SourceRevision } from './provenance-types';
+import type { ArtifactRef, Outcome, Stage } from './release';
+import type { RolloutPhase, RolloutStatus } from './rollout';
+
+/**
+ * One record of every decision. The release, rollout and environment workflows write
+ * each transition, each message accepted or refused (with who and why), each analysis
+ * verdict with its measurements and each deploy and restore as one of these typed
+ * events, through one seam (`DecisionRecord`), which derives the status people query,
+ * the Temporal UI's current details, the search attributes and the audit sink from it.
+ *
+ * Plain data: events travel to the worker's audit sink and to `gantry release events`.
+ */
+
+/** The messages people send to a release, its rollout or an environment. */
+export type MessageName = 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'promote' | 'promote_full' | 'rollback';
+
+/** A message as the workflow took it: honoured, or refused with the reason. */
+export interface MessageEvent {
+  kind: 'message';
+  message: MessageName;
+  by: string;
+  /** The reason (reject, abort, steering) or comment (approve) the sender gave. */
+  reason?: string;
+  via: 'update' | 'signal';
+  result: 'accepted' | 'refused';
+  refusal?: string;
+  /** Set when a release forwarded the message, so it can find the rollout's decision. */
+  requestId?: string;
+}
+
+/** What a release decided and did. */
+export type ReleaseEvent =
+  | { kind: 'stage_entered'; stage: Stage; note?: string }
+  | { kind: 'admitted'; definition: ServiceConfig; catalogue: CatalogueRef; source: SourceRevision }
+  /** A release recorded before admission existed follows the definition its starter sent. */
+  | { kind: 'definition_from_starter'; definition: ServiceConfig }
+  | { kind: 'approval_opened'; deadline: string }
+  | MessageEvent
+  /** An accepted abort that lost the race to another ending (e.g. a committed promotion). */
+  | { kind: 'abort_overruled'; by: string; reason: string; abortedAt: string }
+  | { kind: 'artifact_published'; artifact: ArtifactRef }
+  | { kind: 'provenance_recorded'; statement: ProvenanceStatement }
+  | { kind: 'deployed'; environment: string; version: string; digest: string; url: string }
+  | { kind: 'restored'; environment: string; version: string; digest: string; url: string }
+  /** This release's instance stopped while putting an environment back (nothing of it serves there). */
+  | { kind: 'withdrawn'; environment: string; instanceId: string }
+  /** The change policy holds the release before an environment until `until` (ISO 8601). */
+  /** `until` is absent while a declared freeze with no end holds it. */
+  | { kind: 'change_held'; environment: string; until?: string; untilLocal: string; hold: HoldKind; reasons: string[] }
+  /** The change policy lets the release into the environment now. */
+  | { kind: 'change_allowed'; environment: string }
+  /** The release's checkout (build, tests, artifact) is on this worker host. */
+  | { kind: 'workspace_placed'; host: string }
+  /** The environment runs on this worker host (its entity's placement). */
+  | { kind: 'environment_placed'; environment: string; host: string }
+  | { kind: 'finished'; outcome: Outcome; reason?: string };
+
+/** What a rollout decided and did. */
+export type RolloutEvent =
+  /** What the rollout starts from: the version serving now (none for a first release) and the router in front. */
+  | { kind: 'stable_found'; version?: string; routerUrl: string }
+  | { kind: 'phase'; phase: RolloutPhase }
+  /** The metrics source does not answer: no traffic moves until it does. */
+  | { kind: 'metrics_waiting'; why: string }
+  | { kind: 'metrics_online' }
+  | { kind: 'traffic'; weights: RolloutStatus['weights']; step?: number }
+  | {
+      kind: 'analysis';
+      weight: number;
+      verdict: Verdict;
+      summary: string;
+      checks: Check[];
+      measurements: { candidate: Measurement; baseline?: Measurement };
+      /** What the verdict policy made of it. */
+      decision: 'continue' | 'rollback' | 'pause';
+    }
+  | MessageEvent
+  /** The rollout holds where it is: a person paused it, or the policy did (`why`). */
+  | { kind: 'held'; why?: string }
+  | { kind: 'resumed'; phase: RolloutPhase }
+  /** The point of no return of a promotion. */
+  | { kind: 'committed' }
+  | { kind: 'promoted'; version: string; reason?: string }
+  | { kind: 'rolling_back'; reason: string }
+  | { kind: 'rolled_back'; reason: string }
+  /** The worker host the rollout's environment runs on does not pick up its work: why, and what to do. */
+  | { kind: 'host_unanswered'; why: string }
+  | { kind: 'host_answered' };
+
+/** What an environment entity recorded. */
+export type EnvironmentEvent =
+  | { kind: 'turn_requested'; request: LockRequest }
+  | { kind: 'turn_granted'; request: LockRequest }
+  /** The release could not be told (it had ended), so the turn went to the next. */
+  | { kind: 'turn_dropped'; request: LockRequest }
+  | { kind: 'turn_returned'; request: LockRequest }
+  /** The holder ended without handing back its turn; it was passed on. */
+  | { kind: 'turn_reclaimed'; request: LockRequest }
+  | { kind: 'deployed'; version: string; digest: string; url: string; release: string }
+  | { kind: 'restored'; version: string; digest: string; url: string; release: string }
+  /** The environment's instances and router run on this worker host from now on. */
+  | { kind: 'placed'; host: string };
+
+/** What the change calendar recorded. */
+export type CalendarEvent =
+  | { kind: 'freeze_declared'; freeze: DeclaredFreeze }
+  /** `by` is a person, or `the calendar` when its --until passed. */
+  | { kind: 'freeze_ended'; id: string; by: string; reason?: string };
+
+export type DecisionEvent = ReleaseEvent | RolloutEvent | EnvironmentEvent | CalendarEvent;
+
+/** An event as recorded: numbered within its workflow, timed by the workflow's clock. */
+export type Recorded<E extends DecisionEvent = DecisionEvent> = E & {
+  /** 1, 2, 3 … within one workflow (an environment entity carries it across continue-as-new). */
+  seq: number;
+  /** ISO 8601, the workflow's time when it was recorded. */
+  at: string;
+  /** The workflow that recorded it. */
+  workflowId: string;
+};
+
+/** Every event a workflow recorded, oldest first (an environment keeps its most recent ones). */
+export const decisionsQuery = defineQuery<Recorded[]>('decisions');

@@ -1,0 +1,120 @@
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { applyCalendarEvent, checkFreezeDeclaration, overlappingFreezes } from '../policy/declared-freezes';
+import {
+  type CalendarInput,
+  type CalendarView,
+  type CalendarWatcher,
+  type DeclaredFreeze,
+  calendarChangedSignal,
+  calendarQuery,
+  declareFreezeUpdate,
+  endFreezeUpdate,
+  watchCalendarSignal,
+} from '../shared/change-calendar';
+import { type CalendarEvent, decisionsQuery } from '../shared/decision-events';
+import { DecisionRecord } from './decision-record';
+
+/** Recorded events the `decisions` query keeps (the audit sink has them all). */
+const EVENTS_KEPT = 200;
+
+/**
+ * The change calendar: the freezes people declare now (`gantry freeze start`), in force
+ * until someone ends them or their `--until` passes. Releases consult it at every gate
+ * and, while a freeze holds them, ask to be told when it changes; each change is sent to
+ * them at once. It never ends by itself and continues as new as its history grows.
+ */
+export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise<void> {
+  const view: CalendarView = input.carried?.view ?? { active: [], ended: [] };
+  let nextId = input.carried?.nextId ?? 1;
+  let watchers: CalendarWatcher[] = [...(input.carried?.watchers ?? [])];
+  let changed = false;
+  const decisions = new DecisionRecord<CalendarEvent>(
+    { apply: (event) => applyCalendarEvent(view, event), details: () => calendarDetails(view) },
+    { lastSeq: input.carried?.lastSeq, keep: EVENTS_KEPT },
+  );
+
+  setHandler(
+    declareFreezeUpdate,
+    (request) => {
+      const freeze: DeclaredFreeze = {
+        id: `F${nextId++}`,
+        reason: request.reason.trim(),
+        by: request.by,
+        ...(request.services?.length ? { services: [...request.services] } : {}),
+        ...(request.environments?.length ? { environments: [...request.environments] } : {}),
+        declaredAt: new Date().toISOString(),
+        ...(request.until ? { until: new Date(Date.parse(request.until)).toISOString() } : {}),
+      };
+      const overlaps = overlappingFreezes(view.active, freeze);
+      decisions.record({ kind: 'freeze_declared', freeze });
+      changed = true;
+      return { freeze, overlaps };
+    },
+    {
+      validator: (request) => {
+        const problems = checkFreezeDeclaration({ ...request, until: request?.until === undefined ? undefined : { text: request.until, ms: Date.parse(request.until) } }, Date.now());
+        if (problems.length > 0) throw new Error(problems.join('; '));
+      },
+    },
+  );
+  setHandler(
+    endFreezeUpdate,
+    (request) => {
+      decisions.record({ kind: 'freeze_ended', id: request.id, by: request.by, ...(request.reason ? { reason: request.reason } : {}) });
+      changed = true;
+      return view.ended[view.ended.length - 1];
+    },
+    {
+      validator: (request) => {
+        if (!request?.by) throw new Error('--as is required: say who ends the freeze');
+        if (!view.active.some((f) => f.id === request.id)) {
+          const ended = view.ended.find((f) => f.id === request?.id);
+          throw new Error(
+            ended
+              ? `freeze ${request.id} already ended at ${ended.ended?.at} (by ${ended.ended?.by})`
+              : `no freeze ${request?.id} is in force${view.active.length ? `; in force: ${view.active.map((f) => f.id).join(', ')}` : ''}`,
+          );
+        }
+      },
+    },
+  );
+  setHandler(watchCalendarSignal, (watcher) => {
+    if (!watchers.some((w) => w.workflowId === watcher.workflowId && w.runId === watcher.runId)) watchers.push(watcher);
+  });
+  setHandler(calendarQuery, () => view);
+  setHandler(decisionsQuery, () => decisions.events());
+
+  for (;;) {
+    const untils = view.active.flatMap((f) => (f.until ? [Date.parse(f.until)] : []));
+    const nextExpiry = untils.length ? Math.min(...untils) : undefined;
+    if (nextExpiry === undefined || nextExpiry > Date.now()) {
+      const wait = () => changed || workflowInfo().continueAsNewSuggested;
+      if (nextExpiry === undefined) await condition(wait);
+      else await condition(wait, nextExpiry - Date.now());
+    }
+    for (const freeze of view.active.filter((f) => f.until && Date.parse(f.until) <= Date.now())) {
+      decisions.record({ kind: 'freeze_ended', id: freeze.id, by: 'the calendar', reason: 'its --until passed' });
+      changed = true;
+    }
+    if (changed) {
+      changed = false;
+      // Each watcher is told once; a release still held asks again.
+      const told = watchers;
+      watchers = [];
+      for (const watcher of told) {
+        await getExternalWorkflowHandle(watcher.workflowId, watcher.runId)
+          .signal(calendarChangedSignal)
+          .catch((err) => log.info('a watcher of the change calendar has ended', { watcher: watcher.workflowId, error: String(err) }));
+      }
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof changeCalendarWorkflow>({ carried: { view, nextId, lastSeq: decisions.lastSeq, watchers } });
+    }
+  }
+}
+
+function calendarDetails(view: CalendarView): string {
+  if (view.active.length === 0) return '**Change calendar**: no freeze in force';
+  return ['**Change calendar**', '', ...view.active.map((f) => `Freeze ${f.id} by ${f.by}: ${f.reason}${f.until ? ` (until ${f.until})` : ''}`)].join('\n');
+}

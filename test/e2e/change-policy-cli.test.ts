@@ -1,0 +1,124 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { releaseWorkflowId } from '../../src/shared/ids';
+import { startE2EStack, type E2EStack } from '../support/e2e-stack';
+import { awaitStatus } from '../support/await-status';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+let stack: E2EStack;
+beforeAll(async () => {
+  // The platform's change policy: Berlin time, the default production window, Christmas.
+  stack = await startE2EStack('policy', {
+    editConfig: (yaml) => yaml.replace(/^services:\n/m, 'changePolicy:\n  timeZone: Europe/Berlin\n  holidays: [2026-12-25]\nservices:\n'),
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('gantry policy check asks the platform\'s change policy before a release starts', () => {
+  test('Friday 16:00 in Berlin: staging is open, production is held until Monday 06:00 (exit 1)', async () => {
+    const result = await stack.gantry(['policy', 'check', '--service', 'web', '--at', '2026-12-04T16:00:00+01:00']);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: '' });
+    expect(result.stdout.trim().split('\n')).toEqual([
+      'web → staging: open at Fri 2026-12-04 16:00 Europe/Berlin (risk medium)',
+      'web → production: held at Fri 2026-12-04 16:00 Europe/Berlin until Mon 2026-12-07 06:00 Europe/Berlin — production is in a blocked deploy window (fri 12:00 to mon 06:00, Europe/Berlin)',
+    ]);
+  });
+
+  test('Thursday morning every environment is open (exit 0); Christmas Eve is held as the day before a holiday', async () => {
+    const open = await stack.gantry(['policy', 'check', '--service', 'web', '--environment', 'production', '--at', '2026-12-03T09:00:00Z']);
+    expect({ code: open.code, stdout: open.stdout.trim() }).toEqual({ code: 0, stdout: 'web → production: open at Thu 2026-12-03 10:00 Europe/Berlin (risk medium)' });
+    const eve = await stack.gantry(['policy', 'check', '--service', 'web', '--environment', 'staging', '--at', '2026-12-24T09:00:00Z', '--json']);
+    expect(eve.code).toBe(1);
+    expect(JSON.parse(eve.stdout)).toEqual([
+      expect.objectContaining({
+        service: 'web',
+        environment: 'staging',
+        managed: true,
+        decision: expect.objectContaining({ kind: 'wait', hold: 'holiday', until: 'Sat 2026-12-26 00:00 Europe/Berlin', untilMs: Date.parse('2026-12-25T23:00:00Z') }),
+      }),
+    ]);
+  });
+
+  test('a low-risk change is open in the window', async () => {
+    const low = await stack.gantry(['policy', 'check', '--service', 'web', '--environment', 'production', '--risk', 'low', '--at', '2026-12-05T12:00:00+01:00']);
+    expect({ code: low.code, stdout: low.stdout.trim() }).toEqual({ code: 0, stdout: 'web → production: open at Sat 2026-12-05 12:00 Europe/Berlin (risk low)' });
+  });
+
+  test('a proposed catalogue file is checked without a worker; a mistake in it names the field (exit 2)', async () => {
+    const file = path.join(stack.dir, 'proposed.yaml');
+    writeFileSync(file, (await import('node:fs')).readFileSync(stack.configFile, 'utf8').replace('timeZone: Europe/Berlin', 'timeZone: Europe/Berln'));
+    const result = await stack.gantry(['policy', 'check', '--service', 'web', '--file', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/changePolicy\.timeZone: "Europe\/Berln" is not an IANA time zone/);
+  });
+
+  test.each([
+    ['an instant without a zone', ['--at', '2026-12-04T16:00'], /--at: "2026-12-04T16:00" is not an ISO 8601 instant with a zone/],
+    ['a risk that does not exist', ['--risk', 'critical'], /--risk: "critical" is not a risk; use low, medium, high/],
+    ['an environment the service does not have', ['--environment', 'prod'], /--environment: web has no environment prod; it has staging, production/],
+    ['a service the catalogue does not declare', ['--service', 'nope'], /--service: the platform's catalogue .* does not declare nope/],
+  ])('bad input: %s (exit 2)', async (_, extra, message) => {
+    const argv = ['policy', 'check', '--service', 'web', ...extra];
+    const result = await stack.gantry(argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  test('release start --risk with a risk that does not exist starts nothing (exit 2)', async () => {
+    const result = await stack.gantry(['release', 'start', '--service', 'web', '--version', '8.8.8', '--commit', stack.commit, '--author', 'alice', '--risk', 'extreme']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--risk: "extreme" is not a risk; use low, medium, high/);
+    await expect(stack.client.workflow.getHandle(releaseWorkflowId('web', '8.8.8')).describe()).rejects.toThrow(WorkflowNotFoundError);
+  });
+});
+
+describe('gantry freeze: declared during an incident, with the real CLI', () => {
+  test('start, list, a release held by it at staging, end: the release goes on', async () => {
+    const started = await stack.gantry(['freeze', 'start', '--as', 'carol', '--reason', 'checkout incident', '--services', 'web']);
+    expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(started.stdout).toMatch(/^Declared F1 {2}web in every environment, declared .* by carol: checkout incident; until ended$/m);
+    const second = await stack.gantry(['freeze', 'start', '--as', 'dave', '--reason', 'db failover', '--environments', 'production', '--until', '2099-01-01T00:00:00Z']);
+    expect(second.stdout).toMatch(/^Declared F2 .*\n {2}overlaps F1 /m);
+
+    const listed = await stack.gantry(['freeze', 'list', '--json']);
+    expect(JSON.parse(listed.stdout).active.map((f: { id: string }) => f.id)).toEqual(['F1', 'F2']);
+
+    const release = await stack.gantry(['release', 'start', '--service', 'web', '--version', '7.0.0', '--commit', stack.commit, '--author', 'alice']);
+    expect(release.code).toBe(0);
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.0.0'));
+    const held = await awaitStatus(handle, (s) => s.hold !== undefined, 120_000);
+    expect(held.hold).toMatchObject({ environment: 'staging', reasons: [expect.stringMatching(/^change freeze F1 declared by carol \(checkout incident\) until it is ended$/)] });
+    const shown = await stack.gantry(['release', 'status', 'web', '7.0.0']);
+    expect(shown.stdout).toMatch(/change freeze F1 declared by carol \(checkout incident\) until it is ended; it may deploy once the freeze is ended/);
+
+    const ended = await stack.gantry(['freeze', 'end', 'F1', '--as', 'carol', '--reason', 'fixed']);
+    expect({ code: ended.code, out: ended.stdout }).toEqual({ code: 0, out: expect.stringMatching(/^Ended F1 .*ended .* by carol \(fixed\)/) });
+    // The release goes on at once: staging, then its approval; F2 still holds production.
+    await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect((await stack.gantry(['release', 'approve', 'web', '7.0.0', '--as', 'bob'])).code).toBe(0);
+    const atProduction = await awaitStatus(handle, (s) => s.hold?.environment === 'production', 60_000);
+    expect(atProduction.environments.staging?.version).toBe('7.0.0');
+    expect(atProduction.hold?.reasons).toEqual([expect.stringMatching(/^change freeze F2 declared by dave \(db failover\)/)]);
+    expect((await stack.gantry(['freeze', 'end', 'F2', '--as', 'dave'])).code).toBe(0);
+    const done = await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+    expect({ outcome: done.outcome, production: done.environments.production?.version }).toEqual({ outcome: 'succeeded', production: '7.0.0' });
+  }, 360_000);
+
+  test.each([
+    ['no reason', ['freeze', 'start', '--as', 'carol'], /--reason is required/],
+    ['an --until in the past', ['freeze', 'start', '--as', 'carol', '--reason', 'x', '--until', '2020-01-01T00:00:00Z'], /--until: 2020-01-01T00:00:00Z is in the past/],
+    ['an --until without a zone', ['freeze', 'start', '--as', 'carol', '--reason', 'x', '--until', '2099-01-01T00:00'], /--until: "2099-01-01T00:00" is not an ISO 8601 instant with a zone/],
+    ['a freeze that is not in force', ['freeze', 'end', 'F99', '--as', 'carol'], /freeze F99 not ended: no freeze F99 is in force/],
+  ])('bad input: %s (exit 2, nothing changes)', async (_, argv, message) => {
+    const before = (await stack.gantry(['freeze', 'list', '--json'])).stdout;
+    const result = await stack.gantry(argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect((await stack.gantry(['freeze', 'list', '--json'])).stdout).toBe(before);
+  });
+});
