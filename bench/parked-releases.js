@@ -27,10 +27,9 @@
 // repository. Build, test and lint commands are `true`. The approvals run production
 // deploys of those services the same way.
 //
-// `--workers 2` runs two `gantry worker` processes with separate state folders (as on two
-// machines) on the same task queue and reports both RSS figures; a release's steps then
-// land on either worker, so it is only meaningful once machine-local work is routed to
-// the machine that owns it (a task queue per worker host).
+// `--workers 2` runs two `gantry worker` processes with separate state folders, host names
+// and one shared artifact store (as on two machines) on the same task queue and reports
+// both RSS figures: each release's checkout and each environment land on one of them.
 //
 // Everything it starts (dev server, workers, service instances, the temp folder) is
 // stopped and removed on exit, Ctrl-C included (`--keep` keeps the temp folder).
@@ -312,8 +311,12 @@ async function main() {
   const homes = Array.from({ length: WORKERS }, (_, i) => path.join(dir, `.gantry-${i + 1}`));
   for (const home of homes) cleanups.push(() => stopInstances(home));
   const workers = [];
+  // Two workers are two machines: each its own host name (so its own queue of machine-local
+  // work) and state folder, one artifact store both mount.
+  const sharedArtifacts = path.join(dir, 'artifact-store');
+  fs.mkdirSync(sharedArtifacts, { recursive: true });
   for (const [i, home] of homes.entries()) {
-    const env = { ...baseEnv, GANTRY_TASK_QUEUE: TASK_QUEUE, GANTRY_HOME: home };
+    const env = { ...baseEnv, GANTRY_TASK_QUEUE: TASK_QUEUE, GANTRY_HOME: home, GANTRY_WORKER_HOST: `bench-${i + 1}`, GANTRY_ARTIFACT_STORE: sharedArtifacts };
     workers.push(await spawnWorker(client, env, path.join(dir, `worker-${i + 1}.log`), TASK_QUEUE));
   }
   const idle = await Promise.all(workers.map((w) => settledRss(w.pid)));
