@@ -25,6 +25,17 @@ const SIDE_EFFECTS = {
 };
 
 /**
+ * The catalogue's schema is built with zod when its module loads. Workflow code is loaded
+ * for each workflow, so a value imported from src/config there would build the whole
+ * schema again for every workflow, megabytes per parked release. Types are free.
+ */
+const CATALOGUE_SCHEMA = {
+  group: ['**/config', '**/config/*', 'zod'],
+  allowTypeImports: true,
+  message: 'Workflow, policy and shared code do not load the catalogue schema (zod): import its types (import type), or plain constants from src/shared.',
+};
+
+/**
  * Code that plans routes or judges measurements shares them with the router through
  * src/contracts, never through the router program or the router provider, not even for
  * a type (a type import still couples the two).
@@ -91,7 +102,7 @@ export default tseslint.config(
     // clock, disk, network or providers except through Temporal.
     files: ['src/workflows/**/*.ts', 'src/policy/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: DETERMINISTIC_IMPORTS, patterns: [SIDE_EFFECTS, ROUTER_INTERNALS] }],
+      'no-restricted-imports': ['error', { paths: DETERMINISTIC_IMPORTS, patterns: [SIDE_EFFECTS, ROUTER_INTERNALS, CATALOGUE_SCHEMA] }],
       'no-restricted-globals': ['error', ...WORKFLOW_GLOBALS],
       'no-restricted-properties': [
         'error',

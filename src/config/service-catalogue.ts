@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { gateProblems } from '../policy/environment-plan';
 import { ChangePolicySchema } from './change-policy';
+import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names';
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
@@ -22,8 +23,7 @@ const identity = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'must be a user name or e-mail address (letters, digits, . _ @ -)');
 
-export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
-export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+export { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN };
 
 export const TestCommandsSchema = z
   .strictObject({

@@ -1,6 +1,6 @@
 import type { CalendarView, DeclaredFreeze } from '../shared/change-calendar';
 import type { Recorded, CalendarEvent } from '../shared/decision-events';
-import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../config/service-catalogue';
+import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names';
 
 /** Freezes people declare during an incident: what a declaration must say, and how the calendar keeps them. */
 

@@ -1,4 +1,4 @@
-import { SERVICE_NAME_PATTERN } from '../config/service-catalogue';
+import { SERVICE_NAME_PATTERN } from '../shared/names';
 import { RISKS } from './change-window';
 
 /**
