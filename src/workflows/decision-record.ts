@@ -25,6 +25,8 @@ export class DecisionRecord<E extends DecisionEvent> {
   private readonly kept: Recorded<E>[] = [];
   private seq: number;
 
+  private readonly keep?: number;
+
   constructor(
     private readonly projection: DecisionProjection<E>,
     options: {
@@ -37,8 +39,6 @@ export class DecisionRecord<E extends DecisionEvent> {
     this.seq = options.lastSeq ?? 0;
     this.keep = options.keep;
   }
-
-  private readonly keep?: number;
 
   record(event: E): Recorded<E> {
     this.seq += 1;

@@ -4,6 +4,7 @@ import { checkFreezeDeclaration } from '../../policy/declared-freezes';
 import type { DeclaredFreeze } from '../../shared/change-calendar';
 import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
 import { invalidInput } from '../exit-codes';
+import { parseZonedInstant } from '../zoned-instant';
 
 const taskQueue = () => process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -40,8 +41,8 @@ export function registerFreezeCommands(program: Command): void {
         ...(opts.environments !== undefined ? { environments: list(opts.environments) } : {}),
         ...(opts.until !== undefined ? { until: opts.until } : {}),
       };
-      const untilMs = opts.until === undefined ? undefined : /(Z|[+-]\d{2}:?\d{2})$/i.test(opts.until.trim()) ? Date.parse(opts.until) : Number.NaN;
-      const problems = checkFreezeDeclaration({ ...request, until: opts.until === undefined ? undefined : { text: opts.until, ms: untilMs! } }, Date.now());
+      const until = opts.until === undefined ? undefined : { text: opts.until, ms: parseZonedInstant(opts.until) };
+      const problems = checkFreezeDeclaration({ ...request, until }, Date.now());
       if (problems.length > 0) throw invalidInput(`no freeze declared:\n${problems.map((p) => `  ${p}`).join('\n')}`);
       const [{ connectClient }, { declareFreeze }] = await Promise.all([import('../../client/connect'), import('../../client/change-calendar-client')]);
       const client = await connectClient();

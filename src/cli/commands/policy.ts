@@ -5,6 +5,7 @@ import { effectiveChangePolicy } from '../../policy/effective-change-policy';
 import { describeInstant } from '../../policy/zoned-time';
 import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
 import { EXIT, invalidInput } from '../exit-codes';
+import { parseZonedInstant } from '../zoned-instant';
 
 /** One environment's answer, as `gantry policy check --json` prints it. */
 export interface PolicyCheck {
@@ -44,24 +45,25 @@ export function registerPolicyCommands(program: Command): void {
       if (opts.environment !== undefined && !environments.includes(opts.environment)) {
         throw invalidInput(`--environment: ${opts.service} has no environment ${opts.environment}; it has ${environments.join(', ')}`);
       }
-      const checks = (opts.environment ? [opts.environment] : environments).map((environment): PolicyCheck => {
+      const answers = (opts.environment ? [opts.environment] : environments).map((environment) => {
         const changePolicy = effectiveChangePolicy(definition.changePolicy, environment, definition.environments[environment].changePolicy);
         const request = { service: opts.service, environment, risk: opts.risk as Risk };
-        return {
+        const check: PolicyCheck = {
           ...request,
           at: new Date(atMs).toISOString(),
           managed: changePolicy !== undefined,
           decision: changePolicy ? decideChange(changePolicy, request, atMs) : { kind: 'allowed' },
         };
+        return { check, timeZone: changePolicy?.timeZone };
       });
-      process.stdout.write(opts.json ? `${JSON.stringify(checks, null, 2)}\n` : `${checks.map((check) => renderCheck(check, definition)).join('\n')}\n`);
+      const checks = answers.map((a) => a.check);
+      process.stdout.write(opts.json ? `${JSON.stringify(checks, null, 2)}\n` : `${answers.map((a) => renderCheck(a.check, a.timeZone)).join('\n')}\n`);
       if (checks.some((c) => c.decision.kind !== 'allowed')) process.exitCode = EXIT.unsuccessful;
     });
 }
 
 function parseInstant(text: string): number {
-  // A zone is required: an instant without one would mean different moments to different people.
-  const ms = /(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim()) ? Date.parse(text) : Number.NaN;
+  const ms = parseZonedInstant(text);
   if (Number.isNaN(ms)) throw invalidInput(`--at: "${text}" is not an ISO 8601 instant with a zone; write e.g. 2026-12-04T16:00:00+01:00 or 2026-12-04T15:00:00Z`);
   return ms;
 }
@@ -83,12 +85,12 @@ async function serviceDefinition(service: string, file: string | undefined): Pro
   return definition;
 }
 
-function renderCheck(check: PolicyCheck, definition: ServiceConfig): string {
+/** One line per environment; `timeZone` is its policy's (none where no policy applies). */
+function renderCheck(check: PolicyCheck, timeZone: string | undefined): string {
   const { decision } = check;
   const where = `${check.service} → ${check.environment}`;
-  if (!check.managed) return `${where}: open (no change policy applies here)`;
-  const zone = effectiveChangePolicy(definition.changePolicy, check.environment, definition.environments[check.environment].changePolicy)!.timeZone;
-  const when = describeInstant(Date.parse(check.at), zone);
+  if (!timeZone) return `${where}: open (no change policy applies here)`;
+  const when = describeInstant(Date.parse(check.at), timeZone);
   switch (decision.kind) {
     case 'allowed':
       return `${where}: open at ${when} (risk ${check.risk})`;

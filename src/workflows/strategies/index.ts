@@ -32,6 +32,7 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
   const { service, version } = release.input;
   const { config, commandDir } = release;
   const settings = config.environments[environment];
+  const changePolicy = effectiveChangePolicy(config.changePolicy, environment, settings.changePolicy);
   const input: RolloutInput = {
     service,
     environment,
@@ -45,9 +46,8 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     blueGreen: settings.blueGreen,
     smoke: config.smoke ? { command: config.smoke, cwd: commandDir, passEnv: config.passEnv, placement: release.hosts.workspace } : undefined,
     placement: await environmentPlacement(release, environment),
+    ...(changePolicy ? { changePolicy, risk: release.input.risk ?? 'medium' } : {}),
   };
-  const changePolicy = effectiveChangePolicy(config.changePolicy, environment, settings.changePolicy);
-  if (changePolicy) Object.assign(input, { changePolicy, risk: release.input.risk ?? 'medium' });
   const workflowId = rolloutWorkflowId(service, environment, version);
   release.rolloutWorkflowId = workflowId;
   release.rolloutEnded = false;
