@@ -20,16 +20,16 @@
 // between rounds the bench waits until every release so far is parked.
 // Run: `npm run build && node bench/concurrent-starts.js [--starts 100] [--rounds 2]
 //       [--startup 10] [--baseline <dir>]`. Reports, never asserts.
-const { execFileSync, spawn } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const YAML = require('yaml');
 const { Client, Connection } = require('@temporalio/client');
-const { temporal } = require('@temporalio/proto');
 
 const REPO = path.join(__dirname, '..');
 const dist = (p) => require(path.join(REPO, 'dist', p));
+const { initRepository, spawnWorker: spawnGantryWorker } = require('./support/bench-processes');
 const { startDevServer } = dist('dev/dev-server');
 
 function argument(name) {
@@ -72,17 +72,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function initRepository(dir) {
-  fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(dir, 'app.txt'), 'nothing to build\n');
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'Alice', GIT_AUTHOR_EMAIL: 'alice@example.com', GIT_COMMITTER_NAME: 'Alice', GIT_COMMITTER_EMAIL: 'alice@example.com' };
-  const git = (...args) => execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, env, encoding: 'utf8' }).trim();
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'A service that parks at approval');
-  return git('rev-parse', 'HEAD');
-}
-
 /** Runs a process to its end; resolves to its exit code and how long it took (ms). */
 function run(args, env) {
   return new Promise((resolve) => {
@@ -94,26 +83,11 @@ function run(args, env) {
   });
 }
 
+/** `gantry worker` on the bench's queue, stopped with everything else the bench started. */
 async function spawnWorker(client, env, logFile) {
-  const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'gantry.js'), 'worker'], { env, stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  });
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker exited before it polled; see ${logFile}`);
-    const answer = await client.workflowService
-      .describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW })
-      .catch(() => ({ pollers: [] }));
-    if (answer.pollers.some((p) => p.identity.startsWith(`${child.pid}@`))) return;
-    await sleep(100);
-  }
+  const worker = await spawnGantryWorker(client, env, logFile, TASK_QUEUE);
+  cleanups.push(() => worker.stop());
+  return worker;
 }
 
 const describe = (values) => `p50 ${s(percentile(values, 50))}, p95 ${s(percentile(values, 95))}, max ${s(Math.max(...values))}`;
@@ -142,7 +116,7 @@ async function main() {
   if (BASELINE && !fs.existsSync(path.join(BASELINE, 'dist', 'cli', 'main.js'))) throw new Error(`${BASELINE} has no dist/cli/main.js: build it first (npm run build)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-bench-starts-'));
   cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
-  const commit = initRepository(path.join(dir, 'service'));
+  const commit = initRepository(path.join(dir, 'service'), 'nothing to build\n', 'A service that parks at approval');
   const catalogue = path.join(dir, 'gantry.yaml');
   const service = {
     repository: './service',

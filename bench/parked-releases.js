@@ -35,17 +35,17 @@
 // stopped and removed on exit, Ctrl-C included (`--keep` keeps the temp folder).
 // Run: `npm run build && node bench/parked-releases.js [--releases 1000] [--workers 1|2]
 //       [--window 16] [--samples 20] [--no-bare] [--keep]`. Reports, never asserts.
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const YAML = require('yaml');
 const { Client, Connection } = require('@temporalio/client');
-const { temporal } = require('@temporalio/proto');
 
 const REPO = path.join(__dirname, '..');
 const dist = (p) => require(path.join(REPO, 'dist', p));
+const { initRepository, spawnWorker: spawnGantryWorker } = require('./support/bench-processes');
 const { startDevServer } = dist('dev/dev-server');
 const { gantryCacheDir } = dist('dev/cache-dir');
 const { startOrAttachRelease, releaseResult } = dist('client/release-client');
@@ -115,18 +115,6 @@ function tinyHttpServer() {
   return binary;
 }
 
-/** One repository for every service: a file to pack, nothing to build. */
-function initRepository(dir) {
-  fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(dir, 'app.txt'), 'a service whose program is the tiny HTTP server named by its run command\n');
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'Alice', GIT_AUTHOR_EMAIL: 'alice@example.com', GIT_COMMITTER_NAME: 'Alice', GIT_COMMITTER_EMAIL: 'alice@example.com' };
-  const git = (...args) => execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, env, encoding: 'utf8' }).trim();
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'The parked service');
-  return git('rev-parse', 'HEAD');
-}
-
 function writeCatalogue(file, server) {
   const service = {
     repository: './service',
@@ -182,30 +170,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 /** `node bin/gantry.js worker`; resolves once the server lists it among the queue's pollers. */
+/** `gantry worker` on `taskQueue`, stopped with everything else the bench started. */
 async function spawnWorker(client, env, logFile, taskQueue) {
-  const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'gantry.js'), 'worker'], { env, stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const worker = {
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const worker = await spawnGantryWorker(client, env, logFile, taskQueue);
   cleanups.push(() => worker.stop());
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker exited before it polled; see ${logFile}`);
-    const answer = await client.workflowService
-      .describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW })
-      .catch(() => ({ pollers: [] }));
-    if (answer.pollers.some((p) => p.identity.startsWith(`${child.pid}@`))) return worker;
-    await sleep(100);
-  }
+  return worker;
 }
 
 /**
@@ -294,7 +263,8 @@ async function main() {
     else fs.rmSync(dir, { recursive: true, force: true });
   });
   const server = tinyHttpServer();
-  const commit = initRepository(path.join(dir, 'service'));
+  // One repository for every service: a file to pack, nothing to build.
+  const commit = initRepository(path.join(dir, 'service'), 'a service whose program is the tiny HTTP server named by its run command\n', 'The parked service');
   const catalogue = path.join(dir, 'gantry.yaml');
   writeCatalogue(catalogue, server);
 
