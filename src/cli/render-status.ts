@@ -30,6 +30,12 @@ export function renderStatus(s: ReleaseStatus): string {
     lines.push(`  approvals ${s.approvals.length}/${s.approvalsRequired} from [${s.approvers.join(', ')}]${s.approvalDeadline ? ` until ${s.approvalDeadline}` : ''}`);
     for (const a of s.approvals) lines.push(`    ✔ ${a.by} at ${a.at} via ${a.via}${a.comment ? `: ${a.comment}` : ''}`);
   }
+  if (s.emergency) {
+    const approval = s.emergency.approval;
+    lines.push(`  emergency ${s.emergency.ticket}: ${s.emergency.reason}`);
+    lines.push(approval ? `    ✔ approved by ${approval.by} at ${approval.at}: ${approval.reason}` : '    waiting for an emergency approver (gantry release approve-emergency)');
+  }
+  for (const e of s.exceptions ?? []) lines.push(`  exception: ${e.exception} by ${e.by} at ${e.at} passed the gate before ${e.environment} (${e.passed[0] ?? 'held'}): ${e.reason}`);
   if (s.rejection) lines.push(`  rejected by ${s.rejection.by}: ${s.rejection.reason}`);
   if (s.abort) lines.push(`  aborted by ${s.abort.by}: ${s.abort.reason}`);
   for (const i of s.ignored) lines.push(`  ignored ${i.message} by ${i.by}: ${i.reason}`);
@@ -56,6 +62,7 @@ function renderRollout(r: RolloutStatus): string[] {
   if (r.hostUnavailable) lines.push(`    host not answering: ${r.hostUnavailable}`);
   if (r.committedAt) lines.push(`    promotion committed at ${r.committedAt}`);
   if (r.pausedBecause) lines.push(`    paused: ${r.pausedBecause}`);
+  for (const e of r.exceptions ?? []) lines.push(`    exception: ${e.exception} by ${e.by} at ${e.at} passed the hold at ${e.weight ?? 0} % (${e.passed[0] ?? 'held'}): ${e.reason}`);
   for (const a of r.analyses.slice(-5)) lines.push(`    ${a.at} at ${a.weight} %: ${a.verdict} — ${a.summary}`);
   if (r.analyses.length > 5) lines.push(`    (${r.analyses.length - 5} earlier analyses in --json)`);
   for (const d of r.decisions) {

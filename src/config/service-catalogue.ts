@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { gateProblems } from '../policy/environment-plan';
 import { ChangePolicySchema } from './change-policy';
+import { IdentitySchema, RolesSchema } from './roles';
 import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names';
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
@@ -18,10 +19,6 @@ const command = (what: string) =>
     .trim()
     .min(1, `${what} must be a shell command, e.g. "npm run build"`)
     .describe(`Shell command (run with sh -c in the service's directory of the release's checkout): ${what}`);
-
-const identity = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'must be a user name or e-mail address (letters, digits, . _ @ -)');
 
 export { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN };
 
@@ -143,7 +140,7 @@ export const EnvironmentSchema = z
 
 export const ApprovalSchema = z
   .strictObject({
-    approvers: z.array(identity).default([]).describe('Who may approve a production deploy.'),
+    approvers: z.array(IdentitySchema).default([]).describe('Who may approve a production deploy.'),
     minApprovals: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(1),
     timeout: durationField('24h').default(86_400_000).describe('How long a release waits for approval before it expires.'),
   })
@@ -189,6 +186,7 @@ export const ServiceSchema = z
       .describe('Where the service is deployed, in order: a release goes through them one after the other (default: staging, then production).'),
     approval: ApprovalSchema.default({ approvers: [], minApprovals: 0, timeout: 86_400_000 }),
     changePolicy: ChangePolicySchema.optional().describe("When changes of this service may go out; its fields replace the catalogue's (freezes add up)."),
+    roles: RolesSchema.optional().describe("Who may make change-management exceptions for this service, besides the catalogue's roles."),
   })
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {
@@ -207,6 +205,7 @@ export const CatalogueSchema = z
       )
       .refine((s) => Object.keys(s).length > 0, 'declare at least one service'),
     changePolicy: ChangePolicySchema.optional().describe('When changes may go out, for every service: deploy windows, holidays, change freezes. Without it (and without one in a service or environment) releases are not held by windows.'),
+    roles: RolesSchema.optional().describe('Who may make change-management exceptions for every service: process owners and emergency approvers.'),
   })
   .describe('Gantry service catalogue.');
 

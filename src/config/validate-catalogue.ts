@@ -1,5 +1,6 @@
 import { CatalogueSchema, type Catalogue } from './service-catalogue';
 import { mergeChangePolicies } from '../policy/effective-change-policy';
+import { mergeRoles } from '../policy/change-exceptions';
 import { allowedKeysAt } from './schema-field';
 import type { PathSegment, PointAt } from './yaml-location';
 import { catalogueErrorMap, unknownKeyMessage } from './zod-issue-messages';
@@ -22,11 +23,13 @@ export type CatalogueValidation = { success: true; catalogue: Catalogue } | { su
 export function validateCatalogue(data: unknown): CatalogueValidation {
   const result = CatalogueSchema.safeParse(data, { error: catalogueErrorMap });
   if (result.success) {
-    // Each service carries the catalogue's change policy under its own: a release is admitted with its service's definition alone.
+    // Each service carries the catalogue's change policy and roles under its own: a release is admitted with its service's definition alone.
     const catalogue = result.data;
     for (const service of Object.values(catalogue.services)) {
       const changePolicy = mergeChangePolicies(catalogue.changePolicy, service.changePolicy);
       if (changePolicy) service.changePolicy = changePolicy;
+      const roles = mergeRoles(catalogue.roles, service.roles);
+      if (roles) service.roles = roles;
     }
     return { success: true, catalogue };
   }

@@ -36,6 +36,8 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
         status.approvals.push({ by: event.by, comment: event.reason, at: event.at, via: event.via });
       } else if (event.message === 'reject') {
         status.rejection = { by: event.by, reason: event.reason ?? '', at: event.at };
+      } else if (event.message === 'approve_emergency' && status.emergency) {
+        status.emergency.approval = { by: event.by, reason: event.reason ?? '', at: event.at };
       } else if (event.message === 'abort') {
         status.abort = { by: event.by, reason: event.reason ?? '', at: event.at };
       }
@@ -73,6 +75,12 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
     case 'change_allowed':
       status.hold = undefined;
       return;
+    case 'change_excepted': {
+      const { kind: _kind, seq: _seq, workflowId: _workflowId, ...exception } = event;
+      status.exceptions = [...(status.exceptions ?? []), exception];
+      status.hold = undefined;
+      return;
+    }
     case 'finished': {
       const { outcome, reason } = event;
       closeCurrentStage(status, event.at, outcome === 'succeeded' ? 'passed' : outcome === 'aborted' ? 'cancelled' : 'failed', reason);
@@ -114,6 +122,11 @@ export function releaseDetails(s: ReleaseStatus): string {
   if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
   if (s.hold) lines.push(`Held before ${s.hold.environment} until ${s.hold.until === undefined ? 'the freeze is ended' : s.hold.untilLocal}: ${s.hold.reasons.join('; ')}`);
   if (s.reason) lines.push(`Reason: ${s.reason}`);
+  if (s.emergency) {
+    const approval = s.emergency.approval;
+    lines.push(`**Emergency** (${s.emergency.ticket}): ${s.emergency.reason} — ${approval ? `approved by ${approval.by}: ${approval.reason}` : 'waiting for an emergency approver'}`);
+  }
+  for (const e of s.exceptions ?? []) lines.push(`Exception: ${e.exception} by ${e.by} passed ${e.environment}'s gate (${e.passed[0] ?? 'held'}): ${e.reason}`);
   if (s.approvalsRequired > 0) {
     lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);
     lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);

@@ -49,9 +49,17 @@ export function applyRolloutEvent(status: RolloutStatus, event: Recorded<Rollout
       status.phase = 'paused';
       status.nextCheckAt = undefined;
       if (event.why) status.pausedBecause = event.why;
+      if (event.changeGate) status.changeGate = event.why;
       return;
+    case 'change_excepted': {
+      const { kind: _kind, seq: _seq, workflowId: _workflowId, ...exception } = event;
+      status.exceptions = [...(status.exceptions ?? []), exception];
+      status.changeGate = undefined;
+      return;
+    }
     case 'resumed':
       status.pausedBecause = undefined;
+      status.changeGate = undefined;
       status.phase = event.phase;
       return;
     case 'committed':

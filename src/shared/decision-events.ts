@@ -7,7 +7,7 @@ import type { ProvenanceStatement } from '../policy/provenance';
 import type { LockRequest } from './messages';
 import type { DeclaredFreeze } from './change-calendar';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
-import type { ArtifactRef, Outcome, Stage } from './release';
+import type { ArtifactRef, GateException, Outcome, Stage } from './release';
 import type { RolloutPhase, RolloutStatus } from './rollout';
 
 /**
@@ -21,7 +21,7 @@ import type { RolloutPhase, RolloutStatus } from './rollout';
  */
 
 /** The messages people send to a release, its rollout or an environment. */
-export type MessageName = 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'promote' | 'promote_full' | 'rollback';
+export type MessageName = 'approve' | 'reject' | 'abort' | 'pause' | 'resume' | 'promote' | 'promote_full' | 'rollback' | 'approve_emergency' | 'override';
 
 /** A message as the workflow took it: honoured, or refused with the reason. */
 export interface MessageEvent {
@@ -58,6 +58,8 @@ export type ReleaseEvent =
   | { kind: 'change_held'; environment: string; until?: string; untilLocal: string; hold: HoldKind; reasons: string[] }
   /** The change policy lets the release into the environment now. */
   | { kind: 'change_allowed'; environment: string }
+  /** An exception let the release into the environment although the change policy or a freeze held it. */
+  | ({ kind: 'change_excepted' } & Omit<GateException, 'at' | 'weight'>)
   /** The release's checkout (build, tests, artifact) is on this worker host. */
   | { kind: 'workspace_placed'; host: string }
   /** The environment runs on this worker host (its entity's placement). */
@@ -84,8 +86,10 @@ export type RolloutEvent =
       decision: 'continue' | 'rollback' | 'pause';
     }
   | MessageEvent
-  /** The rollout holds where it is: a person paused it, or the policy did (`why`). */
-  | { kind: 'held'; why?: string }
+  /** The rollout holds where it is: a person paused it, or the policy did (`why`; `changeGate` when it is the change policy or a freeze). */
+  | { kind: 'held'; why?: string; changeGate?: boolean }
+  /** An exception let the canary raise traffic although the change policy or a freeze held it. */
+  | ({ kind: 'change_excepted' } & Omit<GateException, 'at' | 'environment'>)
   | { kind: 'resumed'; phase: RolloutPhase }
   /** The point of no return of a promotion. */
   | { kind: 'committed' }

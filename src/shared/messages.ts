@@ -51,6 +51,16 @@ export const resumeUpdate = defineUpdate<DecisionAnswer, [SteerPayload]>('resume
 export const promoteUpdate = defineUpdate<DecisionAnswer, [PromotePayload]>('promote');
 export const rollbackUpdate = defineUpdate<DecisionAnswer, [SteerPayload]>('rollback');
 
+/** An exception to change management: who makes it and why (both recorded, flagged for the review). */
+export interface ExceptionPayload {
+  by: string;
+  reason: string;
+}
+/** An emergency approver lets an emergency release pass deploy windows, holidays and freezes. */
+export const approveEmergencyUpdate = defineUpdate<DecisionAnswer, [ExceptionPayload]>('approveEmergency');
+/** A process owner lets a release (or its canary) pass the one change gate holding it now. */
+export const overrideUpdate = defineUpdate<DecisionAnswer, [ExceptionPayload]>('override');
+
 /** Environment lock: a release asks for its turn, is granted it, and gives it back. */
 export interface LockRequest {
   workflowId: string;

@@ -29,6 +29,15 @@ export interface ReleaseRequest {
   author: string;
   /** How risky the change is, as its starter says (default medium): deploy windows and holidays hold the risks the change policy names. */
   risk?: Risk;
+  /** An emergency fix: it passes deploy windows, holidays and freezes once an emergency approver approves it. */
+  emergency?: EmergencyRequest;
+}
+
+/** Why a release is an emergency: both are recorded and flagged for the review. */
+export interface EmergencyRequest {
+  reason: string;
+  /** The incident or change ticket, e.g. INC-4711. */
+  ticket: string;
 }
 
 /**
@@ -137,6 +146,25 @@ export interface ReleaseStatus {
   provenance?: ProvenanceStatement;
   /** What holds the release before an environment now: a deploy window, a holiday, a freeze. */
   hold?: ChangeHold;
+  /** Set on an emergency release: why, its ticket, and the emergency approver's decision once given. */
+  emergency?: EmergencyRequest & { approval?: { by: string; reason: string; at: string } };
+  /** Gates passed by an exception (an approved emergency, a process owner's override): flagged for the review. */
+  exceptions?: GateException[];
+}
+
+/** A change gate a release (or its canary) passed although the change policy or a freeze held it. */
+export interface GateException {
+  exception: 'emergency' | 'override';
+  by: string;
+  reason: string;
+  /** The emergency's ticket. */
+  ticket?: string;
+  environment: string;
+  /** The canary's weight when it was a ramp step that was passed; absent for the environment's entry. */
+  weight?: number;
+  /** What held it: the reasons the gate gave. */
+  passed: string[];
+  at: string;
 }
 
 /** The change policy holding a release before an environment, and until when. */

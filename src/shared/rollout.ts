@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { AnalysisConfig, BlueGreenConfig, CanaryConfig, MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
-import type { ArtifactRef } from './release';
+import type { ArtifactRef, GateException } from './release';
 import type { Placement } from '../policy/placement';
 import type { ChangePolicy, Risk } from '../policy/change-window';
 
@@ -29,7 +29,19 @@ export interface RolloutInput {
   /** The change policy of the environment, when it has one: asked again before each step that raises traffic. */
   changePolicy?: ChangePolicy;
   risk?: Risk;
+  /** An emergency release's approval, when it was given before the rollout started: it passes every change gate. */
+  emergency?: ChangeException;
 }
+
+/** An exception a release hands its rollout: an approved emergency (every gate) or an override (the gate holding it now). */
+export interface ChangeException {
+  exception: 'emergency' | 'override';
+  by: string;
+  reason: string;
+  ticket?: string;
+}
+/** Sent by the release when an emergency is approved or a process owner overrides the canary's hold. */
+export const changeExceptionSignal = defineSignal<[ChangeException]>('changeException');
 
 export type RolloutPhase =
   | 'starting'
@@ -90,6 +102,10 @@ export interface RolloutStatus {
   /** Set while the host that runs the environment does not pick up work: which, since when, what to do. */
   hostUnavailable?: string;
   pausedBecause?: string;
+  /** Set while the change policy or a freeze holds the canary's weight (a process owner may override it). */
+  changeGate?: string;
+  /** Change gates the canary passed by an exception (its environment is the rollout's). */
+  exceptions?: Omit<GateException, 'environment'>[];
   analyses: AnalysisRecord[];
   decisions: SteerDecision[];
   reason?: string;

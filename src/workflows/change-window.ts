@@ -3,6 +3,7 @@ import { type ChangeDecision, type ChangePolicy, type ChangeRequest, type Declar
 import { effectiveChangePolicy } from '../policy/effective-change-policy';
 import { FAILURE_TYPE } from '../policy/outcome';
 import { type DeclaredFreeze, calendarChangedSignal } from '../shared/change-calendar';
+import type { ChangeException } from '../shared/rollout';
 import { control } from './activity-stubs';
 import type { ReleaseState } from './release-state';
 
@@ -40,18 +41,37 @@ export function declaredRules(freezes: DeclaredFreeze[]): DeclaredFreezeRule[] {
   }));
 }
 
+/** What else ends a wait at a change gate besides the gate opening. */
+export interface GateExits {
+  /** Stop waiting (e.g. the canary is being rolled back). */
+  stop?: () => boolean;
+  /** An exception that passes the gate now: an approved emergency, a process owner's override. */
+  exception?: () => ChangeException | undefined;
+  /** An emergency release still waiting for its approver: a policy that refuses blocked releases holds it for the approver instead. */
+  emergencyPending?: () => boolean;
+}
+
+export type GateResult =
+  | { kind: 'allowed'; waited: boolean }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'stopped' }
+  | { kind: 'excepted'; exception: ChangeException; passed: string[]; waited: boolean };
+
 /**
  * Waits until `policy` and the calendar's declared freezes let `request` go on. Calls
  * `held` with each decision that holds it (for the caller's status) and returns once
- * allowed; returns the refusal instead when the policy refuses, or `stop()` says stop.
+ * allowed; returns the refusal instead when the policy refuses, `excepted` when an
+ * exception passes the hold, or `stopped` when `exits.stop()` says stop.
  */
 export async function waitForChangeWindow(
   policy: ChangePolicy | undefined,
   request: ChangeRequest,
   watch: CalendarWatch | undefined,
   held: (decision: Extract<ChangeDecision, { kind: 'wait' }>) => void,
-  stop: () => boolean = () => false,
-): Promise<{ kind: 'allowed'; waited: boolean } | { kind: 'refused'; reason: string } | { kind: 'stopped' }> {
+  exits: GateExits = {},
+): Promise<GateResult> {
+  const stop = exits.stop ?? (() => false);
+  const exception = exits.exception ?? (() => undefined);
   let declared = watch ? declaredRules(await control.readChangeCalendar()) : [];
   let waited = false;
   for (;;) {
@@ -64,11 +84,16 @@ export async function waitForChangeWindow(
       decision = decideChange(policy, request, Date.now(), declared);
     }
     if (decision.kind === 'allowed') return { kind: 'allowed', waited };
-    if (decision.kind === 'refused') return { kind: 'refused', reason: decision.reason };
+    const passing = exception();
+    if (passing) return { kind: 'excepted', exception: passing, passed: decision.reasons, waited };
+    if (decision.kind === 'refused') {
+      if (!exits.emergencyPending?.()) return { kind: 'refused', reason: decision.reason };
+      decision = { ...decision, kind: 'wait', until: 'an emergency approver approves it', untilMs: undefined };
+    }
     waited = true;
     held(decision);
     const timeoutMs = Math.max(1, Math.min(decision.untilMs ?? Number.POSITIVE_INFINITY, Date.now() + (watch ? CALENDAR_RECHECK_MS : Number.POSITIVE_INFINITY)) - Date.now());
-    await condition(() => stop() || (watch?.changed ?? false), timeoutMs);
+    await condition(() => stop() || (watch?.changed ?? false) || exception() !== undefined, timeoutMs);
     if (stop()) return { kind: 'stopped' };
     if (watch) declared = declaredRules(await control.readChangeCalendar());
   }
@@ -81,17 +106,33 @@ export async function awaitChangeWindow(release: ReleaseState, environment: stri
   // Releases recorded before the change calendar existed consulted only their policy.
   const watch = patched('change-calendar') ? (release.calendarWatch ??= new CalendarWatch()) : undefined;
   if (!policy && !watch) return;
-  const request = { service: release.input.service, environment, risk: release.input.risk ?? 'medium' };
-  const result = await waitForChangeWindow(policy, request, watch, (decision) =>
-    release.record({
-      kind: 'change_held',
-      environment,
-      ...(decision.untilMs === undefined ? {} : { until: new Date(decision.untilMs).toISOString() }),
-      untilLocal: decision.until,
-      hold: decision.hold,
-      reasons: decision.reasons,
-    }),
+  const { service, version, risk, emergency } = release.input;
+  const request = { service, environment, risk: risk ?? 'medium' };
+  const emergencyPending = () => emergency !== undefined && release.emergencyException() === undefined;
+  const result = await waitForChangeWindow(
+    policy,
+    request,
+    watch,
+    (decision) =>
+      release.record({
+        kind: 'change_held',
+        environment,
+        ...(decision.untilMs === undefined ? {} : { until: new Date(decision.untilMs).toISOString() }),
+        untilLocal: decision.until,
+        hold: decision.hold,
+        reasons: emergencyPending()
+          ? [...decision.reasons, `an emergency release (${emergency!.ticket}): it passes once an emergency approver approves it (gantry release approve-emergency ${service} ${version} --as <approver> --reason …)`]
+          : decision.reasons,
+      }),
+    { exception: () => release.emergencyException() ?? release.pendingOverride, emergencyPending },
   );
   if (result.kind === 'refused') throw ApplicationFailure.create({ type: FAILURE_TYPE.refused, nonRetryable: true, message: result.reason });
+  if (result.kind === 'excepted') {
+    const { exception, by, reason, ticket } = result.exception;
+    // An override passes this one gate; an approved emergency passes every gate of the release.
+    if (exception === 'override') release.pendingOverride = undefined;
+    release.record({ kind: 'change_excepted', environment, exception, by, reason, ...(ticket ? { ticket } : {}), passed: result.passed });
+    return;
+  }
   if (result.kind === 'allowed' && result.waited) release.record({ kind: 'change_allowed', environment });
 }

@@ -11,7 +11,8 @@ import type { RolloutState } from './rollout-state';
  * incident (or, when started canaries may not finish into one, a deploy window), holds
  * the canary at its weight until it lifts. A rollback still ends the hold at once; a
  * policy that refuses blocked releases holds a canary half-way too rather than abandon
- * it. Returns the rollback's reason when there is one.
+ * it. An approved emergency passes every hold; a process owner's override the one
+ * holding it now. Returns the rollback's reason when there is one.
  */
 export async function holdWhileChangePolicyBlocks(input: RolloutInput, rollout: RolloutState): Promise<string | undefined> {
   // Rollouts recorded before the change calendar existed consulted only their policy.
@@ -27,13 +28,19 @@ export async function holdWhileChangePolicyBlocks(input: RolloutInput, rollout: 
     (decision) => {
       if (held) return;
       held = true;
-      rollout.record({ kind: 'held', why: `${decision.reasons[0]}; the canary holds ${rollout.status.weights.canary} % until then` });
+      rollout.record({ kind: 'held', why: `${decision.reasons[0]}; the canary holds ${rollout.status.weights.canary} % until then`, changeGate: true });
       rollout.report();
     },
-    () => rollout.rollbackRequest !== undefined,
+    { stop: () => rollout.rollbackRequest !== undefined, exception: () => rollout.changeException() },
   );
   if (rollout.rollbackRequest) return rolledBackBy(rollout.rollbackRequest);
-  if (result.kind === 'allowed' && result.waited) {
+  if (result.kind === 'excepted') {
+    const { exception, by, reason, ticket } = result.exception;
+    // An override passes this one step; an approved emergency passes every step.
+    if (exception === 'override') rollout.override = undefined;
+    rollout.record({ kind: 'change_excepted', exception, by, reason, ...(ticket ? { ticket } : {}), weight: rollout.status.weights.canary, passed: result.passed });
+  }
+  if ((result.kind === 'allowed' || result.kind === 'excepted') && result.waited) {
     rollout.record({ kind: 'resumed', phase: 'progressing' });
     rollout.report();
   }

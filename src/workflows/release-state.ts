@@ -5,7 +5,7 @@ import { applyReleaseEvent, observeRollout, observeWaiting, releaseDetails } fro
 import { committedReason } from '../policy/steering';
 import type { Recorded, ReleaseEvent } from '../shared/decision-events';
 import type { Admission, Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
-import type { RolloutStatus } from '../shared/rollout';
+import type { ChangeException, RolloutStatus } from '../shared/rollout';
 import { GantryHold, GantryOutcome, GantryStage } from '../shared/search-attributes';
 import { DecisionRecord } from './decision-record';
 import type { CalendarWatch } from './change-window';
@@ -49,6 +49,10 @@ export class ReleaseState {
   readonly environmentIds: Record<string, string> = {};
   /** Told by the change calendar when it changes, while a freeze holds the release. */
   calendarWatch?: CalendarWatch;
+  /** A process owner's override accepted while the release is held at a change gate: it passes that gate. */
+  pendingOverride?: ChangeException;
+  /** The rollout that has been told of the approved emergency (by its input or a signal). */
+  emergencyToldTo?: string;
   /** Whether the platform has admitted the release (or it is a replayed older one that needed no admission). */
   admitted = false;
   /** Where its machine-local work runs (its checkout's host, each environment's host). */
@@ -71,6 +75,7 @@ export class ReleaseState {
       approvers: [],
       ignored: [],
       timeline: [],
+      ...(input.emergency ? { emergency: { reason: input.emergency.reason, ticket: input.emergency.ticket } } : {}),
     };
     this.decisions = new DecisionRecord<ReleaseEvent>({
       apply: (event) => applyReleaseEvent(this.status, event),
@@ -116,6 +121,13 @@ export class ReleaseState {
   /** The environments this release touched, the last one first: the order they are put back in. */
   touchedLastFirst(): string[] {
     return [...this.touchOrder].reverse();
+  }
+
+  /** The approved emergency, as the exception that passes every change gate of this release. */
+  emergencyException(): ChangeException | undefined {
+    const emergency = this.status.emergency;
+    if (!emergency?.approval) return undefined;
+    return { exception: 'emergency', by: emergency.approval.by, reason: emergency.approval.reason, ticket: emergency.ticket };
   }
 
   get finished(): boolean {
@@ -165,7 +177,7 @@ export class ReleaseState {
 function releaseSearchAttributes(event: Recorded<ReleaseEvent>): SearchAttributeUpdatePair[][] {
   if (event.kind === 'stage_entered') return [[{ key: GantryStage, value: event.stage }]];
   if (event.kind === 'change_held') return [[{ key: GantryHold, value: event.hold }]];
-  if (event.kind === 'change_allowed') return [[{ key: GantryHold, value: null }]];
+  if (event.kind === 'change_allowed' || event.kind === 'change_excepted') return [[{ key: GantryHold, value: null }]];
   if (event.kind !== 'finished') return [];
   const updates: SearchAttributeUpdatePair[][] = [];
   if (event.outcome === 'succeeded') updates.push([{ key: GantryStage, value: 'done' }]);

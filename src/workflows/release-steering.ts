@@ -13,6 +13,7 @@ import {
 } from '../shared/rollout';
 import type { MessageEvent } from '../shared/decision-events';
 import type { ReleaseState } from './release-state';
+import { tellRolloutOfEmergency } from './release-exceptions';
 
 /**
  * Pause, resume, promote and roll back a release's production rollout through the
@@ -101,6 +102,7 @@ export function registerRolloutSteering(release: ReleaseState): void {
     if ((rollout.revision ?? 0) < (s.rollout?.revision ?? 0)) return;
     release.observeRollout(rollout);
     release.waitFor(`the ${rollout.strategy} rollout: ${rollout.phase}, ${rollout.weights.canary} % on ${rollout.canaryVersion}`);
+    return tellRolloutOfEmergency(release);
   });
 }
 

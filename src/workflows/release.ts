@@ -20,12 +20,14 @@ import { withEnvironmentTurn } from './environment-turn';
 import { approvalWaitText, registerReleaseMessages } from './release-messages';
 import { ReleaseState } from './release-state';
 import { registerRolloutSteering } from './release-steering';
+import { registerChangeExceptions } from './release-exceptions';
 import { restoreEnvironments } from './restore-environments';
 import { DEPLOY_STRATEGIES } from './strategies';
 import { environmentPlan } from '../policy/environment-plan';
 import { assertVerificationHolds } from './environment-record';
 import { awaitChangeWindow } from './change-window';
 import { RISKS } from '../policy/change-window';
+import { checkEmergencyRequest } from '../policy/change-exceptions';
 
 /**
  * One release of one service version, from build to production:
@@ -40,6 +42,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   const pipeline = new CancellationScope();
   registerReleaseMessages(release, pipeline);
   registerRolloutSteering(release);
+  registerChangeExceptions(release);
 
   // Releases started before the platform held the catalogue brought their own definition
   // and source folder; their histories replay on that path.
@@ -220,6 +223,7 @@ function explainEnd(release: ReleaseState, err: TemporalFailure): { outcome: Out
 function assertUsableInput(input: ReleaseInput): void {
   const problems: string[] = (['service', 'version', 'commit', 'author'] as const).filter((k) => typeof input?.[k] !== 'string' || !input[k]);
   if (input?.risk !== undefined && !(RISKS as readonly string[]).includes(input.risk)) problems.push(`risk "${String(input.risk)}" (use ${RISKS.join(', ')})`);
+  if (input?.emergency !== undefined) problems.push(...checkEmergencyRequest(input.emergency ?? {}).map((p) => `emergency.${p.field}: ${p.message}`));
   if (problems.length > 0) {
     throw ApplicationFailure.create({
       type: 'InvalidReleaseInput',

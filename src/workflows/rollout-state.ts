@@ -5,7 +5,9 @@ import { type RolloutEvent, decisionsQuery } from '../shared/decision-events';
 import { DecisionRecord } from './decision-record';
 import type { CalendarWatch } from './change-window';
 import {
+  type ChangeException,
   type RolloutInput,
+  changeExceptionSignal,
   type SteerDecision,
   type RolloutStatus,
   type SteerPayload,
@@ -38,6 +40,10 @@ export class RolloutState {
   rollbackRequest?: SteerPayload;
   /** Told by the change calendar when it changes, while a freeze holds the canary. */
   calendarWatch?: CalendarWatch;
+  /** The release's approved emergency: it passes every change gate of the ramp. */
+  emergency?: ChangeException;
+  /** A process owner's override of the change gate holding the canary now. */
+  override?: ChangeException;
   private revision = 0;
   /** Every decision of this rollout, in order: its status, UI details and audit follow from it. */
   readonly decisions: DecisionRecord<RolloutEvent>;
@@ -46,6 +52,7 @@ export class RolloutState {
     readonly input: RolloutInput,
     strategy: RolloutStatus['strategy'],
   ) {
+    this.emergency = input.emergency;
     this.status = {
       strategy,
       phase: 'starting',
@@ -118,8 +125,24 @@ export class RolloutState {
         this.rollbackRequest = p;
       }),
     );
+    setHandler(changeExceptionSignal, (p) => {
+      if (p?.exception === 'emergency') {
+        this.emergency = p;
+        return;
+      }
+      // An override is of the gate holding the canary now; it must not wait for a later one.
+      const refusal = this.status.changeGate ? undefined : 'nothing to override: no deploy window, holiday or freeze holds the canary now';
+      this.record({ kind: 'message', message: 'override', by: p?.by ?? '(unknown)', reason: p?.reason, via: 'signal', ...(refusal ? { result: 'refused', refusal } : { result: 'accepted' }) });
+      if (!refusal) this.override = p;
+      this.report();
+    });
     setHandler(rolloutStatusQuery, () => this.status);
     setHandler(decisionsQuery, () => this.decisions.events());
+  }
+
+  /** The exception that lets the canary pass the change gate holding it, if any. */
+  changeException(): ChangeException | undefined {
+    return this.emergency ?? this.override;
   }
 
   /** Records a decision: the one way the status's decisions change (see `DecisionRecord`). */

@@ -23,9 +23,10 @@ export function releaseInput(
     production?: Record<string, unknown>;
     /** All the service's environments, in order (instead of staging and `production`). */
     environments?: Record<string, Record<string, unknown>>;
+    roles?: Record<string, unknown>;
   } = {},
 ): ReleaseRequest {
-  const { approval, production, environments, ...rest } = overrides;
+  const { approval, production, environments, roles, ...rest } = overrides;
   const config = ServiceSchema.parse({
     repository: '/nonexistent/web',
     build: 'make build',
@@ -35,6 +36,7 @@ export function releaseInput(
     smoke: 'node smoke.js',
     environments: environments ?? { staging: {}, production: production ?? { strategy: 'allAtOnce' } },
     approval: approval ?? { approvers: ['alice', 'bob', 'carol'], minApprovals: 1, timeout: '1d' },
+    ...(roles ? { roles } : {}),
   });
   const request: ReleaseRequest = {
     service: 'web',

@@ -53,6 +53,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'environments',
     'approval',
     'changePolicy',
+    'roles',
   ]);
   expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run']);
   expect(service.additionalProperties).toBe(false);

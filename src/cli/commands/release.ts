@@ -3,9 +3,10 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { connectClient } from '../../client/connect';
 import { describeEndedRelease, releaseResult, startOrAttachRelease, type EndedRelease, type ReleaseHandle } from '../../client/release-client';
 import { checkReleaseRequest } from '../../policy/release-request';
+import { checkEmergencyRequest } from '../../policy/change-exceptions';
 import { isSuccessful } from '../../policy/outcome';
 import { DEFAULT_TASK_QUEUE, releaseWorkflowId } from '../../shared/ids';
-import { abortUpdate, approveUpdate, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../shared/messages';
+import { abortUpdate, approveEmergencyUpdate, approveUpdate, overrideUpdate, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../shared/messages';
 import type { ReleaseRequest, ReleaseResult } from '../../shared/release';
 import type { Risk } from '../../policy/change-window';
 import { GantryOutcome, GantryService, GantryStage, GantryVersion } from '../../shared/search-attributes';
@@ -23,18 +24,36 @@ const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
  * rules come from the platform's catalogue on the worker. Every problem is exit code 2
  * and nothing starts.
  */
-export function buildReleaseRequest(opts: { service?: string; version?: string; commit?: string; author?: string; risk?: string; config?: string }): ReleaseRequest {
+export function buildReleaseRequest(opts: {
+  service?: string;
+  version?: string;
+  commit?: string;
+  author?: string;
+  risk?: string;
+  config?: string;
+  emergency?: boolean;
+  reason?: string;
+  ticket?: string;
+}): ReleaseRequest {
   if (opts.config !== undefined) {
     throw invalidInput(
       '--config is not read by release start: the platform\'s catalogue, held by the worker, decides a release\'s rules. See them with `gantry catalogue show`; check a file before merging it with `gantry config validate <file>`',
     );
   }
-  const problems = checkReleaseRequest(opts);
+  const problems: { field: string; message: string }[] = checkReleaseRequest(opts);
+  if (opts.emergency) problems.push(...checkEmergencyRequest(opts));
+  else if (opts.ticket !== undefined) problems.push({ field: 'ticket', message: 'is only read with --emergency; add --emergency --reason "<why>" or drop it' });
   if (problems.length > 0) {
     throw invalidInput(`invalid release request:\n${problems.map((p) => `  --${p.field}: ${p.message}`).join('\n')}`);
   }
-  const request: ReleaseRequest = { service: opts.service!, version: opts.version!, commit: opts.commit!, author: opts.author! };
-  return opts.risk === undefined ? request : { ...request, risk: opts.risk as Risk };
+  return {
+    service: opts.service!,
+    version: opts.version!,
+    commit: opts.commit!,
+    author: opts.author!,
+    ...(opts.risk === undefined ? {} : { risk: opts.risk as Risk }),
+    ...(opts.emergency ? { emergency: { reason: opts.reason!.trim(), ticket: opts.ticket!.trim() } } : {}),
+  };
 }
 
 function exitCodeFor(result: ReleaseResult): number {
@@ -105,6 +124,9 @@ export function registerReleaseCommands(program: Command): void {
     .requiredOption('--commit <sha|tag>', "git commit the version is built from (a SHA or a tag in the service's repository)")
     .requiredOption('--author <who>', 'who made the change (cannot approve it)')
     .option('--risk <risk>', 'low, medium (default) or high: deploy windows and holidays hold the risks the change policy names')
+    .option('--emergency', 'an emergency fix: it passes deploy windows, holidays and freezes once an emergency approver approves it (needs --reason and --ticket)', false)
+    .option('--reason <text>', 'why it is an emergency (recorded, flagged for the review)')
+    .option('--ticket <id>', "the emergency's incident or change ticket, e.g. INC-4711")
     .addOption(new Option('--config <file>').hideHelp())
     .option('--retry', 'release again a version whose previous release failed', false)
     .option('--wait', 'follow the release to its end; the exit code is its outcome', false)
@@ -192,6 +214,28 @@ export function registerReleaseCommands(program: Command): void {
     .action((service: string, version: string, opts) =>
       decide(service, version, (h) => h.executeUpdate(approveUpdate, { args: [{ by: opts.as, comment: opts.comment }] }), opts.json),
     );
+
+  release
+    .command('approve-emergency <service> <version>')
+    .description('As an emergency approver, let an emergency release pass deploy windows, holidays and freezes.')
+    .requiredOption('--as <who>', 'your identity; must be an emergency approver and not the author')
+    .option('--reason <text>', 'why (required, recorded and flagged for the review)')
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) => {
+      if (!opts.reason?.trim()) throw invalidInput('an emergency approval needs a reason: add --reason "<why>"');
+      return decide(service, version, (h) => h.executeUpdate(approveEmergencyUpdate, { args: [{ by: opts.as, reason: opts.reason }] }), opts.json);
+    });
+
+  release
+    .command('override <service> <version>')
+    .description('As a process owner, let a release (or its canary) pass the one deploy window, holiday or freeze holding it now.')
+    .requiredOption('--as <who>', 'your identity; must be a process owner')
+    .option('--reason <text>', 'why (required, recorded and flagged for the review)')
+    .option('--json', 'print JSON', false)
+    .action((service: string, version: string, opts) => {
+      if (!opts.reason?.trim()) throw invalidInput('an override needs a reason: add --reason "<why>"');
+      return decide(service, version, (h) => h.executeUpdate(overrideUpdate, { args: [{ by: opts.as, reason: opts.reason }] }), opts.json);
+    });
 
   release
     .command('reject <service> <version>')

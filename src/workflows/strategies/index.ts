@@ -49,6 +49,11 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     ...(changePolicy ? { changePolicy, risk: release.input.risk ?? 'medium' } : {}),
   };
   const workflowId = rolloutWorkflowId(service, environment, version);
+  const emergency = release.emergencyException();
+  if (emergency) {
+    input.emergency = emergency;
+    release.emergencyToldTo = workflowId;
+  }
   release.rolloutWorkflowId = workflowId;
   release.rolloutEnded = false;
   release.waitFor(`the ${strategy === 'canary' ? 'canary' : 'blue/green'} rollout ${workflowId}`);
