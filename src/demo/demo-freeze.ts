@@ -28,6 +28,8 @@ const FREEZE: HoldKind = 'freeze';
 export const HELD_BY_A_FREEZE_QUERY = `${GantryHold.name}="${FREEZE}" AND ExecutionStatus="Running"`;
 /** Visibility follows a workflow's search attributes by a moment; this long at most. */
 const VISIBILITY_WAIT_MS = 10_000;
+/** Ending the freeze while the demo stops needs the worker, which may be stopping too: this long at most. */
+const LIFT_ON_STOP_MS = 5_000;
 /** What the release's record says when the demo went as planned. */
 export const HELD_THEN_LET_GO = 'held before production, then let go';
 
@@ -48,6 +50,8 @@ export class DemoFreeze {
   private scene?: Promise<void>;
   private failure?: Error;
   private ended = false;
+  /** Cuts the hold short when the demo stops. */
+  private readonly stopping = new AbortController();
 
   private constructor(
     private readonly options: DemoFreezeOptions,
@@ -102,18 +106,29 @@ export class DemoFreeze {
     return allowed ? HELD_THEN_LET_GO : 'held, never let go';
   }
 
-  /** Ends the freeze if the demo stopped before it did (so it holds nothing after the demo); quiet on failure. */
+  /**
+   * When the demo stops: ends the freeze if the demo has not yet, so it holds nothing
+   * after the demo. Best effort, bounded: when the worker or the server is already gone,
+   * the freeze lifts by itself at its `until`, or the next demo ends it.
+   */
   async liftIfInForce(): Promise<void> {
+    this.stopping.abort();
     if (this.ended) return;
-    await this.scene;
-    if (this.ended) return;
-    await endFreeze(this.options.client, this.options.taskQueue, { id: this.freeze.id, by: FREEZER, reason: 'the demo stopped' }).catch(() => undefined);
+    const { client, taskQueue } = this.options;
+    await client.withDeadline(Date.now() + LIFT_ON_STOP_MS, () => endFreeze(client, taskQueue, { id: this.freeze.id, by: FREEZER, reason: 'the demo stopped' })).then(
+      () => {
+        this.ended = true;
+      },
+      () => undefined,
+    );
   }
 
   private async showThenLift(handle: ReleaseHandle, link: string, status: ReleaseStatus): Promise<void> {
     const { client, taskQueue, environment, holdMs, ui, say } = this.options;
     const { id } = this.freeze;
-    const [calendar, held] = await Promise.all([readCalendar(client, taskQueue), this.listedAsHeld(handle.workflowId)]);
+    const [calendar, held, details] = await Promise.all([readCalendar(client, taskQueue), this.listedAsHeld(handle.workflowId), uiDetails(handle)]);
+    // The lines of the UI's details that name the freeze (what holds the release, and until when).
+    const detailsOnFreeze = details.split('\n').filter((line) => line.includes(`freeze ${id} `));
     const uiList = ui ? `${ui.url}/namespaces/${encodeURIComponent(ui.namespace)}/workflows?query=${encodeURIComponent(HELD_BY_A_FREEZE_QUERY)}` : undefined;
     say(
       [
@@ -123,12 +138,13 @@ export class DemoFreeze {
         'The freezes in force (gantry freeze list):',
         ...calendar.active.map((f) => `  ${describeFreeze(f)}`),
         `Releases a freeze holds (temporal workflow list --query '${HELD_BY_A_FREEZE_QUERY}'): ${held.join(', ') || 'none listed yet'}`,
-        `In the Temporal UI, the release's current details say what holds it: ${link}`,
+        `In the Temporal UI, the release's current details say what holds it (${link}):`,
+        ...(detailsOnFreeze.length ? detailsOnFreeze.map((line) => `  ${line}`) : ['  (nothing about the freeze yet)']),
         ...(uiList ? [`  and every release a freeze holds: ${uiList}`] : []),
         `The demo ends ${id} in ${holdMs / 1000} s (as: gantry freeze end ${id} --as ${FREEZER} --reason "the demo has shown the hold").`,
       ].join('\n'),
     );
-    await delay(holdMs);
+    await delay(holdMs, undefined, { signal: this.stopping.signal });
     const ended = await endFreeze(client, taskQueue, { id, by: FREEZER, reason: 'the demo has shown the hold' });
     this.ended = true;
     say(`Ended ${describeFreeze(ended)}; ${status.service} ${status.version} goes on.`);
@@ -144,4 +160,9 @@ export class DemoFreeze {
       await delay(250);
     }
   }
+}
+
+/** The markdown the Temporal UI shows as the workflow's current details. */
+async function uiDetails(handle: ReleaseHandle): Promise<string> {
+  return (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
 }
