@@ -50,8 +50,9 @@ export class DemoFreeze {
   private scene?: Promise<void>;
   private failure?: Error;
   private ended = false;
-  /** Cuts the hold short when the demo stops. */
-  private readonly stopping = new AbortController();
+  /** Cuts the hold short: the demo stops, or someone ended the freeze first and the release went on. */
+  private readonly cutShort = new AbortController();
+  private stopping = false;
 
   private constructor(
     private readonly options: DemoFreezeOptions,
@@ -79,11 +80,16 @@ export class DemoFreeze {
 
   /**
    * For `followRelease`'s `onStatus`: the first time the release is held before the
-   * freeze's environment, shows the hold, waits `holdMs`, and ends the freeze.
+   * freeze's environment, shows the hold, waits `holdMs`, and ends the freeze. When
+   * someone ends it first (the demo prints how), the release goes on and so does the demo.
    */
   watch(handle: ReleaseHandle, link: string): (status: ReleaseStatus) => void {
     return (status) => {
-      if (this.scene || status.outcome || status.hold?.environment !== this.options.environment) return;
+      if (this.scene) {
+        if (!status.hold || status.outcome) this.cutShort.abort();
+        return;
+      }
+      if (status.outcome || status.hold?.environment !== this.options.environment) return;
       this.scene = this.showThenLift(handle, link, status).catch((err: Error) => {
         this.failure = err;
       });
@@ -112,7 +118,8 @@ export class DemoFreeze {
    * the freeze lifts by itself at its `until`, or the next demo ends it.
    */
   async liftIfInForce(): Promise<void> {
-    this.stopping.abort();
+    this.stopping = true;
+    this.cutShort.abort();
     if (this.ended) return;
     const { client, taskQueue } = this.options;
     await client.withDeadline(Date.now() + LIFT_ON_STOP_MS, () => endFreeze(client, taskQueue, { id: this.freeze.id, by: FREEZER, reason: 'the demo stopped' })).then(
@@ -144,10 +151,17 @@ export class DemoFreeze {
         `The demo ends ${id} in ${holdMs / 1000} s (as: gantry freeze end ${id} --as ${FREEZER} --reason "the demo has shown the hold").`,
       ].join('\n'),
     );
-    await delay(holdMs, undefined, { signal: this.stopping.signal });
-    const ended = await endFreeze(client, taskQueue, { id, by: FREEZER, reason: 'the demo has shown the hold' });
+    await delay(holdMs, undefined, { signal: this.cutShort.signal }).catch(() => undefined);
+    if (this.stopping) return;
+    const ended = await endFreeze(client, taskQueue, { id, by: FREEZER, reason: 'the demo has shown the hold' }).catch(async (err: Error) => {
+      // Someone ended it first (the demo printed how): the release goes on all the same.
+      const before = (await readCalendar(client, taskQueue)).ended.find((f) => f.id === id);
+      if (!before) throw err;
+      return before;
+    });
     this.ended = true;
-    say(`Ended ${describeFreeze(ended)}; ${status.service} ${status.version} goes on.`);
+    // On a new line: on a terminal the release's progress line may be waiting unfinished.
+    say(`\nEnded ${describeFreeze(ended)}; ${status.service} ${status.version} goes on.`);
   }
 
   /** The running releases a freeze holds, as visibility lists them, once it lists `workflowId` (or after VISIBILITY_WAIT_MS). */
