@@ -8,6 +8,7 @@ import { environmentLine } from '../cli/render-environment';
 import { startOrAttachRelease } from '../client/release-client';
 import { buildReleaseRequest } from '../cli/commands/release';
 import { loadCatalogue } from '../config/load-catalogue';
+import { DemoFreeze, HELD_THEN_LET_GO } from './demo-freeze';
 import { type DemoPlatform, prepareDemoPlatform } from './demo-platform';
 import { followRelease } from '../cli/follow-release';
 import { EXIT } from '../cli/exit-codes';
@@ -26,6 +27,8 @@ export interface DemoOptions {
   port: number;
   uiPort: number;
   approveAfterMs: number;
+  /** How long the demo's change freeze holds the first release before production. */
+  freezeForMs: number;
   keep: boolean;
 }
 
@@ -40,7 +43,8 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /**
  * `npm start`: the local stack (dev server, UI, worker) and real releases of the example
- * service: all at once through every stage; a canary that goes to 100 % under real
+ * service: all at once through every stage, held before production by a change freeze
+ * until the demo ends it; a canary that goes to 100 % under real
  * traffic and a bad one rolled back by itself; and a blue/green release.
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
@@ -69,17 +73,27 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const workerStop = new Promise<void>((resolve) => (stopWorker = resolve));
   const worker = runWorker({ settings: stack.settings, logger, home, until: workerStop, catalogue: { kind: 'file', file: platform.catalogueFile } });
   const loads: DemoLoad[] = [];
+  let freeze: DemoFreeze | undefined;
   try {
     const client = await connectClient(stack.settings);
-    const checks: { what: string; expected: Outcome; actual: Outcome }[] = [];
-    const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome) => {
-      const result = await demoRelease(client, stack, worker, platform, { service, version, approveAfterMs });
+    const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+    const checks: { what: string; expected: string; actual: string }[] = [];
+    const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome, underFreeze?: DemoFreeze) => {
+      const result = await demoRelease(client, stack, worker, platform, { service, version, approveAfterMs, freeze: underFreeze });
       checks.push({ what: `${service} ${version}`, expected, actual: result.outcome });
       return result;
     };
 
-    say('\n== 1. All at once: build, test, artifact, staging, approval, production');
-    await release('web', await nextUnreleasedVersion(client, 'web'), options.approveAfterMs, 'succeeded');
+    say('\n== 1. All at once: build, test, artifact, staging, approval, held by a change freeze, production');
+    const webVersion = await nextUnreleasedVersion(client, 'web');
+    const ui = stack.uiUrl ? { url: stack.uiUrl, namespace: stack.settings.namespace } : undefined;
+    freeze = await DemoFreeze.declare({ client, taskQueue, service: 'web', environment: 'production', holdMs: options.freezeForMs, ui, say });
+    await release('web', webVersion, options.approveAfterMs, 'succeeded', freeze);
+    checks.push({
+      what: `web ${webVersion} under freeze ${freeze.freeze.id}`,
+      expected: HELD_THEN_LET_GO,
+      actual: await freeze.report(client.workflow.getHandle(releaseWorkflowId('web', webVersion))),
+    });
 
     say('\n== 2. Canary: a good version goes 10 → 50 → 100 %, a bad one is rolled back by itself');
     const shopBase = await release('shop', await nextUnreleasedVersion(client, 'shop'), QUICK_APPROVAL_MS, 'succeeded');
@@ -99,7 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await release('store', await nextUnreleasedVersion(client, 'store'), QUICK_APPROVAL_MS, 'succeeded');
 
     say('\n== What runs where now (gantry env list)');
-    for (const record of await listEnvironments(client, process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE)) say(`  ${environmentLine(record)}`);
+    for (const record of await listEnvironments(client, taskQueue)) say(`  ${environmentLine(record)}`);
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(`\n== Summary (${seconds} s)`);
@@ -115,6 +129,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
     return checks.every((c) => c.actual === c.expected) ? EXIT.ok : EXIT.unsuccessful;
   } finally {
+    await freeze?.liftIfInForce();
     await Promise.all(loads.map((l) => l.stop()));
     await stopAllInstances(runtimeDir(home));
     await stopAllRouters(path.join(home, 'routers'));
@@ -130,7 +145,7 @@ async function demoRelease(
   stack: LocalStack,
   worker: Promise<void>,
   platform: DemoPlatform,
-  options: { service: string; version: string; approveAfterMs: number },
+  options: { service: string; version: string; approveAfterMs: number; freeze?: DemoFreeze },
 ): Promise<ReleaseResult> {
   const { service, version } = options;
   const input = buildReleaseRequest({ service, version, commit: platform.commit, author: DEMO_AUTHOR });
@@ -140,8 +155,14 @@ async function demoRelease(
   const { runId } = await handle.describe();
   const link = stack.uiUrl ? workflowUiLink(stack.uiUrl, stack.settings.namespace, handle.workflowId, runId) : handle.workflowId;
   say(`\nReleasing ${service} ${version} (production: ${strategy}) as ${DEMO_AUTHOR}: ${link}`);
+  const approver = demoApprover(handle, options.approveAfterMs);
+  const freezeWatch = options.freeze?.watch(handle, link);
+  const onStatus = (status: ReleaseStatus) => {
+    approver(status);
+    freezeWatch?.(status);
+  };
   const result = await Promise.race([
-    followRelease(handle, process.stdout, { onStatus: demoApprover(handle, options.approveAfterMs) }),
+    followRelease(handle, process.stdout, { onStatus }),
     worker.then(() => Promise.reject(new Error('the worker stopped before the release ended'))),
   ]);
   say(`Release ${service} ${version} ${result.outcome}${result.reason ? `: ${result.reason}` : ''}`);

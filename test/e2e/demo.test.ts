@@ -8,14 +8,14 @@ const GANTRY = path.resolve(__dirname, '..', '..', 'bin', 'gantry.js');
 
 /**
  * `npm start` is the main job: on its own dev server it releases the example all at
- * once, then a canary that reaches 100 %, a bad canary that is rolled back by itself,
+ * once (held before production by a change freeze it declares, shows and ends), then a canary that reaches 100 %, a bad canary that is rolled back by itself,
  * and a blue/green release. It exits 0 only when every outcome is the expected one.
  */
-test('the demo shows an all-at-once release, a canary to 100 %, a bad canary rolled back, and a blue/green release', async () => {
+test('the demo shows an all-at-once release held by a change freeze until it is ended, a canary to 100 %, a bad canary rolled back, and a blue/green release', async () => {
   const [port, uiPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { ...process.env, GANTRY_HOME: mkdtempSync(path.join(os.tmpdir(), 'gantry-demo-')), GANTRY_TASK_QUEUE: 'demo-test' };
   delete env.TEMPORAL_ADDRESS;
-  const child = spawn(process.execPath, [GANTRY, 'demo', '--port', String(port), '--ui-port', String(uiPort), '--approve-after', '1', '--no-keep'], {
+  const child = spawn(process.execPath, [GANTRY, 'demo', '--port', String(port), '--ui-port', String(uiPort), '--approve-after', '1', '--freeze-for', '1', '--no-keep'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -26,6 +26,7 @@ test('the demo shows an all-at-once release, a canary to 100 %, a bad canary rol
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   expect(stdout).toMatch(/as expected {2}web 1\.0\.0: succeeded/);
+  expectFreezeShownAndLifted(stdout, uiPort);
   expect(stdout).toMatch(/as expected {2}shop 1\.0\.1: succeeded/);
   expect(stdout).toMatch(/Release shop 1\.0\.2-bad rolled_back: canary at 10 %: 2 failed checks in a row \(limit 2\): error rate/);
   expect(stdout).toMatch(/as expected {2}store 1\.0\.1: succeeded/);
@@ -36,3 +37,25 @@ test('the demo shows an all-at-once release, a canary to 100 %, a bad canary rol
   expect(stdout).toMatch(/ {2}web\/staging\s+1\.0\.0 since/);
   expect(stdout).toMatch(/ {2}store\/production\s+1\.0\.1 since/);
 }, 240_000);
+
+/** The freeze the demo declares holds web 1.0.0 before production, is shown where people look, and is ended; then the release deploys. */
+function expectFreezeShownAndLifted(stdout: string, uiPort: number): void {
+  const held = 'change freeze F1 declared by carol \\(demo: change freeze\\) until [^;\\n]+';
+  expect(stdout).toMatch(/^Declared F1 {2}web in production, declared \S+ by carol: demo: change freeze; until \S+$/m);
+  // The release's own progress says what holds it, and so does what `gantry release status` prints.
+  expect(stdout).toMatch(new RegExp(`^\\S+ {3}waiting for ${held}; it may deploy from `, 'm'));
+  expect(stdout).toMatch(new RegExp(`What \`gantry release status web 1\\.0\\.0\` prints:\nRelease web 1\\.0\\.0 {2}\\(release/web/1\\.0\\.0\\)\n(.*\n)*? {2}waiting for ${held}; it may deploy from `));
+  expect(stdout).toMatch(/The freezes in force \(gantry freeze list\):\n {2}F1 {2}web in production, /);
+  expect(stdout).toMatch(/^Releases a freeze holds \(temporal workflow list --query 'GantryHold="freeze" AND ExecutionStatus="Running"'\): release\/web\/1\.0\.0$/m);
+  // The UI's current details of the release's workflow name the hold.
+  expect(stdout).toMatch(
+    new RegExp(`current details say what holds it \\(http://127\\.0\\.0\\.1:${uiPort}/namespaces/default/workflows/release%2Fweb%2F1\\.0\\.0/[^)]+\\):\n(.*\n)*? {2}Held before production until .+?: ${held}\n`),
+  );
+  expect(stdout).toMatch(/^Ended F1 {2}web in production, .*ended \S+ by carol \(the demo has shown the hold\); web 1\.0\.0 goes on\.$/m);
+  // It enters production only once the freeze has ended.
+  const at = (pattern: RegExp) => stdout.search(pattern);
+  expect(at(/^\S+ web 1\.0\.0: production$/m)).toBeGreaterThan(at(/^Ended F1 /m));
+  // The release's record: held by the freeze, then allowed; the demo checks it as an expected outcome.
+  expect(stdout).toMatch(/its record: change_held before production \(freeze\) at \S+, change_allowed at \S+/);
+  expect(stdout).toMatch(/as expected {2}web 1\.0\.0 under freeze F1: held before production, then let go/);
+}

@@ -90,6 +90,7 @@ export function registerDevCommands(program: Command): void {
     .option('--port <port>', 'Temporal gRPC port', '7233')
     .option('--ui-port <port>', 'Temporal UI port', '8233')
     .option('--approve-after <seconds>', 'approve as the demo approver if nobody has after this long', '15')
+    .option('--freeze-for <seconds>', 'how long the demo\'s change freeze holds the first release before production', '10')
     .option('--keep', 'keep the stack running after the release until Ctrl-C (default on a terminal)')
     .option('--no-keep', 'exit when the release ends')
     .action((opts) =>
@@ -98,11 +99,16 @@ export function registerDevCommands(program: Command): void {
         if (!Number.isFinite(approveAfterSeconds) || approveAfterSeconds < 0) {
           throw invalidInput(`--approve-after must be a number of seconds, got "${opts.approveAfter}"`);
         }
+        const freezeForSeconds = Number(opts.freezeFor);
+        if (!Number.isFinite(freezeForSeconds) || freezeForSeconds < 0) {
+          throw invalidInput(`--freeze-for must be a number of seconds, got "${opts.freezeFor}"`);
+        }
         const { runDemo } = await import('../../demo/run-demo');
         process.exitCode = await runDemo({
           port: port(opts.port, '--port'),
           uiPort: port(opts.uiPort, '--ui-port'),
           approveAfterMs: approveAfterSeconds * 1000,
+          freezeForMs: freezeForSeconds * 1000,
           keep: opts.keep ?? Boolean(process.stdout.isTTY),
         });
       }),

@@ -1,20 +1,14 @@
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { checkFreezeDeclaration } from '../../policy/declared-freezes';
-import type { DeclaredFreeze } from '../../shared/change-calendar';
 import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
 import { invalidInput } from '../exit-codes';
+import { describeFreeze } from '../render-freeze';
 import { parseZonedInstant } from '../zoned-instant';
 
 const taskQueue = () => process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 const print = (text: string) => process.stdout.write(`${text}\n`);
 const list = (text: string | undefined) => (text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean));
-
-function describeFreeze(f: DeclaredFreeze): string {
-  const scope = `${f.services ? f.services.join(', ') : 'every service'} in ${f.environments ? f.environments.join(', ') : 'every environment'}`;
-  const until = f.ended ? `ended ${f.ended.at} by ${f.ended.by}${f.ended.reason ? ` (${f.ended.reason})` : ''}` : f.until ? `until ${f.until}` : 'until ended';
-  return `${f.id}  ${scope}, declared ${f.declaredAt} by ${f.by}: ${f.reason}; ${until}`;
-}
 
 /**
  * `gantry freeze start|end|list`: freezes declared now, during an incident. A freeze
