@@ -10,9 +10,10 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 let stack: E2EStack;
 beforeAll(async () => {
-  // The platform's change policy: Berlin time, the default production window, Christmas.
+  // The platform's change policy: Berlin time, the default production window, Christmas; who may make exceptions.
   stack = await startE2EStack('policy', {
-    editConfig: (yaml) => yaml.replace(/^services:\n/m, 'changePolicy:\n  timeZone: Europe/Berlin\n  holidays: [2026-12-25]\nservices:\n'),
+    editConfig: (yaml) =>
+      yaml.replace(/^services:\n/m, 'changePolicy:\n  timeZone: Europe/Berlin\n  holidays: [2026-12-25]\nroles:\n  processOwners: [dana]\n  emergencyApprovers: [erin]\nservices:\n'),
   });
 });
 afterAll(async () => {
@@ -120,5 +121,44 @@ describe('gantry freeze: declared during an incident, with the real CLI', () => 
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect((await stack.gantry(['freeze', 'list', '--json'])).stdout).toBe(before);
+  });
+});
+
+describe('an emergency release with the real CLI', () => {
+  test('held by a freeze until the emergency approver approves it; recorded in its status', async () => {
+    const declared = await stack.gantry(['freeze', 'start', '--as', 'carol', '--reason', 'Black Friday', '--environments', 'production', '--json']);
+    const freeze = (JSON.parse(declared.stdout) as { freeze: { id: string } }).freeze.id;
+    const started = await stack.gantry(['release', 'start', '--service', 'web', '--version', '7.1.0', '--commit', stack.commit, '--author', 'alice', '--emergency', '--reason', 'card payments fail', '--ticket', 'INC-4711']);
+    expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: '' });
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.1.0'));
+    await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect((await stack.gantry(['release', 'approve', 'web', '7.1.0', '--as', 'bob'])).code).toBe(0);
+    const held = await awaitStatus(handle, (s) => s.hold?.environment === 'production', 60_000);
+    expect(held.hold?.reasons[1]).toMatch(/^an emergency release \(INC-4711\): it passes once an emergency approver approves it/);
+    expect((await stack.gantry(['release', 'status', 'web', '7.1.0'])).stdout).toMatch(/emergency INC-4711: card payments fail\n {4}waiting for an emergency approver/);
+
+    const notTheRole = await stack.gantry(['release', 'approve-emergency', 'web', '7.1.0', '--as', 'bob', '--reason', 'ok']);
+    expect({ code: notTheRole.code, stderr: notTheRole.stderr.trim() }).toEqual({ code: 2, stderr: 'gantry: refused: bob is not an emergency approver (emergency approvers: erin)' });
+    const noReason = await stack.gantry(['release', 'override', 'web', '7.1.0', '--as', 'dana']);
+    expect({ code: noReason.code, stderr: noReason.stderr.trim() }).toEqual({ code: 2, stderr: 'gantry: an override needs a reason: add --reason "<why>"' });
+
+    const approved = await stack.gantry(['release', 'approve-emergency', 'web', '7.1.0', '--as', 'erin', '--reason', 'payments are down; the fix is one line']);
+    expect({ code: approved.code, stdout: approved.stdout.trim() }).toEqual({ code: 0, stdout: 'emergency of web 7.1.0 (INC-4711) approved by erin: it passes deploy windows, holidays and freezes' });
+    const done = await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+    expect({ outcome: done.outcome, production: done.environments.production?.version }).toEqual({ outcome: 'succeeded', production: '7.1.0' });
+    const shown = await stack.gantry(['release', 'status', 'web', '7.1.0']);
+    expect(shown.stdout).toMatch(new RegExp(`exception: emergency by erin at \\S+ passed the gate before production \\(change freeze ${freeze} declared by carol \\(Black Friday\\)[^\\n]*\\): payments are down; the fix is one line`));
+    expect((await stack.gantry(['freeze', 'end', freeze, '--as', 'carol'])).code).toBe(0);
+  }, 360_000);
+
+  test.each([
+    ['no ticket', ['--emergency', '--reason', 'payments down'], /--ticket: an emergency needs the incident or change ticket/],
+    ['no reason', ['--emergency', '--ticket', 'INC-1'], /--reason: an emergency needs a reason/],
+    ['a ticket without --emergency', ['--ticket', 'INC-1'], /--ticket: is only read with --emergency/],
+  ])('bad input: an emergency start with %s starts nothing (exit 2)', async (_, extra, message) => {
+    const result = await stack.gantry(['release', 'start', '--service', 'web', '--version', '8.8.9', '--commit', stack.commit, '--author', 'alice', ...extra]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    await expect(stack.client.workflow.getHandle(releaseWorkflowId('web', '8.8.9')).describe()).rejects.toThrow(WorkflowNotFoundError);
   });
 });
