@@ -11,7 +11,7 @@ export function stageLine(s: ReleaseStatus): string {
 export function renderStatus(s: ReleaseStatus): string {
   const lines = [
     `Release ${s.service} ${s.version}  (${s.workflowId})`,
-    `  commit ${s.commit}  author ${s.author}`,
+    `  commit ${s.commit}  author ${s.author}${s.startedBy ? `  started by ${s.startedBy}` : ''}`,
     `  stage  ${s.stage}${s.outcome ? `   outcome ${s.outcome}` : ''}`,
   ];
   if (s.reason) lines.push(`  reason ${s.reason}`);
@@ -28,7 +28,8 @@ export function renderStatus(s: ReleaseStatus): string {
   }
   if (s.approvalsRequired > 0) {
     lines.push(`  approvals ${s.approvals.length}/${s.approvalsRequired} from [${s.approvers.join(', ')}]${s.approvalDeadline ? ` until ${s.approvalDeadline}` : ''}`);
-    for (const a of s.approvals) lines.push(`    ✔ ${a.by} at ${a.at} via ${a.via}${a.comment ? `: ${a.comment}` : ''}`);
+    if (s.escalatedTo) lines.push(`    escalated to ${s.escalatedTo.join(', ')} when the first deadline passed`);
+    for (const a of s.approvals) lines.push(`    ✔ ${a.by} at ${a.at} via ${a.via}${a.ticket ? ` (ticket ${a.ticket})` : ''}${a.comment ? `: ${a.comment}` : ''}`);
   }
   if (s.emergency) {
     const approval = s.emergency.approval;

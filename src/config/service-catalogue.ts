@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { gateProblems } from '../policy/environment-plan';
 import { ChangePolicySchema } from './change-policy';
-import { IdentitySchema, RolesSchema } from './roles';
+import { GroupsSchema, RolesSchema } from './roles';
+import { ApprovalSchema } from './approval-policy';
 import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names';
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
@@ -123,6 +124,7 @@ export const EnvironmentSchema = z
     canary: CanarySchema.default(CanarySchema.parse({})),
     blueGreen: BlueGreenSchema.default(BlueGreenSchema.parse({})),
     changePolicy: ChangePolicySchema.optional().describe("When changes may go out to this environment; its fields replace the service's (freezes add up)."),
+    approval: ApprovalSchema.optional().describe("Only on the environment with the approval gate: its approval policy, instead of the service's."),
   })
   .superRefine((environment, ctx) => {
     // Each analysis measures the last `interval`; the embedded router keeps only so much.
@@ -137,29 +139,6 @@ export const EnvironmentSchema = z
     }
   })
   .describe('A deployment environment.');
-
-export const ApprovalSchema = z
-  .strictObject({
-    approvers: z.array(IdentitySchema).default([]).describe('Who may approve a production deploy.'),
-    minApprovals: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(1),
-    timeout: durationField('24h').default(86_400_000).describe('How long a release waits for approval before it expires.'),
-  })
-  .superRefine((approval, ctx) => {
-    if (approval.minApprovals > 0 && approval.approvers.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['approvers'],
-        message: `minApprovals is ${approval.minApprovals} but no approvers are listed; add approvers or set minApprovals: 0`,
-      });
-    } else if (approval.minApprovals > approval.approvers.length) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minApprovals'],
-        message: `needs ${approval.minApprovals} approvals but only ${approval.approvers.length} approvers are listed; lower it or add approvers`,
-      });
-    }
-  })
-  .describe('Who must approve a production deploy.');
 
 export const ServiceSchema = z
   .strictObject({
@@ -184,9 +163,10 @@ export const ServiceSchema = z
       .refine((environments) => Object.keys(environments).length > 0, 'list at least one environment, e.g. staging: {} and production: {}')
       .default(() => ({ staging: EnvironmentSchema.parse({}), production: EnvironmentSchema.parse({}) }))
       .describe('Where the service is deployed, in order: a release goes through them one after the other (default: staging, then production).'),
-    approval: ApprovalSchema.default({ approvers: [], minApprovals: 0, timeout: 86_400_000 }),
+    approval: ApprovalSchema.default(ApprovalSchema.parse({ minApprovals: 0 })),
     changePolicy: ChangePolicySchema.optional().describe("When changes of this service may go out; its fields replace the catalogue's (freezes add up)."),
-    roles: RolesSchema.optional().describe("Who may make change-management exceptions for this service, besides the catalogue's roles."),
+    roles: RolesSchema.optional().describe("Who may start, steer and make exceptions for this service, besides the catalogue's roles."),
+    groups: GroupsSchema.optional().describe("Groups this service's roles and approvals may name, besides the catalogue's."),
   })
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {
@@ -205,12 +185,13 @@ export const CatalogueSchema = z
       )
       .refine((s) => Object.keys(s).length > 0, 'declare at least one service'),
     changePolicy: ChangePolicySchema.optional().describe('When changes may go out, for every service: deploy windows, holidays, change freezes. Without it (and without one in a service or environment) releases are not held by windows.'),
-    roles: RolesSchema.optional().describe('Who may make change-management exceptions for every service: process owners and emergency approvers.'),
+    roles: RolesSchema.optional().describe('Who may do what, for every service: practitioners, process owners, emergency approvers, auditors.'),
+    groups: GroupsSchema.optional(),
   })
   .describe('Gantry service catalogue.');
 
 export type Catalogue = z.output<typeof CatalogueSchema>;
 export type ServiceConfig = z.output<typeof ServiceSchema>;
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
-export type ApprovalConfig = z.output<typeof ApprovalSchema>;
+export type { ApprovalConfig } from './approval-policy';
 

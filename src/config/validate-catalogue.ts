@@ -1,6 +1,7 @@
 import { CatalogueSchema, type Catalogue } from './service-catalogue';
 import { mergeChangePolicies } from '../policy/effective-change-policy';
-import { mergeRoles } from '../policy/change-exceptions';
+import { mergeGroups, mergeRoles } from '../policy/authority';
+import { catalogueRoleProblems } from './role-problems';
 import { allowedKeysAt } from './schema-field';
 import type { PathSegment, PointAt } from './yaml-location';
 import { catalogueErrorMap, unknownKeyMessage } from './zod-issue-messages';
@@ -25,11 +26,16 @@ export function validateCatalogue(data: unknown): CatalogueValidation {
   if (result.success) {
     // Each service carries the catalogue's change policy and roles under its own: a release is admitted with its service's definition alone.
     const catalogue = result.data;
+    // Group references and approval counts can only be checked once groups are known, and before they are merged (so a problem is shown where it is written).
+    const problems = catalogueRoleProblems(catalogue);
+    if (problems.length > 0) return { success: false, issues: problems.map(({ path, message }) => ({ path, pointAt: 'value', message })) };
     for (const service of Object.values(catalogue.services)) {
       const changePolicy = mergeChangePolicies(catalogue.changePolicy, service.changePolicy);
       if (changePolicy) service.changePolicy = changePolicy;
       const roles = mergeRoles(catalogue.roles, service.roles);
       if (roles) service.roles = roles;
+      const groups = mergeGroups(catalogue.groups, service.groups);
+      if (groups) service.groups = groups;
     }
     return { success: true, catalogue };
   }

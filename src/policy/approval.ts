@@ -1,23 +1,36 @@
 import type { ApprovalRecord, Stage } from '../shared/release';
+import { type Groups, includes, membersOf } from './people';
 
 /**
- * Who may approve or reject a production deploy, decided from the service's rules and
- * what has happened so far. Pure: the workflow, the CLI and tests all call it.
+ * Who may approve or reject a deploy, decided from the approval policy and what has
+ * happened so far. Pure: the workflow, the CLI and tests all call it.
  *
- * Example: approvers [alice, bob], minApprovals 2, author alice. bob approves → accepted
- * (1 of 2). alice approves → refused: the author cannot approve their own release; with
- * nobody else in the list the release can only expire or be rejected, which is why
- * config validation refuses minApprovals larger than the approver list.
+ * Example: approvers [bob, group:payments], groups { payments: [carol, dave] },
+ * minApprovals 2, requiredGroups [payments], author alice, started by ci-bot.
+ * bob approves → accepted (1 of 2, no payments approval yet); alice approves → refused
+ * (the author cannot approve her own release); carol approves → accepted, and the
+ * policy is satisfied: two approvers, one of them from payments. Had bob and erin
+ * approved (erin escalated to), it would wait on: payments has not approved.
  */
 
 export interface ApprovalRules {
+  /** People, or `group:<name>` for every member of a group. */
   approvers: string[];
   minApprovals: number;
+  /** Groups each of which must give at least one of the approvals. */
+  requiredGroups?: string[];
+  /** What every approval must carry. */
+  require?: { comment?: boolean; ticket?: boolean };
+  groups?: Groups;
+  /** Who the approval escalated to after its first deadline, when it did. */
+  escalatedTo?: string[];
 }
 
 export interface ApprovalContext {
   rules: ApprovalRules;
   author: string;
+  /** Who started the release (absent in releases started before it was recorded): they cannot approve it either. */
+  startedBy?: string;
   stage: Stage;
   /** Whether the release already ended (any outcome). */
   finished: boolean;
@@ -26,9 +39,20 @@ export interface ApprovalContext {
   approvals: ApprovalRecord[];
 }
 
+/** What an approver sends with an approval. */
+export interface ApprovalInputs {
+  comment?: string;
+  ticket?: string;
+}
+
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
 const refuse = (reason: string): Verdict => ({ ok: false, reason });
+
+/** Everyone who may approve now: the approvers, the required groups' members and, after an escalation, those it went to. */
+export function eligibleApprovers(rules: ApprovalRules): string[] {
+  return membersOf([...rules.approvers, ...(rules.requiredGroups ?? []).map((g) => `group:${g}`), ...(rules.escalatedTo ?? [])], rules.groups);
+}
 
 function checkWaitingForApproval(ctx: ApprovalContext): Verdict {
   if (ctx.finished) return refuse('the release has already ended');
@@ -45,19 +69,21 @@ function checkWaitingForApproval(ctx: ApprovalContext): Verdict {
 
 function checkIsApprover(ctx: ApprovalContext, by: string): Verdict {
   if (!by || !by.trim()) return refuse('say who you are (by / --as)');
-  if (!ctx.rules.approvers.includes(by)) {
-    return refuse(`${by} is not an approver of this service (approvers: ${ctx.rules.approvers.join(', ') || 'none'})`);
-  }
+  const eligible = eligibleApprovers(ctx.rules);
+  if (!eligible.includes(by)) return refuse(`${by} is not an approver of this service (approvers: ${eligible.join(', ') || 'none'})`);
   return { ok: true };
 }
 
-export function checkApprove(ctx: ApprovalContext, by: string): Verdict {
+export function checkApprove(ctx: ApprovalContext, by: string, inputs: ApprovalInputs = {}): Verdict {
   const waiting = checkWaitingForApproval(ctx);
   if (!waiting.ok) return waiting;
   const approver = checkIsApprover(ctx, by);
   if (!approver.ok) return approver;
   if (by === ctx.author) return refuse(`${by} is the author of this release and cannot approve it; ask another approver`);
+  if (by === ctx.startedBy) return refuse(`${by} started this release and cannot approve it; ask another approver`);
   if (ctx.approvals.some((a) => a.by === by)) return refuse(`${by} has already approved this release`);
+  if (ctx.rules.require?.comment && !inputs.comment?.trim()) return refuse('this approval policy requires a comment with every approval (--comment "<why>")');
+  if (ctx.rules.require?.ticket && !inputs.ticket?.trim()) return refuse('this approval policy requires a change ticket with every approval (--ticket <id>)');
   return { ok: true };
 }
 
@@ -70,9 +96,12 @@ export function checkReject(ctx: ApprovalContext, by: string, reason: string | u
   return { ok: true };
 }
 
-/** Whether enough distinct approvers have approved. */
-export function approvalsSatisfied(rules: ApprovalRules, approvals: ApprovalRecord[]): boolean {
-  return new Set(approvals.map((a) => a.by)).size >= rules.minApprovals;
+/** The required groups no approval has come from yet. */
+export function groupsStillToApprove(rules: ApprovalRules, approvals: ApprovalRecord[]): string[] {
+  return (rules.requiredGroups ?? []).filter((group) => !approvals.some((a) => includes([`group:${group}`], rules.groups, a.by)));
 }
 
-
+/** Whether enough distinct approvers have approved, and every required group among them. */
+export function approvalsSatisfied(rules: ApprovalRules, approvals: ApprovalRecord[]): boolean {
+  return new Set(approvals.map((a) => a.by)).size >= rules.minApprovals && groupsStillToApprove(rules, approvals).length === 0;
+}

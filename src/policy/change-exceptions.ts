@@ -1,5 +1,5 @@
-import type { RolesConfig } from '../config/roles';
 import type { Verdict } from './approval';
+import { type Authority, checkRole } from './authority';
 
 /**
  * The two exceptions to change management, decided here for the workflow, the CLI and
@@ -12,17 +12,6 @@ import type { Verdict } from './approval';
  * Either is recorded with who, when and why, and flagged for the review. Neither lifts
  * a quarantine or passes an approval: those are other decisions.
  */
-
-export type Roles = RolesConfig;
-
-const NO_ROLES: Roles = { processOwners: [], emergencyApprovers: [] };
-
-/** The catalogue's roles with a service's added (a service cannot drop a company-wide role holder). */
-export function mergeRoles(above: Roles | undefined, below: Roles | undefined): Roles | undefined {
-  if (!above || !below) return above ?? below;
-  const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
-  return { processOwners: union(above.processOwners, below.processOwners), emergencyApprovers: union(above.emergencyApprovers, below.emergencyApprovers) };
-}
 
 export interface EmergencyProblem {
   field: 'reason' | 'ticket';
@@ -39,7 +28,7 @@ export function checkEmergencyRequest(emergency: { reason?: string; ticket?: str
 }
 
 export interface ExceptionContext {
-  roles: Roles | undefined;
+  authority: Authority;
   author: string;
   finished: boolean;
   /** The release's emergency, when it was started as one. */
@@ -61,8 +50,8 @@ export function checkEmergencyApproval(ctx: ExceptionContext, by: string | undef
   if (!ctx.emergency) return refuse('this release was not started as an emergency; only a release started with --emergency --reason --ticket can be approved as one');
   const identified = identify(by, reason, 'an emergency approval');
   if (!identified.ok) return identified;
-  const approvers = (ctx.roles ?? NO_ROLES).emergencyApprovers;
-  if (!approvers.includes(by!)) return refuse(`${by} is not an emergency approver (emergency approvers: ${approvers.join(', ') || 'none; list them under roles.emergencyApprovers in the catalogue'})`);
+  const role = checkRole('approve_emergency', by, ctx.authority);
+  if (!role.ok) return role;
   if (by === ctx.author) return refuse(`${by} is the author of this release and cannot approve its emergency; ask another emergency approver`);
   if (ctx.emergency.approval) return refuse(`the emergency was already approved by ${ctx.emergency.approval.by}`);
   return { ok: true };
@@ -72,8 +61,8 @@ export function checkOverride(ctx: ExceptionContext, by: string | undefined, rea
   if (ctx.finished) return refuse('the release has already ended');
   const identified = identify(by, reason, 'an override');
   if (!identified.ok) return identified;
-  const owners = (ctx.roles ?? NO_ROLES).processOwners;
-  if (!owners.includes(by!)) return refuse(`${by} is not a process owner (process owners: ${owners.join(', ') || 'none; list them under roles.processOwners in the catalogue'})`);
+  const role = checkRole('override', by, ctx.authority);
+  if (!role.ok) return role;
   if (!ctx.heldBy) return refuse('nothing to override: no deploy window, holiday or freeze holds the release now (an override passes the one gate holding it)');
   return { ok: true };
 }

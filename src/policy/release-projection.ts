@@ -1,6 +1,8 @@
 import type { Recorded, ReleaseEvent } from '../shared/decision-events';
 import type { ReleaseStatus, StageRecord } from '../shared/release';
 import type { RolloutStatus } from '../shared/rollout';
+import { type ApprovalRules, eligibleApprovers } from './approval';
+import { approvalPolicyOf } from './approval-rules';
 
 /**
  * How a release's status follows from its recorded events: the only place the status's
@@ -19,21 +21,24 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
       status.definition = event.definition;
       status.catalogue = event.catalogue;
       status.source = event.source;
-      status.approvalsRequired = event.definition.approval.minApprovals;
-      status.approvers = [...event.definition.approval.approvers];
+      showApprovalPolicy(status, approvalPolicyOf(event.definition));
       return;
     case 'definition_from_starter':
-      status.approvalsRequired = event.definition.approval.minApprovals;
-      status.approvers = [...event.definition.approval.approvers];
+      showApprovalPolicy(status, approvalPolicyOf(event.definition));
       return;
     case 'approval_opened':
       status.approvalDeadline = event.deadline;
+      return;
+    case 'approval_escalated':
+      status.escalatedTo = event.to;
+      status.approvalDeadline = event.deadline;
+      showApprovalPolicy(status, { ...approvalPolicyOf(status.definition!), escalatedTo: event.to });
       return;
     case 'message':
       if (event.result === 'refused') {
         status.ignored.push({ message: event.message, by: event.by, reason: event.refusal ?? 'refused', at: event.at });
       } else if (event.message === 'approve') {
-        status.approvals.push({ by: event.by, comment: event.reason, at: event.at, via: event.via });
+        status.approvals.push({ by: event.by, comment: event.reason, ...(event.ticket ? { ticket: event.ticket } : {}), at: event.at, via: event.via });
       } else if (event.message === 'reject') {
         status.rejection = { by: event.by, reason: event.reason ?? '', at: event.at };
       } else if (event.message === 'approve_emergency' && status.emergency) {
@@ -95,6 +100,12 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
       return;
     }
   }
+}
+
+/** Who may approve and how many must: the people the policy names, groups expanded. */
+function showApprovalPolicy(status: ReleaseStatus, policy: ApprovalRules): void {
+  status.approvalsRequired = policy.minApprovals;
+  status.approvers = eligibleApprovers(policy);
 }
 
 function closeCurrentStage(status: ReleaseStatus, at: string, result: NonNullable<StageRecord['result']>, note?: string): void {

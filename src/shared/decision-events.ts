@@ -35,6 +35,8 @@ export interface MessageEvent {
   refusal?: string;
   /** Set when a release forwarded the message, so it can find the rollout's decision. */
   requestId?: string;
+  /** The change ticket an approval named. */
+  ticket?: string;
 }
 
 /** What a release decided and did. */
@@ -44,6 +46,8 @@ export type ReleaseEvent =
   /** A release recorded before admission existed follows the definition its starter sent. */
   | { kind: 'definition_from_starter'; definition: ServiceConfig }
   | { kind: 'approval_opened'; deadline: string }
+  /** The first deadline passed: these people may approve too, until the new deadline. */
+  | { kind: 'approval_escalated'; to: string[]; deadline: string }
   | MessageEvent
   /** An accepted abort that lost the race to another ending (e.g. a committed promotion). */
   | { kind: 'abort_overruled'; by: string; reason: string; abortedAt: string }

@@ -12,6 +12,8 @@ import type { PromotePayload, SteerPayload } from './rollout';
 export interface ApprovePayload {
   by: string;
   comment?: string;
+  /** The change ticket the approval refers to (an approval policy may require one). */
+  ticket?: string;
 }
 export interface RejectPayload {
   by: string;

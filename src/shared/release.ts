@@ -27,6 +27,8 @@ export interface ReleaseRequest {
   version: string;
   commit: string;
   author: string;
+  /** Who starts the release (CI, or a person), when not the author: a practitioner, and never one of its approvers. */
+  startedBy?: string;
   /** How risky the change is, as its starter says (default medium): deploy windows and holidays hold the risks the change policy names. */
   risk?: Risk;
   /** An emergency fix: it passes deploy windows, holidays and freezes once an emergency approver approves it. */
@@ -91,6 +93,7 @@ export interface Instance {
 export interface ApprovalRecord {
   by: string;
   comment?: string;
+  ticket?: string;
   at: string;
   via: 'update' | 'signal';
 }
@@ -130,6 +133,10 @@ export interface ReleaseStatus {
   approvalsRequired: number;
   approvers: string[];
   approvalDeadline?: string;
+  /** Who the approval escalated to when its first deadline passed. */
+  escalatedTo?: string[];
+  /** Who started the release, when not its author. */
+  startedBy?: string;
   rejection?: { by: string; reason: string; at: string };
   abort?: { by: string; reason: string; at: string };
   ignored: IgnoredMessage[];

@@ -3,6 +3,7 @@ import type { AnalysisConfig, BlueGreenConfig, CanaryConfig, MetricsSourceConfig
 import type { ArtifactRef, GateException } from './release';
 import type { Placement } from '../policy/placement';
 import type { ChangePolicy, Risk } from '../policy/change-window';
+import type { Authority } from '../policy/authority';
 
 /**
  * A progressive rollout (canary or blue/green) runs as a child workflow of the release,
@@ -31,6 +32,8 @@ export interface RolloutInput {
   risk?: Risk;
   /** An emergency release's approval, when it was given before the rollout started: it passes every change gate. */
   emergency?: ChangeException;
+  /** Who may steer it: the release's service roles (absent in rollouts started before roles existed). */
+  authority?: Authority;
 }
 
 /** An exception a release hands its rollout: an approved emergency (every gate) or an override (the gate holding it now). */

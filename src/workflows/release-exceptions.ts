@@ -15,7 +15,7 @@ import type { ReleaseState } from './release-state';
 export function registerChangeExceptions(release: ReleaseState): void {
   const s = release.status;
   const context = (): ExceptionContext => ({
-    roles: release.admitted ? release.config.roles : undefined,
+    authority: release.authority(),
     author: release.input.author,
     finished: release.finished,
     emergency: s.emergency,

@@ -1,6 +1,7 @@
 import { ApplicationFailure, type CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import { checkAbort } from '../policy/abort';
-import { type ApprovalContext, type Verdict, checkApprove, checkReject } from '../policy/approval';
+import { checkRole } from '../policy/authority';
+import { type ApprovalContext, type Verdict, checkApprove, checkReject, groupsStillToApprove } from '../policy/approval';
 import {
   type AbortPayload,
   type ApprovePayload,
@@ -27,9 +28,9 @@ import type { ReleaseState } from './release-state';
 export function registerReleaseMessages(release: ReleaseState, pipeline: CancellationScope): void {
   const s = release.status;
   const approvalContext = (): ApprovalContext => ({
-    // Before admission the stage check refuses every approval, so no rules are needed yet.
-    rules: release.admitted ? release.config.approval : { approvers: [], minApprovals: 0 },
+    rules: release.approvalPolicy(),
     author: release.input.author,
+    startedBy: release.input.startedBy,
     stage: s.stage,
     finished: release.finished,
     approvalPassed: s.timeline.some((t) => t.stage === 'approval' && t.endedAt !== undefined),
@@ -41,12 +42,13 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     approvalsRequired: s.approvalsRequired,
     message,
   });
-  const message = (name: 'approve' | 'reject' | 'abort', by: string | undefined, reason: string | undefined, via: 'update' | 'signal', verdict: Verdict): MessageEvent => ({
+  const message = (name: 'approve' | 'reject' | 'abort', by: string | undefined, reason: string | undefined, via: 'update' | 'signal', verdict: Verdict, ticket?: string): MessageEvent => ({
     kind: 'message',
     message: name,
     by: by ?? '(nobody)',
     reason,
     via,
+    ...(ticket ? { ticket } : {}),
     ...(verdict.ok ? { result: 'accepted' } : { result: 'refused', refusal: verdict.reason }),
   });
   /** A refused update leaves no trace in the history (validators may not change state): the audit hears of it. */
@@ -63,7 +65,7 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
   };
 
   const approve = (p: ApprovePayload, via: 'update' | 'signal') => {
-    release.record(message('approve', p.by, p.comment, via, { ok: true }));
+    release.record(message('approve', p.by, p.comment, via, { ok: true }, p.ticket));
     release.waitFor(approvalWaitText(release));
     return answer(`approved by ${p.by} (${s.approvals.length} of ${s.approvalsRequired})`);
   };
@@ -86,14 +88,18 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     if (s.outcome === 'aborted') return answer(`aborted by ${p.by}: ${p.reason}; every environment it touched is as it was before`);
     throw ApplicationFailure.create({ type: 'AbortRefused', nonRetryable: true, message: release.abortRefusal ?? `the release ended ${s.outcome} before the abort took effect` });
   };
-  const abortCheck = (p: AbortPayload | undefined) => checkAbort(release.finished || !!s.abort, p?.by, p?.reason, s.rollout);
+  const abortCheck = (p: AbortPayload | undefined): Verdict => {
+    const verdict = checkAbort(release.finished || !!s.abort, p?.by, p?.reason, s.rollout);
+    return verdict.ok ? checkRole('abort', p?.by, release.authority()) : verdict;
+  };
+  const approveCheck = (p: ApprovePayload | undefined) => checkApprove(approvalContext(), p?.by as string, { comment: p?.comment, ticket: p?.ticket });
 
-  setHandler(approveUpdate, (p) => approve(p, 'update'), { validator: (p) => enforce('approve', p?.by, p?.comment, checkApprove(approvalContext(), p?.by)) });
+  setHandler(approveUpdate, (p) => approve(p, 'update'), { validator: (p) => enforce('approve', p?.by, p?.comment, approveCheck(p)) });
   setHandler(rejectUpdate, (p) => reject(p, 'update'), { validator: (p) => enforce('reject', p?.by, p?.reason, checkReject(approvalContext(), p?.by, p?.reason)) });
   setHandler(abortUpdate, abortAndAwait, { validator: (p) => enforce('abort', p?.by, p?.reason, abortCheck(p)) });
 
   setHandler(approveSignal, (p) => {
-    if (!ignore('approve', p?.by, p?.comment, checkApprove(approvalContext(), p?.by))) approve(p, 'signal');
+    if (!ignore('approve', p?.by, p?.comment, approveCheck(p))) approve(p, 'signal');
   });
   setHandler(rejectSignal, (p) => {
     if (!ignore('reject', p?.by, p?.reason, checkReject(approvalContext(), p?.by, p?.reason))) reject(p, 'signal');
@@ -126,6 +132,9 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
 
 export function approvalWaitText(release: ReleaseState): string {
   const s = release.status;
-  const missing = s.approvalsRequired - s.approvals.length;
-  return `${missing} more approval${missing === 1 ? '' : 's'} from ${s.approvers.filter((a) => a !== s.author).join(', ')} (until ${s.approvalDeadline})`;
+  const missing = Math.max(0, s.approvalsRequired - s.approvals.length);
+  const groups = groupsStillToApprove(release.approvalPolicy(), s.approvals);
+  const who = s.approvers.filter((a) => a !== s.author && a !== s.startedBy).join(', ');
+  const needed = [...(missing > 0 ? [`${missing} more approval${missing === 1 ? '' : 's'}`] : []), ...(groups.length ? [`one from each of ${groups.join(', ')}`] : [])].join(', ');
+  return `${needed} from ${who} (until ${s.approvalDeadline})`;
 }

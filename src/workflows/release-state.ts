@@ -6,6 +6,8 @@ import { committedReason } from '../policy/steering';
 import type { Recorded, ReleaseEvent } from '../shared/decision-events';
 import type { Admission, Instance, Outcome, ReleaseInput, ReleaseStatus, Stage } from '../shared/release';
 import type { ChangeException, RolloutStatus } from '../shared/rollout';
+import type { Authority } from '../policy/authority';
+import { type ApprovalPolicy, approvalPolicyOf } from '../policy/approval-rules';
 import { GantryHold, GantryOutcome, GantryStage } from '../shared/search-attributes';
 import { DecisionRecord } from './decision-record';
 import type { CalendarWatch } from './change-window';
@@ -76,6 +78,7 @@ export class ReleaseState {
       ignored: [],
       timeline: [],
       ...(input.emergency ? { emergency: { reason: input.emergency.reason, ticket: input.emergency.ticket } } : {}),
+      ...(input.startedBy && input.startedBy !== input.author ? { startedBy: input.startedBy } : {}),
     };
     this.decisions = new DecisionRecord<ReleaseEvent>({
       apply: (event) => applyReleaseEvent(this.status, event),
@@ -121,6 +124,18 @@ export class ReleaseState {
   /** The environments this release touched, the last one first: the order they are put back in. */
   touchedLastFirst(): string[] {
     return [...this.touchOrder].reverse();
+  }
+
+  /** Who may do what to this release: its service's roles and groups (none before it is admitted). */
+  authority(): Authority {
+    return { service: this.input.service, ...(this.admitted ? { roles: this.config.roles, groups: this.config.groups } : {}) };
+  }
+
+  /** The approval policy in force now: the admitted one, widened when it escalated. */
+  approvalPolicy(): ApprovalPolicy {
+    // Before admission nobody may approve: the stage check refuses every approval anyway.
+    const policy: ApprovalPolicy = this.admitted ? approvalPolicyOf(this.config) : { approvers: [], minApprovals: 0, timeout: 0, onTimeout: 'expire' };
+    return this.status.escalatedTo ? { ...policy, escalatedTo: this.status.escalatedTo } : policy;
   }
 
   /** The approved emergency, as the exception that passes every change gate of this release. */

@@ -1,5 +1,6 @@
 import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import { checkSteer } from '../policy/steering';
+import { checkRole } from '../policy/authority';
 import { type DecisionAnswer, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate } from '../shared/messages';
 import {
   type PromotePayload,
@@ -28,7 +29,10 @@ import { tellRolloutOfEmergency } from './release-exceptions';
 export function registerRolloutSteering(release: ReleaseState): void {
   const s = release.status;
   let forwarded = 0;
-  const verdict = (action: string, p: SteerPayload) => checkSteer(action, s.rollout, release.finished, p?.by, p?.reason);
+  const verdict = (action: 'pause' | 'resume' | 'promote' | 'rollback', p: SteerPayload) => {
+    const steer = checkSteer(action, s.rollout, release.finished, p?.by, p?.reason);
+    return steer.ok ? checkRole(action, p?.by, release.authority()) : steer;
+  };
   const decisionFor = (requestId: string): SteerDecision | undefined => s.rollout?.decisions.find((d) => d.requestId === requestId);
 
   /** Sends the message to the rollout; the request ID lets the release find the rollout's decision on it. */

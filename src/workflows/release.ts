@@ -27,6 +27,7 @@ import { environmentPlan } from '../policy/environment-plan';
 import { assertVerificationHolds } from './environment-record';
 import { awaitChangeWindow } from './change-window';
 import { RISKS } from '../policy/change-window';
+import { checkRole } from '../policy/authority';
 import { checkEmergencyRequest } from '../policy/change-exceptions';
 
 /**
@@ -97,6 +98,8 @@ async function admitAndCheckOut(release: ReleaseState): Promise<void> {
     throw ApplicationFailure.create({ type: FAILURE_TYPE.refused, message: `refused: ${cause.message}`, nonRetryable: true });
   }
   release.admit(admission);
+  const starter = checkRole('start', release.input.startedBy ?? author, release.authority());
+  if (!starter.ok) throw ApplicationFailure.create({ type: FAILURE_TYPE.refused, message: `refused: ${starter.reason}`, nonRetryable: true });
   const { source } = admission;
   release.enter('build');
   release.waitFor(`a checkout of ${source.commit.slice(0, 12)} from ${source.repository}`);
@@ -182,7 +185,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
 }
 
 async function awaitApproval(release: ReleaseState): Promise<void> {
-  const { approval } = release.config;
+  const approval = release.approvalPolicy();
   if (approval.minApprovals === 0) {
     release.enter('approval', 'no approval required');
     return;
@@ -190,10 +193,15 @@ async function awaitApproval(release: ReleaseState): Promise<void> {
   release.record({ kind: 'approval_opened', deadline: new Date(Date.now() + approval.timeout).toISOString() });
   release.enter('approval');
   release.waitFor(approvalWaitText(release));
-  const decided = await condition(
-    () => approvalsSatisfied(approval, release.status.approvals) || release.status.rejection !== undefined,
-    approval.timeout,
-  );
+  const decision = () => approvalsSatisfied(release.approvalPolicy(), release.status.approvals) || release.status.rejection !== undefined;
+  let decided = await condition(decision, approval.timeout);
+  const { onTimeout } = approval;
+  if (!decided && onTimeout !== 'expire') {
+    // The first deadline passed: more people may approve, until a second one.
+    release.record({ kind: 'approval_escalated', to: onTimeout.escalateTo, deadline: new Date(Date.now() + onTimeout.timeout).toISOString() });
+    release.waitFor(approvalWaitText(release));
+    decided = await condition(decision, onTimeout.timeout);
+  }
   const rejection = release.status.rejection;
   if (rejection) {
     throw ApplicationFailure.create({ type: FAILURE_TYPE.rejected, message: `rejected by ${rejection.by}: ${rejection.reason}`, nonRetryable: true });

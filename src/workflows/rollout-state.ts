@@ -1,6 +1,7 @@
 import { getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow';
 import { applyRolloutEvent, observeSoak, rolloutDetails } from '../policy/rollout-projection';
 import { checkSteer } from '../policy/steering';
+import { checkRole } from '../policy/authority';
 import { type RolloutEvent, decisionsQuery } from '../shared/decision-events';
 import { DecisionRecord } from './decision-record';
 import type { CalendarWatch } from './change-window';
@@ -85,7 +86,10 @@ export class RolloutState {
    */
   private registerHandlers(): void {
     const steer = (kind: SteerDecision['kind'], p: SteerPayload | undefined, apply: () => void) => {
-      const verdict = checkSteer(kind === 'promote_full' ? 'promote' : kind, this.status, false, p?.by, p?.reason);
+      const action = kind === 'promote_full' ? 'promote' : kind;
+      const steer = checkSteer(action, this.status, false, p?.by, p?.reason);
+      // Sent straight to the rollout (not through its release), a message answers to the same roles.
+      const verdict = steer.ok && this.input.authority ? checkRole(action, p?.by, this.input.authority) : steer;
       this.record({
         kind: 'message',
         message: kind,

@@ -54,6 +54,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'approval',
     'changePolicy',
     'roles',
+    'groups',
   ]);
   expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run']);
   expect(service.additionalProperties).toBe(false);
@@ -74,7 +75,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
   expect(production?.properties?.strategy.enum).toEqual(['allAtOnce', 'canary', 'blueGreen']);
   expect(production?.properties?.gate.enum).toEqual(['approval', 'none']);
   expect(production?.required ?? []).toEqual([]);
-  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen', 'changePolicy']);
+  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen', 'changePolicy', 'approval']);
 
   const canary = production?.properties?.canary;
   expect(canary?.required ?? []).toEqual([]);

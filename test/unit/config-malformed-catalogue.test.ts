@@ -87,7 +87,7 @@ const CASES: BrokenCatalogue[] = [
     name: 'an unknown top-level key close to nothing',
     edits: [['version: 1', 'version: 1\nowner: platform-team #<']],
     path: 'owner',
-    message: 'unknown key "owner"; the keys allowed here are version, services, changePolicy, roles',
+    message: 'unknown key "owner"; the keys allowed here are version, services, changePolicy, roles, groups',
   },
   {
     name: 'a misspelt key in a service',
@@ -165,6 +165,30 @@ const CASES: BrokenCatalogue[] = [
     edits: [['      minApprovals: 1', '      minApprovals: 3 #<']],
     path: 'services.web.approval.minApprovals',
     message: 'needs 3 approvals but only 2 approvers are listed; lower it or add approvers',
+  },
+  {
+    name: 'an approver group that is not declared',
+    edits: [['      approvers: [alice, bob]', '      approvers: [alice, group:payments] #<']],
+    path: 'services.web.approval.approvers[1]',
+    message: 'group:payments is not declared; declare it under groups: (declared: none)',
+  },
+  {
+    name: 'a required group that is not declared',
+    edits: [['      minApprovals: 1', '      minApprovals: 1\n      requiredGroups: [payments] #<']],
+    path: 'services.web.approval.requiredGroups[0]',
+    message: 'payments is not declared; declare it under groups: (declared: none)',
+  },
+  {
+    name: 'a practitioner group that is not declared in the catalogue-wide roles',
+    edits: [['version: 1', 'version: 1\ngroups:\n  sre: [erin]\nroles:\n  practitioners: [group:web-team] #<']],
+    path: 'roles.practitioners[0]',
+    message: 'group:web-team is not declared; declare it under groups: (declared: sre)',
+  },
+  {
+    name: 'an approval policy on an environment without the gate',
+    edits: [['        target: local', '        target: local\n        approval: { approvers: [carol] } #<']],
+    path: 'services.web.environments.staging.approval',
+    message: 'staging has no approval gate (production has it); move this approval policy there or give staging gate: approval',
   },
   {
     name: 'a negative approval count',

@@ -1,4 +1,4 @@
-import { approvalsSatisfied, checkApprove, checkReject, type ApprovalContext } from '../../src/policy/approval';
+import { approvalsSatisfied, checkApprove, checkReject, eligibleApprovers, groupsStillToApprove, type ApprovalContext } from '../../src/policy/approval';
 import { checkAbort } from '../../src/policy/abort';
 import type { ApprovalRecord } from '../../src/shared/release';
 
@@ -59,5 +59,51 @@ describe('checkAbort', () => {
     expect(checkAbort(false, '', 'incident')).toMatchObject({ ok: false, reason: expect.stringMatching(/who you are/) });
     expect(checkAbort(false, 'dave', '')).toMatchObject({ ok: false, reason: expect.stringMatching(/needs a reason/) });
     expect(checkAbort(true, 'dave', 'late')).toMatchObject({ ok: false, reason: expect.stringMatching(/already ended/) });
+  });
+});
+
+describe('approval policies: groups, N of M with required groups, the starter, required inputs, escalation', () => {
+  const groups = { payments: ['carol', 'dave'], sre: ['erin', 'frank'] };
+  const policy = ctx({
+    rules: { approvers: ['bob', 'group:payments'], minApprovals: 2, requiredGroups: ['payments'], require: { ticket: true }, groups },
+    startedBy: 'ci-bot',
+  });
+
+  test.each([
+    ['a member of a named group, with a ticket', 'carol', { ticket: 'CHG-1' }, undefined],
+    ['a person named directly, with a ticket', 'bob', { ticket: 'CHG-1' }, undefined],
+    ['without the ticket the policy requires', 'bob', {}, /requires a change ticket with every approval \(--ticket <id>\)/],
+    ['a member of a group the policy does not name', 'erin', { ticket: 'CHG-1' }, /erin is not an approver of this service \(approvers: bob, carol, dave\)/],
+  ])('%s', (_name, by, inputs, refusal) => {
+    const verdict = checkApprove(policy, by, inputs);
+    if (refusal === undefined) expect(verdict).toEqual({ ok: true });
+    else expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(refusal) });
+  });
+
+  test('the person who started the release cannot approve it, even as an approver', () => {
+    expect(checkApprove(ctx({ startedBy: 'bob' }), 'bob')).toEqual({ ok: false, reason: 'bob started this release and cannot approve it; ask another approver' });
+  });
+
+  test('a comment can be required', () => {
+    const rules = { approvers: ['bob'], minApprovals: 1, require: { comment: true } };
+    expect(checkApprove(ctx({ rules }), 'bob', { comment: ' ' })).toEqual({ ok: false, reason: expect.stringMatching(/requires a comment/) });
+    expect(checkApprove(ctx({ rules }), 'bob', { comment: 'read the diff' })).toEqual({ ok: true });
+  });
+
+  test.each([
+    [['bob'], false, ['payments']],
+    [['bob', 'erin'], false, ['payments']],
+    [['carol'], false, []],
+    [['bob', 'carol'], true, []],
+    [['carol', 'dave'], true, []],
+  ])('2 of [bob, group:payments] with payments required, approved by %j → %s', (by, satisfied, missing) => {
+    expect(approvalsSatisfied(policy.rules, by.map(approval))).toBe(satisfied);
+    expect(groupsStillToApprove(policy.rules, by.map(approval))).toEqual(missing);
+  });
+
+  test('after an escalation the people it went to may approve too', () => {
+    const escalated = { ...policy.rules, escalatedTo: ['group:sre'] };
+    expect(eligibleApprovers(escalated)).toEqual(['bob', 'carol', 'dave', 'erin', 'frank']);
+    expect(checkApprove({ ...policy, rules: escalated }, 'erin', { ticket: 'CHG-2' })).toEqual({ ok: true });
   });
 });

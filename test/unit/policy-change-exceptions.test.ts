@@ -1,7 +1,8 @@
-import { checkEmergencyApproval, checkEmergencyRequest, checkOverride, mergeRoles, type ExceptionContext } from '../../src/policy/change-exceptions';
+import { checkEmergencyApproval, checkEmergencyRequest, checkOverride, type ExceptionContext } from '../../src/policy/change-exceptions';
+import { mergeRoles } from '../../src/policy/authority';
 
-const roles = { processOwners: ['dana'], emergencyApprovers: ['alice', 'erin'] };
-const held: ExceptionContext = { roles, author: 'alice', finished: false, emergency: {}, heldBy: 'change freeze F1 declared by carol (Black Friday) until it is ended' };
+const roles = { processOwners: ['dana'], emergencyApprovers: ['alice', 'erin'], auditors: [] };
+const held: ExceptionContext = { authority: { service: 'web', roles }, author: 'alice', finished: false, emergency: {}, heldBy: 'change freeze F1 declared by carol (Black Friday) until it is ended' };
 const refused = (pattern: RegExp) => ({ ok: false, reason: expect.stringMatching(pattern) });
 
 describe('who may make an exception to change management', () => {
@@ -14,7 +15,7 @@ describe('who may make an exception to change management', () => {
     ['twice', { ...held, emergency: { approval: { by: 'erin' } } }, 'erin', 'again', refused(/already approved by erin/)],
     ['a release that is not an emergency', { ...held, emergency: undefined }, 'erin', 'x', refused(/not started as an emergency/)],
     ['a release that ended', { ...held, finished: true }, 'erin', 'x', refused(/already ended/)],
-    ['a catalogue without emergency approvers', { ...held, roles: undefined }, 'erin', 'x', refused(/list them under roles.emergencyApprovers/)],
+    ['a catalogue without emergency approvers', { ...held, authority: { service: 'web' } }, 'erin', 'x', refused(/list them under roles.emergencyApprovers/)],
   ])('an emergency approval by %s', (_what, ctx, by, reason, verdict) => {
     expect(checkEmergencyApproval(ctx, by, reason)).toEqual(verdict);
   });
@@ -36,9 +37,11 @@ describe('who may make an exception to change management', () => {
   });
 
   test("a service's roles add to the catalogue's", () => {
-    expect(mergeRoles({ processOwners: ['dana'], emergencyApprovers: ['erin'] }, { processOwners: ['frank', 'dana'], emergencyApprovers: [] })).toEqual({
+    expect(mergeRoles({ processOwners: ['dana'], emergencyApprovers: ['erin'], auditors: [] }, { practitioners: ['group:web'], processOwners: ['frank', 'dana'], emergencyApprovers: [], auditors: ['ivan'] })).toEqual({
+      practitioners: ['group:web'],
       processOwners: ['dana', 'frank'],
       emergencyApprovers: ['erin'],
+      auditors: ['ivan'],
     });
     expect(mergeRoles(undefined, undefined)).toBeUndefined();
   });

@@ -14,6 +14,7 @@ import { EXIT, invalidInput } from '../exit-codes';
 import { followRelease } from '../follow-release';
 import { renderResult, renderStatus } from '../render-status';
 
+const IDENTITY = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 const RELEASE_KEYS = { service: GantryService, version: GantryVersion, stage: GantryStage, outcome: GantryOutcome };
 const taskQueue = () => process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -34,6 +35,7 @@ export function buildReleaseRequest(opts: {
   emergency?: boolean;
   reason?: string;
   ticket?: string;
+  as?: string;
 }): ReleaseRequest {
   if (opts.config !== undefined) {
     throw invalidInput(
@@ -41,6 +43,7 @@ export function buildReleaseRequest(opts: {
     );
   }
   const problems: { field: string; message: string }[] = checkReleaseRequest(opts);
+  if (opts.as !== undefined && !IDENTITY.test(opts.as)) problems.push({ field: 'as', message: `"${opts.as}" is not a user name (letters, digits, . _ @ -)` });
   if (opts.emergency) problems.push(...checkEmergencyRequest(opts));
   else if (opts.ticket !== undefined) problems.push({ field: 'ticket', message: 'is only read with --emergency; add --emergency --reason "<why>" or drop it' });
   if (problems.length > 0) {
@@ -51,6 +54,7 @@ export function buildReleaseRequest(opts: {
     version: opts.version!,
     commit: opts.commit!,
     author: opts.author!,
+    ...(opts.as === undefined || opts.as === opts.author ? {} : { startedBy: opts.as }),
     ...(opts.risk === undefined ? {} : { risk: opts.risk as Risk }),
     ...(opts.emergency ? { emergency: { reason: opts.reason!.trim(), ticket: opts.ticket!.trim() } } : {}),
   };
@@ -123,6 +127,7 @@ export function registerReleaseCommands(program: Command): void {
     .requiredOption('--version <version>', 'version to release, e.g. 1.4.2')
     .requiredOption('--commit <sha|tag>', "git commit the version is built from (a SHA or a tag in the service's repository)")
     .requiredOption('--author <who>', 'who made the change (cannot approve it)')
+    .option('--as <who>', 'who starts the release, when not the author (e.g. the CI bot): a practitioner of the service, and not one of its approvers')
     .option('--risk <risk>', 'low, medium (default) or high: deploy windows and holidays hold the risks the change policy names')
     .option('--emergency', 'an emergency fix: it passes deploy windows, holidays and freezes once an emergency approver approves it (needs --reason and --ticket)', false)
     .option('--reason <text>', 'why it is an emergency (recorded, flagged for the review)')
@@ -209,10 +214,11 @@ export function registerReleaseCommands(program: Command): void {
     .command('approve <service> <version>')
     .description('Approve the production deploy of a release.')
     .requiredOption('--as <who>', 'your identity; must be an approver and not the author')
-    .option('--comment <text>', 'recorded with the approval')
+    .option('--comment <text>', 'recorded with the approval (an approval policy may require it)')
+    .option('--ticket <id>', 'the change ticket the approval refers to (an approval policy may require it)')
     .option('--json', 'print JSON', false)
     .action((service: string, version: string, opts) =>
-      decide(service, version, (h) => h.executeUpdate(approveUpdate, { args: [{ by: opts.as, comment: opts.comment }] }), opts.json),
+      decide(service, version, (h) => h.executeUpdate(approveUpdate, { args: [{ by: opts.as, comment: opts.comment, ...(opts.ticket ? { ticket: opts.ticket } : {}) }] }), opts.json),
     );
 
   release

@@ -47,6 +47,7 @@ async function runRollout(release: ReleaseState, environment: string, artifact: 
     smoke: config.smoke ? { command: config.smoke, cwd: commandDir, passEnv: config.passEnv, placement: release.hosts.workspace } : undefined,
     placement: await environmentPlacement(release, environment),
     ...(changePolicy ? { changePolicy, risk: release.input.risk ?? 'medium' } : {}),
+    ...(config.roles ? { authority: release.authority() } : {}),
   };
   const workflowId = rolloutWorkflowId(service, environment, version);
   const emergency = release.emergencyException();
