@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gateProblems } from '../policy/environment-plan';
+import { soakProblems } from '../policy/soak-precondition';
 import { ChangePolicySchema } from './change-policy';
 import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names';
 import { durationField } from './duration';
@@ -126,6 +127,11 @@ export const EnvironmentSchema = z
     canary: CanarySchema.default(CanarySchema.parse({})),
     blueGreen: BlueGreenSchema.default(BlueGreenSchema.parse({})),
     changePolicy: ChangePolicySchema.optional().describe("When changes may go out to this environment; its fields replace the service's (freezes add up)."),
+    soakInPrevious: durationField('2h')
+      .optional()
+      .describe(
+        'How long a version must have run in the previous environment (the one before this in the list) before it may enter this one, e.g. 2h: the release waits durably, counted from when it finished deploying there. Not on the first environment.',
+      ),
   })
   .superRefine((environment, ctx) => {
     // Each analysis measures the last `interval`; the embedded router keeps only so much.
@@ -193,6 +199,9 @@ export const ServiceSchema = z
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {
       ctx.addIssue({ code: 'custom', path: ['environments', problem.environment, 'gate'], message: problem.message });
+    }
+    for (const problem of soakProblems(service.environments)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', problem.environment, 'soakInPrevious'], message: problem.message });
     }
   })
   .describe('One service in the catalogue.');

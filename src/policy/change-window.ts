@@ -79,8 +79,11 @@ export type ChangeDecision =
   | { kind: 'wait'; untilMs?: number; until: string; reason: string; reasons: string[]; hold: HoldKind }
   | { kind: 'refused'; reason: string; reasons: string[]; hold: HoldKind };
 
-/** The kinds of rule that hold a release (the GantryHold search attribute says the first). */
-export type HoldKind = 'deploy window' | 'holiday' | 'freeze';
+/**
+ * The kinds of rule that hold a release (the GantryHold search attribute says the first).
+ * `soak`: the version has not yet run long enough in the environment before (soakInPrevious).
+ */
+export type HoldKind = 'deploy window' | 'holiday' | 'freeze' | 'soak';
 
 interface Block {
   endMs: number;

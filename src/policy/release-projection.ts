@@ -60,7 +60,8 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
       return;
     case 'change_held':
       status.hold = { environment: event.environment, until: event.until, untilLocal: event.untilLocal, reasons: event.reasons };
-      status.waitingFor = event.until === undefined ? `${event.reasons[0]}; it may deploy once the freeze is ended (gantry freeze end)` : `${event.reasons[0]}; it may deploy from ${event.untilLocal}`;
+      // Without an instant, `untilLocal` says what must happen first (a freeze ended, a quarantine lifted).
+      status.waitingFor = event.until === undefined ? `${event.reasons[0]}; it may deploy once ${event.untilLocal}` : `${event.reasons[0]}; it may deploy from ${event.untilLocal}`;
       return;
     case 'workspace_placed':
       status.hosts = { environments: {}, ...status.hosts, workspace: event.host };
@@ -112,7 +113,7 @@ export function observeRollout(status: ReleaseStatus, rollout: RolloutStatus): v
 export function releaseDetails(s: ReleaseStatus): string {
   const lines = [`**${s.service} ${s.version}** (${s.commit.slice(0, 12)}) by ${s.author}`, '', `Stage: **${s.stage}**${s.outcome ? ` — outcome **${s.outcome}**` : ''}`];
   if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
-  if (s.hold) lines.push(`Held before ${s.hold.environment} until ${s.hold.until === undefined ? 'the freeze is ended' : s.hold.untilLocal}: ${s.hold.reasons.join('; ')}`);
+  if (s.hold) lines.push(`Held before ${s.hold.environment} until ${s.hold.untilLocal}: ${s.hold.reasons.join('; ')}`);
   if (s.reason) lines.push(`Reason: ${s.reason}`);
   if (s.approvalsRequired > 0) {
     lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);

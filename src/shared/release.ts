@@ -135,7 +135,7 @@ export interface ReleaseStatus {
   source?: SourceRevision;
   /** The artifact's provenance statement (in-toto, SLSA provenance v1), once written. */
   provenance?: ProvenanceStatement;
-  /** What holds the release before an environment now: a deploy window, a holiday, a freeze. */
+  /** What holds the release before an environment now: a deploy window, a holiday, a freeze, a soak in the environment before. */
   hold?: ChangeHold;
 }
 

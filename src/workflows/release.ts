@@ -25,6 +25,7 @@ import { DEPLOY_STRATEGIES } from './strategies';
 import { environmentPlan } from '../policy/environment-plan';
 import { assertVerificationHolds } from './environment-record';
 import { awaitChangeWindow } from './change-window';
+import { type PreviousDeploy, awaitSoakInPrevious } from './soak-precondition';
 import { RISKS } from '../policy/change-window';
 
 /**
@@ -166,15 +167,18 @@ async function runPipeline(release: ReleaseState): Promise<void> {
   }
 
   // Environments in the catalogue's order; the first failure stops the release there.
+  let previous: PreviousDeploy | undefined;
   for (const { name, approvalFirst } of environmentPlan(config.environments)) {
     if (approvalFirst) {
       await awaitApproval(release);
       await assertVerificationHolds(release);
     }
     const { strategy } = config.environments[name];
+    await awaitSoakInPrevious(release, name, previous);
     await awaitChangeWindow(release, name);
     release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
     await withEnvironmentTurn(release, name, () => DEPLOY_STRATEGIES[strategy](release, name, artifact));
+    previous = { environment: name, deployedAtMs: Date.now() };
   }
 }
 
