@@ -74,6 +74,9 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
     case 'change_allowed':
       status.hold = undefined;
       return;
+    case 'rollback_allowed':
+      status.rollback = { reason: event.reason, replaced: [...(status.rollback?.replaced ?? []), { environment: event.environment, version: event.replaces }] };
+      return;
     case 'finished': {
       const { outcome, reason } = event;
       closeCurrentStage(status, event.at, outcome === 'succeeded' ? 'passed' : outcome === 'aborted' ? 'cancelled' : 'failed', reason);
@@ -115,6 +118,7 @@ export function releaseDetails(s: ReleaseStatus): string {
   if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
   if (s.hold) lines.push(`Held before ${s.hold.environment} until ${s.hold.untilLocal}: ${s.hold.reasons.join('; ')}`);
   if (s.reason) lines.push(`Reason: ${s.reason}`);
+  if (s.rollback) lines.push(`Rollback: ${s.rollback.reason}${s.rollback.replaced.map((r) => `; replaced ${r.version} in ${r.environment}`).join('')}`);
   if (s.approvalsRequired > 0) {
     lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);
     lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);

@@ -29,6 +29,11 @@ export interface ReleaseRequest {
   author: string;
   /** How risky the change is, as its starter says (default medium): deploy windows and holidays hold the risks the change policy names. */
   risk?: Risk;
+  /**
+   * Set when the release is an explicit rollback: only then may its version replace a newer
+   * one in an environment. The reason is recorded and shown.
+   */
+  rollback?: { reason: string };
 }
 
 /**
@@ -137,6 +142,8 @@ export interface ReleaseStatus {
   provenance?: ProvenanceStatement;
   /** What holds the release before an environment now: a deploy window, a holiday, a freeze, a soak in the environment before. */
   hold?: ChangeHold;
+  /** An explicit rollback: why, and the newer versions it replaced so far. */
+  rollback?: { reason: string; replaced: { environment: string; version: string }[] };
 }
 
 /** The change policy holding a release before an environment, and until when. */

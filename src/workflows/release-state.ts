@@ -71,6 +71,7 @@ export class ReleaseState {
       approvers: [],
       ignored: [],
       timeline: [],
+      ...(input.rollback ? { rollback: { reason: input.rollback.reason, replaced: [] } } : {}),
     };
     this.decisions = new DecisionRecord<ReleaseEvent>({
       apply: (event) => applyReleaseEvent(this.status, event),

@@ -2,6 +2,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
 import type { Recorded, ReleaseEvent } from '../../src/shared/decision-events';
+import { environmentQuery, environmentWorkflowId } from '../../src/shared/environment';
 import { GantryHold } from '../../src/shared/search-attributes';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { CollectingAuditSink } from '../support/audit-collector';
@@ -52,6 +53,55 @@ describe('guards on what may progress (time-skipping server)', () => {
         expect(waited).toBeLessThan(2 * HOUR + 60_000);
         expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['change_held', 'change_allowed']));
         expect((await handle.describe()).typedSearchAttributes.get(GantryHold)).toBeUndefined();
+      },
+      undefined,
+      { audit },
+    );
+  });
+
+  test('an older version is refused where a newer one runs, and passes as an explicit rollback with its reason recorded', async () => {
+    const audit = new CollectingAuditSink();
+    await withReleaseWorker(
+      env,
+      fakeDelivery(),
+      async (taskQueue) => {
+        // Each release is followed by queries until it ends, which do not move the clock. Awaiting
+        // a result would: with nothing else to do, the test server skips to its next deadline, the
+        // 10-year run timeout it gives the environment entities, which would then start again empty.
+        const release = async (input: ReturnType<typeof releaseInput>) => {
+          const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/web/${input.version}`, args: [input] });
+          return awaitStatus(handle, (s) => s.outcome !== undefined);
+        };
+        const running = async (environment: string) => (await env.client.workflow.getHandle(environmentWorkflowId('web', environment, taskQueue)).query(environmentQuery)).current?.version;
+
+        expect((await release(releaseInput({ version: '1.4.2', approval: none }))).outcome).toBe('succeeded');
+
+        const older = await release(releaseInput({ version: '1.4.1', approval: none }));
+        expect(older.outcome).toBe('refused');
+        expect(older.reason).toBe('1.4.1 is older than 1.4.2, which runs in staging; start it with --rollback --reason … to roll back');
+        expect(older.environments).toEqual({});
+        expect(await running('staging')).toBe('1.4.2');
+        const refusedEvents = audit.of('release/web/1.4.1') as Recorded<ReleaseEvent>[];
+        expect(refusedEvents[refusedEvents.length - 1]).toMatchObject({ kind: 'finished', outcome: 'refused', reason: older.reason });
+
+        // A pre-release of a newer version is newer still: it passes without a rollback.
+        expect((await release(releaseInput({ version: '1.5.0-rc.1', approval: none }))).outcome).toBe('succeeded');
+
+        const rollback = await release(releaseInput({ version: '1.4.1', approval: none, rollback: { reason: '1.5.0-rc.1 corrupts carts' } }));
+        expect(rollback.outcome).toBe('succeeded');
+        expect(rollback.rollback).toEqual({
+          reason: '1.5.0-rc.1 corrupts carts',
+          replaced: [
+            { environment: 'staging', version: '1.5.0-rc.1' },
+            { environment: 'production', version: '1.5.0-rc.1' },
+          ],
+        });
+        expect(await running('production')).toBe('1.4.1');
+        const rollbackEvents = (audit.of('release/web/1.4.1') as Recorded<ReleaseEvent>[]).filter((e) => e.kind === 'rollback_allowed');
+        expect(rollbackEvents).toEqual([
+          expect.objectContaining({ environment: 'staging', replaces: '1.5.0-rc.1', reason: '1.5.0-rc.1 corrupts carts' }),
+          expect.objectContaining({ environment: 'production', replaces: '1.5.0-rc.1', reason: '1.5.0-rc.1 corrupts carts' }),
+        ]);
       },
       undefined,
       { audit },

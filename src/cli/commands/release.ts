@@ -23,18 +23,29 @@ const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
  * rules come from the platform's catalogue on the worker. Every problem is exit code 2
  * and nothing starts.
  */
-export function buildReleaseRequest(opts: { service?: string; version?: string; commit?: string; author?: string; risk?: string; config?: string }): ReleaseRequest {
+export function buildReleaseRequest(opts: {
+  service?: string;
+  version?: string;
+  commit?: string;
+  author?: string;
+  risk?: string;
+  config?: string;
+  rollback?: boolean;
+  reason?: string;
+}): ReleaseRequest {
   if (opts.config !== undefined) {
     throw invalidInput(
       '--config is not read by release start: the platform\'s catalogue, held by the worker, decides a release\'s rules. See them with `gantry catalogue show`; check a file before merging it with `gantry config validate <file>`',
     );
   }
-  const problems = checkReleaseRequest(opts);
+  const rollback = opts.rollback ? { reason: opts.reason ?? '' } : undefined;
+  const problems = checkReleaseRequest({ ...opts, rollback });
+  if (opts.reason !== undefined && !opts.rollback) problems.push({ field: 'reason', message: 'is only read with --rollback (the reason an older version goes back)' });
   if (problems.length > 0) {
     throw invalidInput(`invalid release request:\n${problems.map((p) => `  --${p.field}: ${p.message}`).join('\n')}`);
   }
   const request: ReleaseRequest = { service: opts.service!, version: opts.version!, commit: opts.commit!, author: opts.author! };
-  return opts.risk === undefined ? request : { ...request, risk: opts.risk as Risk };
+  return { ...request, ...(opts.risk === undefined ? {} : { risk: opts.risk as Risk }), ...(rollback ? { rollback: { reason: rollback.reason.trim() } } : {}) };
 }
 
 function exitCodeFor(result: ReleaseResult): number {
@@ -105,6 +116,8 @@ export function registerReleaseCommands(program: Command): void {
     .requiredOption('--commit <sha|tag>', "git commit the version is built from (a SHA or a tag in the service's repository)")
     .requiredOption('--author <who>', 'who made the change (cannot approve it)')
     .option('--risk <risk>', 'low, medium (default) or high: deploy windows and holidays hold the risks the change policy names')
+    .option('--rollback', 'an explicit rollback: this (older) version may replace a newer one; needs --reason', false)
+    .option('--reason <text>', 'why the older version goes back (with --rollback; recorded and shown)')
     .addOption(new Option('--config <file>').hideHelp())
     .option('--retry', 'release again a version whose previous release failed', false)
     .option('--wait', 'follow the release to its end; the exit code is its outcome', false)
