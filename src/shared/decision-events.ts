@@ -5,7 +5,7 @@ import type { Check, Verdict } from '../policy/analysis';
 import type { HoldKind } from '../policy/change-window';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { LockRequest } from './messages';
-import type { DeclaredFreeze } from './change-calendar';
+import type { DeclaredFreeze, Quarantine } from './change-calendar';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { ArtifactRef, Outcome, Stage } from './release';
 import type { RolloutPhase, RolloutStatus } from './rollout';
@@ -116,7 +116,11 @@ export type EnvironmentEvent =
 export type CalendarEvent =
   | { kind: 'freeze_declared'; freeze: DeclaredFreeze }
   /** `by` is a person, or `the calendar` when its --until passed. */
-  | { kind: 'freeze_ended'; id: string; by: string; reason?: string };
+  | { kind: 'freeze_ended'; id: string; by: string; reason?: string }
+  | { kind: 'version_quarantined'; quarantine: Quarantine }
+  | { kind: 'quarantine_lifted'; service: string; version: string; by: string; reason?: string }
+  /** A quarantine or lift the calendar refused (audit only: a refused update leaves no trace in history). */
+  | { kind: 'quarantine_refused'; command: 'quarantine' | 'unquarantine'; service: string; version: string; by: string; reason?: string; refusal: string };
 
 export type DecisionEvent = ReleaseEvent | RolloutEvent | EnvironmentEvent | CalendarEvent;
 

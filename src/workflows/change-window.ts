@@ -3,7 +3,7 @@ import { type ChangeDecision, type ChangePolicy, type ChangeRequest, type Declar
 import { effectiveChangePolicy } from '../policy/effective-change-policy';
 import { FAILURE_TYPE } from '../policy/outcome';
 import { type DeclaredFreeze, calendarChangedSignal } from '../shared/change-calendar';
-import { control } from './activity-stubs';
+import { NOTHING_IN_FORCE, readCalendarInForce, watchCalendarInForce } from './calendar-in-force';
 import type { ReleaseState } from './release-state';
 
 /**
@@ -52,16 +52,18 @@ export async function waitForChangeWindow(
   held: (decision: Extract<ChangeDecision, { kind: 'wait' }>) => void,
   stop: () => boolean = () => false,
 ): Promise<{ kind: 'allowed'; waited: boolean } | { kind: 'refused'; reason: string } | { kind: 'stopped' }> {
-  let declared = watch ? declaredRules(await control.readChangeCalendar()) : [];
+  // Workflows recorded before quarantines existed read only the calendar's freezes.
+  const withQuarantines = patched('quarantine');
+  let calendar = watch ? await readCalendarInForce(withQuarantines) : NOTHING_IN_FORCE;
   let waited = false;
   for (;;) {
-    let decision = decideChange(policy, request, Date.now(), declared);
+    let decision = decideChange(policy, request, Date.now(), declaredRules(calendar.freezes), calendar.quarantines);
     if (decision.kind === 'wait' && watch) {
       // Asked to be told of the next change, then read again: no change can slip between.
       watch.changed = false;
       const { workflowId, runId } = workflowInfo();
-      declared = declaredRules(await control.watchChangeCalendar({ workflowId, runId }));
-      decision = decideChange(policy, request, Date.now(), declared);
+      calendar = await watchCalendarInForce(withQuarantines, { workflowId, runId });
+      decision = decideChange(policy, request, Date.now(), declaredRules(calendar.freezes), calendar.quarantines);
     }
     if (decision.kind === 'allowed') return { kind: 'allowed', waited };
     if (decision.kind === 'refused') return { kind: 'refused', reason: decision.reason };
@@ -70,7 +72,7 @@ export async function waitForChangeWindow(
     const timeoutMs = Math.max(1, Math.min(decision.untilMs ?? Number.POSITIVE_INFINITY, Date.now() + (watch ? CALENDAR_RECHECK_MS : Number.POSITIVE_INFINITY)) - Date.now());
     await condition(() => stop() || (watch?.changed ?? false), timeoutMs);
     if (stop()) return { kind: 'stopped' };
-    if (watch) declared = declaredRules(await control.readChangeCalendar());
+    if (watch) calendar = await readCalendarInForce(withQuarantines);
   }
 }
 
@@ -81,7 +83,7 @@ export async function awaitChangeWindow(release: ReleaseState, environment: stri
   // Releases recorded before the change calendar existed consulted only their policy.
   const watch = patched('change-calendar') ? (release.calendarWatch ??= new CalendarWatch()) : undefined;
   if (!policy && !watch) return;
-  const request = { service: release.input.service, environment, risk: release.input.risk ?? 'medium' };
+  const request = { service: release.input.service, environment, risk: release.input.risk ?? 'medium', version: release.input.version };
   const result = await waitForChangeWindow(policy, request, watch, (decision) =>
     release.record({
       kind: 'change_held',

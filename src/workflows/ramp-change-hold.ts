@@ -18,7 +18,7 @@ export async function holdWhileChangePolicyBlocks(input: RolloutInput, rollout: 
   const watch = patched('change-calendar') ? (rollout.calendarWatch ??= new CalendarWatch()) : undefined;
   const policy = input.changePolicy ? { ...rampChangePolicy(input.changePolicy), whenBlocked: 'wait' as const } : undefined;
   if (!policy && !watch) return undefined;
-  const request = { service: input.service, environment: input.environment, risk: input.risk ?? 'medium' };
+  const request = { service: input.service, environment: input.environment, risk: input.risk ?? 'medium', version: input.version };
   let held = false;
   const result = await waitForChangeWindow(
     policy,

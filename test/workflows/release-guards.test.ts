@@ -1,14 +1,19 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { liftQuarantine, quarantineVersion, readCalendar } from '../../src/client/change-calendar-client';
 import { releaseResult } from '../../src/client/release-client';
-import type { Recorded, ReleaseEvent } from '../../src/shared/decision-events';
+import { changeCalendarWorkflowId } from '../../src/shared/change-calendar';
+import type { Recorded, ReleaseEvent, RolloutEvent } from '../../src/shared/decision-events';
+import { rolloutWorkflowId } from '../../src/shared/rollout';
 import { environmentQuery, environmentWorkflowId } from '../../src/shared/environment';
 import { GantryHold } from '../../src/shared/search-attributes';
 import { releaseWorkflow } from '../../src/workflows/release';
 import { CollectingAuditSink } from '../support/audit-collector';
 import { awaitStatus } from '../support/await-status';
 import { fakeDelivery } from '../support/fake-delivery';
+import { healthy } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
+import { rolloutScenario, waitForStatus } from '../support/rollout-scenario';
 import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -104,6 +109,92 @@ describe('guards on what may progress (time-skipping server)', () => {
         ]);
       },
       undefined,
+      { audit },
+    );
+  });
+
+  test('a quarantined version enters no environment, however long it waits, and goes on at once when the quarantine is lifted', async () => {
+    const audit = new CollectingAuditSink();
+    const world = fakeDelivery();
+    await withReleaseWorker(
+      env,
+      world,
+      async (taskQueue) => {
+        const quarantine = await quarantineVersion(env.client, taskQueue, { service: 'web', version: '1.4.2', by: 'carol', reason: 'corrupts carts' });
+        expect(quarantine).toEqual({ service: 'web', version: '1.4.2', by: 'carol', reason: 'corrupts carts', at: expect.any(String) });
+
+        const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: 'release/web/1.4.2', args: [releaseInput({ version: '1.4.2', approval: none })] });
+        const hold = 'web 1.4.2 is quarantined by carol (corrupts carts) until it is lifted (gantry release unquarantine web 1.4.2)';
+        const held = await awaitStatus(handle, (s) => s.hold !== undefined);
+        expect(held.hold).toEqual({ environment: 'staging', untilLocal: 'the quarantine is lifted', reasons: [hold] });
+        expect(held.waitingFor).toBe(`${hold}; it may deploy once the quarantine is lifted`);
+        expect((await handle.describe()).typedSearchAttributes.get(GantryHold)).toBe('quarantine');
+
+        // Days pass: it stays held and nothing of it starts anywhere.
+        await env.sleep('3 days');
+        expect((await awaitStatus(handle, () => true)).environments).toEqual({});
+        expect(world.startsBegun).toEqual([]);
+
+        // Refused requests are answered with the reason, change nothing, and are recorded for the audit.
+        await expect(quarantineVersion(env.client, taskQueue, { service: 'web', version: '1.4.2', by: 'erin', reason: 'again' })).rejects.toMatchObject({
+          cause: { message: expect.stringMatching(/^web 1\.4\.2 is already quarantined by carol since .* \(corrupts carts\)$/) },
+        });
+        await expect(quarantineVersion(env.client, taskQueue, { service: 'web', version: '1.4.3', by: 'erin', reason: '  ' })).rejects.toMatchObject({
+          cause: { message: expect.stringMatching(/--reason is required/) },
+        });
+        await expect(liftQuarantine(env.client, taskQueue, { service: 'web', version: '1.4.3', by: 'erin' })).rejects.toMatchObject({ cause: { message: 'web 1.4.3 is not quarantined' } });
+        const refused = audit.of(changeCalendarWorkflowId(taskQueue)).filter((e) => e.kind === 'quarantine_refused');
+        expect(refused.map((e) => e.kind === 'quarantine_refused' && [e.command, e.version, e.by])).toEqual([
+          ['quarantine', '1.4.2', 'erin'],
+          ['quarantine', '1.4.3', 'erin'],
+          ['unquarantine', '1.4.3', 'erin'],
+        ]);
+
+        const lifted = await liftQuarantine(env.client, taskQueue, { service: 'web', version: '1.4.2', by: 'dave', reason: 'carts repaired' });
+        expect(lifted.lifted).toEqual({ at: expect.any(String), by: 'dave', reason: 'carts repaired' });
+        const done = await awaitStatus(handle, (s) => s.outcome !== undefined);
+        expect(done.outcome).toBe('succeeded');
+        expect(Object.keys(done.environments)).toEqual(['staging', 'production']);
+        expect(startedAt(done, 'staging')).toBeGreaterThanOrEqual(Date.parse(lifted.lifted!.at));
+        await expect(liftQuarantine(env.client, taskQueue, { service: 'web', version: '1.4.2', by: 'dave' })).rejects.toMatchObject({
+          cause: { message: expect.stringMatching(/^web 1\.4\.2 is not quarantined: dave lifted its quarantine at /) },
+        });
+        expect(await readCalendar(env.client, taskQueue)).toMatchObject({ quarantined: [], lifted: [expect.objectContaining({ service: 'web', version: '1.4.2', by: 'carol' })] });
+      },
+      undefined,
+      { audit },
+    );
+  });
+
+  test('a version quarantined mid-canary raises no more traffic until the quarantine is lifted', async () => {
+    const audit = new CollectingAuditSink();
+    const { service, within } = rolloutScenario(env, 'quarantine', '1.0.0', () => healthy());
+    await within(
+      async (taskQueue) => {
+        const input = releaseInput({
+          service,
+          version: '2.0.0',
+          approval: none,
+          production: { strategy: 'canary', canary: { steps: [{ weight: 10, soak: '20m' }, { weight: 50, soak: '20m' }, { weight: 100 }], interval: '5m' } },
+        });
+        const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/${service}/${input.version}`, args: [input] });
+        await waitForStatus(handle, (s) => s.rollout?.phase === 'progressing' && s.rollout.weights.canary === 10);
+        await quarantineVersion(env.client, taskQueue, { service, version: '2.0.0', by: 'carol', reason: 'leaks memory' });
+        await env.sleep('25 minutes');
+        const held = await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+        expect(held.rollout).toMatchObject({
+          weights: { canary: 10, stable: 90 },
+          pausedBecause: `${service} 2.0.0 is quarantined by carol (leaks memory) until it is lifted (gantry release unquarantine ${service} 2.0.0); the canary holds 10 % until then`,
+        });
+        await env.sleep('2 hours');
+        expect((await waitForStatus(handle, () => true)).rollout?.weights.canary).toBe(10);
+        const liftedAt = await env.currentTimeMs();
+        await liftQuarantine(env.client, taskQueue, { service, version: '2.0.0', by: 'carol' });
+        expect((await releaseResult(handle)).outcome).toBe('succeeded');
+        const traffic = (audit.of(rolloutWorkflowId(service, 'production', '2.0.0')) as Recorded<RolloutEvent>[]).flatMap((e) => (e.kind === 'traffic' ? [{ weight: e.weights.canary, at: Date.parse(e.at) }] : []));
+        expect(traffic.map((t) => t.weight)).toEqual([10, 50, 100]);
+        expect(traffic[1].at).toBeGreaterThanOrEqual(liftedAt);
+      },
       { audit },
     );
   });

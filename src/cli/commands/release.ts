@@ -12,6 +12,7 @@ import { GantryOutcome, GantryService, GantryStage, GantryVersion } from '../../
 import { EXIT, invalidInput } from '../exit-codes';
 import { followRelease } from '../follow-release';
 import { renderResult, renderStatus } from '../render-status';
+import { registerQuarantineCommands } from './quarantine';
 
 const RELEASE_KEYS = { service: GantryService, version: GantryVersion, stage: GantryStage, outcome: GantryOutcome };
 const taskQueue = () => process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
@@ -150,6 +151,8 @@ export function registerReleaseCommands(program: Command): void {
       else print(renderResult(result, input.service, input.version));
       process.exitCode = exitCodeFor(result);
     });
+
+  registerQuarantineCommands(release);
 
   release
     .command('status <service> <version>')
