@@ -122,3 +122,38 @@ describe('gantry freeze: declared during an incident, with the real CLI', () => 
     expect((await stack.gantry(['freeze', 'list', '--json'])).stdout).toBe(before);
   });
 });
+
+describe('gantry release quarantine: a version that must not deploy, with the real CLI', () => {
+  test('bad requests exit 2 naming the flag; a quarantine holds a release before staging and is listed; the lift lets it go on', async () => {
+    const noReason = await stack.gantry(['release', 'quarantine', 'web', '7.1.0', '--as', 'carol']);
+    expect({ code: noReason.code, stderr: noReason.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/web 7\.1\.0 not quarantined:\n {2}--reason is required/) });
+    const notQuarantined = await stack.gantry(['release', 'unquarantine', 'web', '7.1.0', '--as', 'carol']);
+    expect({ code: notQuarantined.code, stderr: notQuarantined.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/the quarantine of web 7\.1\.0 not lifted: web 7\.1\.0 is not quarantined/) });
+
+    const quarantined = await stack.gantry(['release', 'quarantine', 'web', '7.1.0', '--as', 'carol', '--reason', 'corrupts carts']);
+    expect({ code: quarantined.code, stderr: quarantined.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(quarantined.stdout).toMatch(/^Quarantined web 7\.1\.0 {2}quarantined .* by carol: corrupts carts; until lifted$/m);
+    const again = await stack.gantry(['release', 'quarantine', 'web', '7.1.0', '--as', 'erin', '--reason', 'twice']);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/web 7\.1\.0 is already quarantined by carol since .* \(corrupts carts\)/) });
+    const listed = await stack.gantry(['freeze', 'list']);
+    expect(listed.stdout).toMatch(/^Quarantined versions:\n {2}web 7\.1\.0 {2}quarantined .* by carol: corrupts carts; until lifted$/m);
+    expect(JSON.parse((await stack.gantry(['freeze', 'list', '--json'])).stdout).quarantined).toEqual([expect.objectContaining({ service: 'web', version: '7.1.0', by: 'carol', reason: 'corrupts carts' })]);
+
+    // Low risk: the Berlin windows do not hold it, only the quarantine does.
+    const release = await stack.gantry(['release', 'start', '--service', 'web', '--version', '7.1.0', '--commit', stack.commit, '--author', 'alice', '--risk', 'low']);
+    expect(release.code).toBe(0);
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.1.0'));
+    const held = await awaitStatus(handle, (s) => s.hold !== undefined, 120_000);
+    expect(held.hold).toMatchObject({ environment: 'staging', untilLocal: 'the quarantine is lifted' });
+    const shown = await stack.gantry(['release', 'status', 'web', '7.1.0']);
+    expect(shown.stdout).toContain('web 7.1.0 is quarantined by carol (corrupts carts) until it is lifted (gantry release unquarantine web 7.1.0); it may deploy once the quarantine is lifted');
+
+    const lifted = await stack.gantry(['release', 'unquarantine', 'web', '7.1.0', '--as', 'dave', '--reason', 'carts repaired']);
+    expect({ code: lifted.code, stdout: lifted.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/^Lifted web 7\.1\.0 {2}quarantined .* by carol: corrupts carts; lifted .* by dave \(carts repaired\)$/m) });
+    const atApproval = await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect(atApproval.environments.staging?.version).toBe('7.1.0');
+    expect(JSON.parse((await stack.gantry(['freeze', 'list', '--json'])).stdout)).toMatchObject({ quarantined: [], lifted: [expect.objectContaining({ version: '7.1.0', lifted: expect.objectContaining({ by: 'dave' }) })] });
+    expect((await stack.gantry(['release', 'abort', 'web', '7.1.0', '--as', 'alice', '--reason', 'only checking the quarantine'])).code).toBe(0);
+    await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+  }, 360_000);
+});
