@@ -33,6 +33,7 @@ export function decideSoak(request: SoakRequest, nowMs: number): SoakDecision {
   };
 }
 
+/** 7_200_000 → "2h", as the catalogue writes it (policy may not import config's formatDuration: it loads zod). */
 function describeSoak(ms: number): string {
   const parts: string[] = [];
   let rest = Math.round(ms / 1_000);

@@ -56,10 +56,10 @@ export type ReleaseEvent =
   /** The change policy holds the release before an environment until `until` (ISO 8601). */
   /** `until` is absent while a declared freeze with no end holds it. */
   | { kind: 'change_held'; environment: string; until?: string; untilLocal: string; hold: HoldKind; reasons: string[] }
-  /** An explicit rollback let this release's older version replace `replaces` in the environment. */
-  | { kind: 'rollback_allowed'; environment: string; replaces: string; reason: string }
   /** The change policy lets the release into the environment now. */
   | { kind: 'change_allowed'; environment: string }
+  /** An explicit rollback let this release's older version replace `replaces` in the environment. */
+  | { kind: 'rollback_allowed'; environment: string; replaces: string; reason: string }
   /** The release's checkout (build, tests, artifact) is on this worker host. */
   | { kind: 'workspace_placed'; host: string }
   /** The environment runs on this worker host (its entity's placement). */

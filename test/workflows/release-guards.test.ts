@@ -198,4 +198,14 @@ describe('guards on what may progress (time-skipping server)', () => {
       { audit },
     );
   });
+
+  test('a rollback without a reason, from a client that skipped the CLI, ends at once and says why', async () => {
+    await withReleaseWorker(env, fakeDelivery(), async (taskQueue) => {
+      const input = { ...releaseInput({ version: '1.4.1', approval: none }), rollback: { reason: ' ' } };
+      const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: 'release/web/1.4.1', args: [input] });
+      await expect(handle.result()).rejects.toMatchObject({
+        cause: { type: 'InvalidReleaseInput', message: expect.stringMatching(/rollback without a reason \(say why the older version goes back\)/) },
+      });
+    });
+  });
 });
