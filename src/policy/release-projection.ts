@@ -59,7 +59,7 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
       if (status.environments[event.environment]?.version === status.version) delete status.environments[event.environment];
       return;
     case 'change_held':
-      status.hold = { environment: event.environment, until: event.until, untilLocal: event.untilLocal, reasons: event.reasons };
+      status.hold = { environment: event.environment, kind: event.hold, until: event.until, untilLocal: event.untilLocal, reasons: event.reasons };
       // Without an instant, `untilLocal` says what must happen first (a freeze ended, a quarantine lifted).
       status.waitingFor = event.until === undefined ? `${event.reasons[0]}; it may deploy once ${event.untilLocal}` : `${event.reasons[0]}; it may deploy from ${event.untilLocal}`;
       return;

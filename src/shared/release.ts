@@ -2,7 +2,7 @@ import type { ServiceConfig } from '../config/service-catalogue';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { RolloutStatus } from './rollout';
-import type { Risk } from '../policy/change-window';
+import type { HoldKind, Risk } from '../policy/change-window';
 
 /**
  * Types that cross the boundary between the CLI, the workflow and the activities.
@@ -149,6 +149,8 @@ export interface ReleaseStatus {
 /** The change policy holding a release before an environment, and until when. */
 export interface ChangeHold {
   environment: string;
+  /** What holds it (as GantryHold says); absent in releases recorded before it was kept here. */
+  kind?: HoldKind;
   /** ISO 8601; absent while a declared freeze with no end holds it. */
   until?: string;
   /** The same, as a person reads it in the policy's zone. */

@@ -156,4 +156,20 @@ describe('gantry release quarantine: a version that must not deploy, with the re
     expect((await stack.gantry(['release', 'abort', 'web', '7.1.0', '--as', 'alice', '--reason', 'only checking the quarantine'])).code).toBe(0);
     await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
   }, 360_000);
+
+  test('an older version is refused where a newer one runs; started again with --rollback it goes on, and its status says why', async () => {
+    const start = (extra: string[] = []) => stack.gantry(['release', 'start', '--service', 'web', '--version', '6.9.0', '--commit', stack.commit, '--author', 'alice', '--risk', 'low', ...extra]);
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '6.9.0'));
+    expect((await start()).code).toBe(0);
+    const refused = await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+    expect(refused.outcome).toBe('refused');
+    expect(refused.reason).toMatch(/^6\.9\.0 is older than 7\.\d\.0, which runs in staging; start it with --rollback --reason … to roll back$/);
+
+    expect((await start(['--rollback', '--reason', 'the 7 series corrupts carts'])).code).toBe(0);
+    await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    const shown = await stack.gantry(['release', 'status', 'web', '6.9.0']);
+    expect(shown.stdout).toMatch(/^ {2}rollback the 7 series corrupts carts; replaced 7\.\d\.0 in staging$/m);
+    expect((await stack.gantry(['release', 'abort', 'web', '6.9.0', '--as', 'alice', '--reason', 'only checking the rollback'])).code).toBe(0);
+    await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+  }, 360_000);
 });

@@ -43,6 +43,7 @@ describe('guards on what may progress (time-skipping server)', () => {
         const held = await awaitStatus(handle, (s) => s.hold !== undefined);
         expect(held.hold).toMatchObject({
           environment: 'production',
+          kind: 'soak',
           reasons: [expect.stringMatching(/^1\.0\.0 must run in staging for 2h before it enters production \(soakInPrevious\); it has run there since /)],
         });
         expect(held.waitingFor).toMatch(/; it may deploy from \w{3} \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
@@ -126,7 +127,7 @@ describe('guards on what may progress (time-skipping server)', () => {
         const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: 'release/web/1.4.2', args: [releaseInput({ version: '1.4.2', approval: none })] });
         const hold = 'web 1.4.2 is quarantined by carol (corrupts carts) until it is lifted (gantry release unquarantine web 1.4.2)';
         const held = await awaitStatus(handle, (s) => s.hold !== undefined);
-        expect(held.hold).toEqual({ environment: 'staging', untilLocal: 'the quarantine is lifted', reasons: [hold] });
+        expect(held.hold).toEqual({ environment: 'staging', kind: 'quarantine', untilLocal: 'the quarantine is lifted', reasons: [hold] });
         expect(held.waitingFor).toBe(`${hold}; it may deploy once the quarantine is lifted`);
         expect((await handle.describe()).typedSearchAttributes.get(GantryHold)).toBe('quarantine');
 
