@@ -172,4 +172,26 @@ describe('gantry release quarantine: a version that must not deploy, with the re
     expect((await stack.gantry(['release', 'abort', 'web', '6.9.0', '--as', 'alice', '--reason', 'only checking the rollback'])).code).toBe(0);
     await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
   }, 360_000);
+
+  test('a version released before is released again only as an explicit rollback, over a newer one', async () => {
+    const start = (version: string, extra: string[] = []) => stack.gantry(['release', 'start', '--service', 'web', '--version', version, '--commit', stack.commit, '--author', 'alice', '--risk', 'low', ...extra]);
+    const newer = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.2.0'));
+    expect((await start('7.2.0')).code).toBe(0);
+    await awaitStatus(newer, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect((await stack.gantry(['release', 'approve', 'web', '7.2.0', '--as', 'bob'])).code).toBe(0);
+    expect((await awaitStatus(newer, (s) => s.outcome !== undefined, 120_000)).outcome).toBe('succeeded');
+
+    // 7.0.0 succeeded earlier in this file: the same request again finds that release (a CI retry), and starts nothing.
+    const again = await start('7.0.0');
+    expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/\(an earlier run\)/) });
+    const rollback = await start('7.0.0', ['--rollback', '--reason', '7.2.0 corrupts carts']);
+    expect({ code: rollback.code, stdout: rollback.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/^Started release release\/web\/7\.0\.0 /m) });
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.0.0'));
+    const atApproval = await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect(atApproval.rollback).toEqual({ reason: '7.2.0 corrupts carts', replaced: [{ environment: 'staging', version: '7.2.0' }] });
+    // A CI retry of the same rollback attaches to it rather than start another.
+    expect((await start('7.0.0', ['--rollback', '--reason', '7.2.0 corrupts carts'])).stdout).toMatch(/^Attached to running release release\/web\/7\.0\.0/m);
+    expect((await stack.gantry(['release', 'abort', 'web', '7.0.0', '--as', 'alice', '--reason', 'only checking the rollback'])).code).toBe(0);
+    await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+  }, 360_000);
 });
