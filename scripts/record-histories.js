@@ -39,6 +39,7 @@ async function main() {
   doc.services['committed-web'] = progressiveService(doc.services.web, 'canary', 'DRAIN_MS=1500 ');
   doc.services['hosts-canary-web'] = progressiveService(doc.services.web, 'canary', '', { latencyToleranceMs: 200 });
   doc.services['hosts-bluegreen-web'] = progressiveService(doc.services.web, 'blueGreen', '', { latencyToleranceMs: 200 });
+  doc.services['guarded-web'] = { ...doc.services.web, approval: { approvers: [], minApprovals: 0 }, environments: { staging: {}, production: { soakInPrevious: '3s' } } };
   fs.writeFileSync(catalogueFile, YAML.stringify(doc));
 
   const server = await startDevServer();
@@ -75,6 +76,7 @@ async function main() {
       if (wanted('admitted')) await recordAdmitted();
       if (wanted('entities')) await recordEntities();
       if (wanted('hosts')) await recordHosts();
+      if (wanted('guards')) await recordGuards();
     });
   } finally {
     // Instances and routers outlive the worker by design: a failed recording must not leave them running.
@@ -164,6 +166,35 @@ async function main() {
       await stopLoad();
     }
     await save('environment-hosts-canary-web-production', client.workflow.getHandle('environment/hosts-canary-web/production@record'));
+  }
+
+  /**
+   * Since the guards on what may progress (patches 'quarantine', 'soak-in-previous',
+   * 'no-downgrade'): a release held by a quarantine until it is lifted, then by the soak
+   * before production; an older version refused; the same version as an explicit
+   * rollback; and the change calendar that kept the quarantine.
+   */
+  async function recordGuards() {
+    const name = 'guarded-web';
+    const { quarantineVersion, liftQuarantine } = dist('client/change-calendar-client');
+    const release = (version, extra = {}) => client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/${name}/${version}`, args: [{ ...input(version, name), ...extra }] });
+    await quarantineVersion(client, taskQueue, { service: name, version: '1.0.0', by: 'carol', reason: 'corrupts carts' });
+    const held = await release('1.0.0');
+    for (;;) {
+      if ((await held.query(messages.statusQuery)).hold) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await liftQuarantine(client, taskQueue, { service: name, version: '1.0.0', by: 'dave', reason: 'carts repaired' });
+    await held.result();
+    await save('guards-release-quarantined-soaked', held);
+
+    const older = await release('0.9.0');
+    await older.result().catch(() => undefined);
+    await save('guards-release-downgrade-refused', older);
+    const rollback = await release('0.9.0', { rollback: { reason: '1.0.0 corrupts carts' } });
+    await rollback.result();
+    await save('guards-release-rollback', rollback);
+    await save('calendar-record', client.workflow.getHandle('change-calendar@record'));
   }
 
   /** A bounded load through a router until `stop()`: progressive rollouts need traffic to judge. */

@@ -15,6 +15,7 @@ export function renderStatus(s: ReleaseStatus): string {
     `  stage  ${s.stage}${s.outcome ? `   outcome ${s.outcome}` : ''}`,
   ];
   if (s.reason) lines.push(`  reason ${s.reason}`);
+  if (s.rollback) lines.push(`  rollback ${s.rollback.reason}${s.rollback.replaced.map((r) => `; replaced ${r.version} in ${r.environment}`).join('')}`);
   if (s.waitingFor) lines.push(`  waiting for ${s.waitingFor}`);
   if (s.source) lines.push(`  source ${s.source.repository}${s.source.directory !== '.' ? ` (${s.source.directory})` : ''} at ${s.source.commit} (${s.source.requested}, committed ${s.source.committedAt})`);
   if (s.catalogue) lines.push(`  rules  catalogue ${s.catalogue.digest}${s.catalogue.revision ? ` (commit ${s.catalogue.revision})` : ''} from ${s.catalogue.source}`);

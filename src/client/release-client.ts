@@ -39,8 +39,9 @@ async function describeOrUndefined(client: Client, workflowId: string): Promise<
 /**
  * Starts the release of one version and learns at once whether the platform admitted it,
  * or attaches to it: the workflow ID is `release/<service>/<version>`, so a CI retry of
- * the same command finds the same run. A succeeded version is never released again; a
- * failed one only with `retry`; a refused one may be started again as it is.
+ * the same command finds the same run. A succeeded version is released again only as an
+ * explicit rollback (from the same commit); a failed one only with `retry`; a refused one
+ * may be started again as it is.
  *
  * The start and the admission question travel together (update-with-start): the answer
  * comes once the worker has checked the request against the platform's catalogue and
@@ -56,15 +57,20 @@ export async function startOrAttachRelease(
   const status = existing?.status.name;
   if (status === 'COMPLETED') {
     const done = await releaseResult(client.workflow.getHandle(workflowId, existing!.runId));
-    // The same request again (a CI retry of a job that succeeded) finds its release; any other is refused.
-    if (!options.retry && sameCommit(request.commit, done.status)) return { handle: client.workflow.getHandle(workflowId, existing!.runId), how: 'finished' };
-    const from = done.status?.source?.commit ?? done.status?.commit;
-    throw invalidInput(
-      `${request.service} ${request.version} was already released successfully${from ? ` from ${from}` : ''}; a released version is never released again. Release a new version.`,
-    );
+    const same = sameCommit(request.commit, done.status);
+    // The same request again (a CI retry of a job that succeeded, a rollback or not) finds its release.
+    if (!options.retry && same && request.rollback?.reason === done.status?.rollback?.reason) return { handle: client.workflow.getHandle(workflowId, existing!.runId), how: 'finished' };
+    // An explicit rollback to a version released before releases its commit again, as a new run of its release; anything else is refused.
+    if (!(same && request.rollback)) {
+      const from = done.status?.source?.commit ?? done.status?.commit;
+      throw invalidInput(
+        `${request.service} ${request.version} was already released successfully${from ? ` from ${from}` : ''}; a released version is never released again. Release a new version, or go back to this one with --rollback --reason … (from the same commit).`,
+      );
+    }
   }
   const refused = existing && status !== 'RUNNING' && (await describeEndedRelease(client, request.service, request.version))?.outcome === 'refused';
-  if (existing && status !== 'RUNNING' && !options.retry && !refused) {
+  // A failed (or otherwise ended) release is shown as it ended; a succeeded one reaching here is a rollback.
+  if (existing && status !== 'RUNNING' && status !== 'COMPLETED' && !options.retry && !refused) {
     return { handle: client.workflow.getHandle(workflowId, existing.runId), how: 'finished' };
   }
 
@@ -74,7 +80,8 @@ export async function startOrAttachRelease(
     args: [request],
     // A concurrent start of the same release (two CI jobs) joins the running one.
     workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    // A succeeded release runs again only as an explicit rollback (checked above).
+    workflowIdReusePolicy: request.rollback ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
     typedSearchAttributes: [
       { key: GantryService, value: request.service },
       { key: GantryVersion, value: request.version },

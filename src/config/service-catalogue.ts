@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gateProblems } from '../policy/environment-plan';
+import { soakProblems } from '../policy/soak-precondition';
 import { ChangePolicySchema } from './change-policy';
 import { GroupsSchema, RolesSchema } from './roles';
 import { ApprovalSchema } from './approval-policy';
@@ -125,6 +126,11 @@ export const EnvironmentSchema = z
     blueGreen: BlueGreenSchema.default(BlueGreenSchema.parse({})),
     changePolicy: ChangePolicySchema.optional().describe("When changes may go out to this environment; its fields replace the service's (freezes add up)."),
     approval: ApprovalSchema.optional().describe("Only on the environment with the approval gate: its approval policy, instead of the service's."),
+    soakInPrevious: durationField('2h')
+      .optional()
+      .describe(
+        'How long a version must have run in the previous environment (the one before this in the list) before it may enter this one, e.g. 2h: the release waits durably, counted from when it finished deploying there. Not on the first environment.',
+      ),
   })
   .superRefine((environment, ctx) => {
     // Each analysis measures the last `interval`; the embedded router keeps only so much.
@@ -171,6 +177,9 @@ export const ServiceSchema = z
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {
       ctx.addIssue({ code: 'custom', path: ['environments', problem.environment, 'gate'], message: problem.message });
+    }
+    for (const problem of soakProblems(service.environments)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', problem.environment, 'soakInPrevious'], message: problem.message });
     }
   })
   .describe('One service in the catalogue.');

@@ -1,5 +1,6 @@
 import type { Verdict } from './approval';
 import { type Authority, checkRole } from './authority';
+import type { HoldKind } from './change-window';
 
 /**
  * The two exceptions to change management, decided here for the workflow, the CLI and
@@ -12,6 +13,14 @@ import { type Authority, checkRole } from './authority';
  * Either is recorded with who, when and why, and flagged for the review. Neither lifts
  * a quarantine or passes an approval: those are other decisions.
  */
+
+/**
+ * What an exception may pass: deploy windows, holidays and freezes. A quarantine is
+ * lifted, not passed; a soak precondition is waited out.
+ */
+export function exceptionMayPass(hold: HoldKind | undefined): boolean {
+  return hold === 'deploy window' || hold === 'holiday' || hold === 'freeze';
+}
 
 export interface EmergencyProblem {
   field: 'reason' | 'ticket';
@@ -35,6 +44,8 @@ export interface ExceptionContext {
   emergency?: { approval?: { by: string } };
   /** What holds the release now at a change gate (its own, or its canary's ramp), if anything. */
   heldBy?: string;
+  /** The kind of hold (absent for a canary's ramp hold, which is always a window, holiday or freeze). */
+  holdKind?: HoldKind;
 }
 
 const refuse = (reason: string): Verdict => ({ ok: false, reason });
@@ -64,5 +75,7 @@ export function checkOverride(ctx: ExceptionContext, by: string | undefined, rea
   const role = checkRole('override', by, ctx.authority);
   if (!role.ok) return role;
   if (!ctx.heldBy) return refuse('nothing to override: no deploy window, holiday or freeze holds the release now (an override passes the one gate holding it)');
+  if (ctx.holdKind === 'quarantine') return refuse(`a quarantine is not overridden but lifted (gantry release unquarantine): ${ctx.heldBy}`);
+  if (ctx.holdKind !== undefined && !exceptionMayPass(ctx.holdKind)) return refuse(`an override passes deploy windows, holidays and freezes, not a ${ctx.holdKind}: ${ctx.heldBy}`);
   return { ok: true };
 }

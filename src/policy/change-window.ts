@@ -1,3 +1,5 @@
+import type { Quarantine } from '../shared/change-calendar';
+import { quarantineHolds } from './quarantine-holds';
 import { type Recurrence, occurrencesBetween } from './recurrence';
 import { type LocalDate, type LocalDateTime, addDays, dayNumber, describeInstant, instantOf, localTime } from './zoned-time';
 
@@ -57,7 +59,12 @@ export interface ChangeRequest {
   service: string;
   environment: string;
   risk: Risk;
+  /** The version going out: quarantines hold it (absent when asking about a service environment in general). */
+  version?: string;
 }
+
+/** A version in quarantine in the change calendar, as the decision reads it. */
+export type QuarantineRule = Pick<Quarantine, 'service' | 'version' | 'by' | 'reason'>;
 
 /** A freeze people declared in the change calendar (during an incident), as the decision reads it. */
 export interface DeclaredFreezeRule {
@@ -79,14 +86,23 @@ export type ChangeDecision =
   | { kind: 'wait'; untilMs?: number; until: string; reason: string; reasons: string[]; hold: HoldKind }
   | { kind: 'refused'; reason: string; reasons: string[]; hold: HoldKind };
 
-/** The kinds of rule that hold a release (the GantryHold search attribute says the first). */
-export type HoldKind = 'deploy window' | 'holiday' | 'freeze';
+/**
+ * The kinds of rule that hold a release (the GantryHold search attribute says the first).
+ * `soak`: the version has not yet run long enough in the environment before (soakInPrevious).
+ * `quarantine`: someone stopped the version; nothing passes it, not an emergency either.
+ */
+export type HoldKind = 'deploy window' | 'holiday' | 'freeze' | 'soak' | 'quarantine';
 
 interface Block {
   endMs: number;
   kind: HoldKind;
   reason: string;
+  /** For a block with no end: what must happen before the release may go (`until`), and the same after "once". */
+  lifts?: { until: string; once: string };
 }
+
+const FREEZE_LIFTS = { until: 'the freeze is ended (gantry freeze end)', once: 'the freeze is ended' };
+const QUARANTINE_LIFTS = { until: 'the quarantine is lifted', once: 'the quarantine is lifted' };
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -100,16 +116,26 @@ const MAX_BLOCKS = 200;
 /**
  * `declared` are the change calendar's freezes in force: they hold every matching release
  * whatever its risk and whether or not its service has a change policy (`policy` may be
- * undefined). Only an emergency passes them.
+ * undefined). Only an emergency passes them. `quarantines` hold the request's version
+ * until they are lifted, whatever else holds; they come first.
  */
-export function decideChange(policy: ChangePolicy | undefined, request: ChangeRequest, atMs: number, declared: DeclaredFreezeRule[] = []): ChangeDecision {
+export function decideChange(
+  policy: ChangePolicy | undefined,
+  request: ChangeRequest,
+  atMs: number,
+  declared: DeclaredFreezeRule[] = [],
+  quarantines: QuarantineRule[] = [],
+): ChangeDecision {
   const reasons: string[] = [];
   let hold: HoldKind | undefined;
+  let lifts: Block['lifts'];
   let at = atMs;
+  const quarantined: Block[] = quarantineHolds(quarantines, request).map((reason) => ({ endMs: Number.POSITIVE_INFINITY, kind: 'quarantine', reason, lifts: QUARANTINE_LIFTS }));
   for (let i = 0; i < MAX_BLOCKS; i++) {
-    const blocks = [...(policy ? blocksAt(policy, request, at) : []), ...declaredBlocksAt(declared, request, at)];
+    const blocks = [...quarantined, ...(policy ? blocksAt(policy, request, at) : []), ...declaredBlocksAt(declared, request, at)];
     if (blocks.length === 0) break;
     hold ??= blocks[0].kind;
+    lifts ??= blocks.find((b) => b.lifts)?.lifts;
     for (const block of blocks) if (!reasons.includes(block.reason)) reasons.push(block.reason);
     at = Math.max(...blocks.map((b) => b.endMs));
     // A declared freeze with no end: nothing later can be known until someone ends it.
@@ -120,7 +146,8 @@ export function decideChange(policy: ChangePolicy | undefined, request: ChangeRe
   }
   if (!hold) return { kind: 'allowed' };
   if (at === Number.POSITIVE_INFINITY) {
-    return { kind: 'wait', until: 'the freeze is ended (gantry freeze end)', reason: `${reasons[0]}; it may deploy once the freeze is ended`, reasons, hold };
+    const { until, once } = lifts ?? FREEZE_LIFTS;
+    return { kind: 'wait', until, reason: `${reasons[0]}; it may deploy once ${once}`, reasons, hold };
   }
   const timeZone = policy?.timeZone ?? 'UTC';
   const until = describeInstant(at, timeZone);
@@ -138,6 +165,7 @@ function declaredBlocksAt(declared: DeclaredFreezeRule[], request: ChangeRequest
       endMs: f.untilMs ?? Number.POSITIVE_INFINITY,
       kind: 'freeze' as const,
       reason: `change freeze ${f.id} declared by ${f.by} (${f.reason})${f.untilMs === undefined ? ' until it is ended' : ` until ${describeInstant(f.untilMs, 'UTC')}`}`,
+      ...(f.untilMs === undefined ? { lifts: FREEZE_LIFTS } : {}),
     }));
 }
 

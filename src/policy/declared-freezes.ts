@@ -1,6 +1,7 @@
 import type { CalendarView, DeclaredFreeze } from '../shared/change-calendar';
 import type { Recorded, CalendarEvent } from '../shared/decision-events';
 import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names';
+import { applyQuarantineEvent } from './quarantine';
 
 /** Freezes people declare during an incident: what a declaration must say, and how the calendar keeps them. */
 
@@ -41,6 +42,12 @@ const ENDED_KEPT = 20;
 
 /** How the calendar's view follows from its recorded events. */
 export function applyCalendarEvent(view: CalendarView, event: Recorded<CalendarEvent>): void {
+  if (event.kind === 'version_quarantined' || event.kind === 'quarantine_lifted') {
+    applyQuarantineEvent(view, event);
+    return;
+  }
+  // A refusal is never applied: it goes to the audit only.
+  if (event.kind === 'quarantine_refused') return;
   if (event.kind === 'freeze_declared') {
     view.active.push(event.freeze);
     return;

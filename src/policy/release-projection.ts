@@ -66,8 +66,9 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
       if (status.environments[event.environment]?.version === status.version) delete status.environments[event.environment];
       return;
     case 'change_held':
-      status.hold = { environment: event.environment, until: event.until, untilLocal: event.untilLocal, reasons: event.reasons };
-      status.waitingFor = event.until === undefined ? `${event.reasons[0]}; it may deploy once the freeze is ended (gantry freeze end)` : `${event.reasons[0]}; it may deploy from ${event.untilLocal}`;
+      status.hold = { environment: event.environment, kind: event.hold, until: event.until, untilLocal: event.untilLocal, reasons: event.reasons };
+      // Without an instant, `untilLocal` says what must happen first (a freeze ended, a quarantine lifted).
+      status.waitingFor = event.until === undefined ? `${event.reasons[0]}; it may deploy once ${event.untilLocal}` : `${event.reasons[0]}; it may deploy from ${event.untilLocal}`;
       return;
     case 'workspace_placed':
       status.hosts = { environments: {}, ...status.hosts, workspace: event.host };
@@ -86,6 +87,9 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
       status.hold = undefined;
       return;
     }
+    case 'rollback_allowed':
+      status.rollback = { reason: event.reason, replaced: [...(status.rollback?.replaced ?? []), { environment: event.environment, version: event.replaces }] };
+      return;
     case 'finished': {
       const { outcome, reason } = event;
       closeCurrentStage(status, event.at, outcome === 'succeeded' ? 'passed' : outcome === 'aborted' ? 'cancelled' : 'failed', reason);
@@ -131,13 +135,14 @@ export function observeRollout(status: ReleaseStatus, rollout: RolloutStatus): v
 export function releaseDetails(s: ReleaseStatus): string {
   const lines = [`**${s.service} ${s.version}** (${s.commit.slice(0, 12)}) by ${s.author}`, '', `Stage: **${s.stage}**${s.outcome ? ` — outcome **${s.outcome}**` : ''}`];
   if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
-  if (s.hold) lines.push(`Held before ${s.hold.environment} until ${s.hold.until === undefined ? 'the freeze is ended' : s.hold.untilLocal}: ${s.hold.reasons.join('; ')}`);
+  if (s.hold) lines.push(`Held before ${s.hold.environment} until ${s.hold.untilLocal}: ${s.hold.reasons.join('; ')}`);
   if (s.reason) lines.push(`Reason: ${s.reason}`);
   if (s.emergency) {
     const approval = s.emergency.approval;
     lines.push(`**Emergency** (${s.emergency.ticket}): ${s.emergency.reason} — ${approval ? `approved by ${approval.by}: ${approval.reason}` : 'waiting for an emergency approver'}`);
   }
   for (const e of s.exceptions ?? []) lines.push(`Exception: ${e.exception} by ${e.by} passed ${e.environment}'s gate (${e.passed[0] ?? 'held'}): ${e.reason}`);
+  if (s.rollback) lines.push(`Rollback: ${s.rollback.reason}${s.rollback.replaced.map((r) => `; replaced ${r.version} in ${r.environment}`).join('')}`);
   if (s.approvalsRequired > 0) {
     lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);
     lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);

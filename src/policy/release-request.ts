@@ -23,11 +23,19 @@ export function isCommitish(value: string): boolean {
 const AUTHOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 
 export interface RequestProblem {
-  field: 'service' | 'version' | 'commit' | 'author' | 'risk';
+  field: 'service' | 'version' | 'commit' | 'author' | 'risk' | 'reason';
   message: string;
 }
 
-export function checkReleaseRequest(req: { service?: string; version?: string; commit?: string; author?: string; risk?: string }): RequestProblem[] {
+export function checkReleaseRequest(req: {
+  service?: string;
+  version?: string;
+  commit?: string;
+  author?: string;
+  risk?: string;
+  /** An explicit rollback (may replace a newer version): its reason is required. */
+  rollback?: { reason?: string };
+}): RequestProblem[] {
   const problems: RequestProblem[] = [];
   if (!req.service) problems.push({ field: 'service', message: 'is required (--service web)' });
   else if (!SERVICE_NAME_PATTERN.test(req.service)) {
@@ -47,6 +55,9 @@ export function checkReleaseRequest(req: { service?: string; version?: string; c
   }
   if (req.risk !== undefined && !(RISKS as readonly string[]).includes(req.risk)) {
     problems.push({ field: 'risk', message: `"${req.risk}" is not a risk; use ${RISKS.join(', ')} (deploy windows hold the risks the change policy names)` });
+  }
+  if (req.rollback !== undefined && !req.rollback.reason?.trim()) {
+    problems.push({ field: 'reason', message: 'is required with --rollback: say why the older version goes back (it is recorded and shown)' });
   }
   return problems;
 }

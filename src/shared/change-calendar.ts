@@ -4,7 +4,8 @@ import { DEFAULT_TASK_QUEUE } from './ids';
 /**
  * The change calendar: one durable entity per installation (`change-calendar`, suffixed
  * `@<task queue>` off the default queue) holding the freezes people declare now, during
- * an incident, beside the ones the catalogue plans. Releases consult it at every gate.
+ * an incident, beside the ones the catalogue plans, and the versions in quarantine.
+ * Releases consult it at every gate.
  * Plain data, shared by the workflow, the activities and the CLI.
  */
 
@@ -44,11 +45,46 @@ export interface EndFreezeRequest {
   reason?: string;
 }
 
+/** A version stopped from entering any environment of its service until someone lifts the quarantine. */
+export interface Quarantine {
+  service: string;
+  version: string;
+  reason: string;
+  by: string;
+  /** ISO 8601 */
+  at: string;
+  lifted?: { at: string; by: string; reason?: string };
+}
+
+export interface QuarantineRequest {
+  service: string;
+  version: string;
+  by: string;
+  reason: string;
+}
+
+export interface LiftQuarantineRequest {
+  service: string;
+  version: string;
+  by: string;
+  reason?: string;
+}
+
 export interface CalendarView {
   /** The freezes in force now, oldest first. */
   active: DeclaredFreeze[];
   /** Freezes that ended, most recent last (the last 20). */
   ended: DeclaredFreeze[];
+  /** Versions in quarantine now, oldest first (absent in calendars recorded before quarantines existed). */
+  quarantined?: Quarantine[];
+  /** Quarantines lifted, most recent last (the last 20). */
+  lifted?: Quarantine[];
+}
+
+/** What holds releases now: the freezes in force and the versions in quarantine. */
+export interface CalendarInForce {
+  freezes: DeclaredFreeze[];
+  quarantines: Quarantine[];
 }
 
 export interface CalendarInput {
@@ -65,8 +101,12 @@ export interface CalendarWatcher {
 export const declareFreezeUpdate = defineUpdate<DeclareFreezeAnswer, [DeclareFreezeRequest]>('declareFreeze');
 export const endFreezeUpdate = defineUpdate<DeclaredFreeze, [EndFreezeRequest]>('endFreeze');
 export const calendarQuery = defineQuery<CalendarView>('calendar');
+/** Quarantines a version: refused (with the reason) when it is already, or the request is incomplete. */
+export const quarantineUpdate = defineUpdate<Quarantine, [QuarantineRequest]>('quarantine');
+/** Lifts a quarantine: refused (with the reason) when the version is not in quarantine. */
+export const liftQuarantineUpdate = defineUpdate<Quarantine, [LiftQuarantineRequest]>('liftQuarantine');
 export const watchCalendarSignal = defineSignal<[CalendarWatcher]>('watchCalendar');
-/** Sent to each watcher when a freeze is declared or ends. */
+/** Sent to each watcher when a freeze is declared or ends, or a quarantine begins or is lifted. */
 export const calendarChangedSignal = defineSignal<[]>('calendarChanged');
 
 export function changeCalendarWorkflowId(taskQueue: string): string {

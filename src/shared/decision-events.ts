@@ -5,7 +5,7 @@ import type { Check, Verdict } from '../policy/analysis';
 import type { HoldKind } from '../policy/change-window';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { LockRequest } from './messages';
-import type { DeclaredFreeze } from './change-calendar';
+import type { DeclaredFreeze, Quarantine } from './change-calendar';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { ArtifactRef, GateException, Outcome, Stage } from './release';
 import type { RolloutPhase, RolloutStatus } from './rollout';
@@ -64,6 +64,8 @@ export type ReleaseEvent =
   | { kind: 'change_allowed'; environment: string }
   /** An exception let the release into the environment although the change policy or a freeze held it. */
   | ({ kind: 'change_excepted' } & Omit<GateException, 'at' | 'weight'>)
+  /** An explicit rollback let this release's older version replace `replaces` in the environment. */
+  | { kind: 'rollback_allowed'; environment: string; replaces: string; reason: string }
   /** The release's checkout (build, tests, artifact) is on this worker host. */
   | { kind: 'workspace_placed'; host: string }
   /** The environment runs on this worker host (its entity's placement). */
@@ -122,7 +124,11 @@ export type EnvironmentEvent =
 export type CalendarEvent =
   | { kind: 'freeze_declared'; freeze: DeclaredFreeze }
   /** `by` is a person, or `the calendar` when its --until passed. */
-  | { kind: 'freeze_ended'; id: string; by: string; reason?: string };
+  | { kind: 'freeze_ended'; id: string; by: string; reason?: string }
+  | { kind: 'version_quarantined'; quarantine: Quarantine }
+  | { kind: 'quarantine_lifted'; service: string; version: string; by: string; reason?: string }
+  /** A quarantine or lift the calendar refused (audit only: a refused update leaves no trace in history). */
+  | { kind: 'quarantine_refused'; command: 'quarantine' | 'unquarantine'; service: string; version: string; by: string; reason?: string; refusal: string };
 
 export type DecisionEvent = ReleaseEvent | RolloutEvent | EnvironmentEvent | CalendarEvent;
 

@@ -2,7 +2,7 @@ import type { ServiceConfig } from '../config/service-catalogue';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { RolloutStatus } from './rollout';
-import type { Risk } from '../policy/change-window';
+import type { HoldKind, Risk } from '../policy/change-window';
 
 /**
  * Types that cross the boundary between the CLI, the workflow and the activities.
@@ -31,6 +31,11 @@ export interface ReleaseRequest {
   startedBy?: string;
   /** How risky the change is, as its starter says (default medium): deploy windows and holidays hold the risks the change policy names. */
   risk?: Risk;
+  /**
+   * Set when the release is an explicit rollback: only then may its version replace a newer
+   * one in an environment. The reason is recorded and shown.
+   */
+  rollback?: { reason: string };
   /** An emergency fix: it passes deploy windows, holidays and freezes once an emergency approver approves it. */
   emergency?: EmergencyRequest;
 }
@@ -151,8 +156,10 @@ export interface ReleaseStatus {
   source?: SourceRevision;
   /** The artifact's provenance statement (in-toto, SLSA provenance v1), once written. */
   provenance?: ProvenanceStatement;
-  /** What holds the release before an environment now: a deploy window, a holiday, a freeze. */
+  /** What holds the release before an environment now: a deploy window, a holiday, a freeze, a soak in the environment before. */
   hold?: ChangeHold;
+  /** An explicit rollback: why, and the newer versions it replaced so far. */
+  rollback?: { reason: string; replaced: { environment: string; version: string }[] };
   /** Set on an emergency release: why, its ticket, and the emergency approver's decision once given. */
   emergency?: EmergencyRequest & { approval?: { by: string; reason: string; at: string } };
   /** Gates passed by an exception (an approved emergency, a process owner's override): flagged for the review. */
@@ -177,6 +184,8 @@ export interface GateException {
 /** The change policy holding a release before an environment, and until when. */
 export interface ChangeHold {
   environment: string;
+  /** What holds it (as GantryHold says); absent in releases recorded before it was kept here. */
+  kind?: HoldKind;
   /** ISO 8601; absent while a declared freeze with no end holds it. */
   until?: string;
   /** The same, as a person reads it in the policy's zone. */

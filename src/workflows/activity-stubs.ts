@@ -57,7 +57,17 @@ const CONTROL_OPTIONS: ActivityOptions = {
 };
 export type ControlStub = Pick<
   GantryActivities,
-  'activeInstance' | 'activateInstance' | 'stopInstance' | 'requestLock' | 'isWorkflowOpen' | 'readEnvironment' | 'placeEnvironment' | 'readChangeCalendar' | 'watchChangeCalendar'
+  | 'activeInstance'
+  | 'activateInstance'
+  | 'stopInstance'
+  | 'requestLock'
+  | 'isWorkflowOpen'
+  | 'readEnvironment'
+  | 'placeEnvironment'
+  | 'readChangeCalendar'
+  | 'watchChangeCalendar'
+  | 'readCalendarInForce'
+  | 'watchCalendarInForce'
 >;
 export const control = proxyActivities<ControlStub>(CONTROL_OPTIONS);
 

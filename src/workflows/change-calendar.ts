@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { applyCalendarEvent, checkFreezeDeclaration, overlappingFreezes } from '../policy/declared-freezes';
+import { checkQuarantineRequest, liftRefusal, quarantineRefusal } from '../policy/quarantine';
 import {
   type CalendarInput,
   type CalendarView,
@@ -9,6 +10,8 @@ import {
   calendarQuery,
   declareFreezeUpdate,
   endFreezeUpdate,
+  liftQuarantineUpdate,
+  quarantineUpdate,
   watchCalendarSignal,
 } from '../shared/change-calendar';
 import { type CalendarEvent, decisionsQuery } from '../shared/decision-events';
@@ -19,12 +22,14 @@ const EVENTS_KEPT = 200;
 
 /**
  * The change calendar: the freezes people declare now (`gantry freeze start`), in force
- * until someone ends them or their `--until` passes. Releases consult it at every gate
+ * until someone ends them or their `--until` passes, and the versions people quarantine
+ * (`gantry release quarantine`), held until someone lifts them. Releases consult it at every gate
  * and, while a freeze holds them, ask to be told when it changes; each change is sent to
  * them at once. It never ends by itself and continues as new as its history grows.
  */
 export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise<void> {
-  const view: CalendarView = input.carried?.view ?? { active: [], ended: [] };
+  // A calendar carried over from before quarantines existed has none.
+  const view: CalendarView = { quarantined: [], lifted: [], ...(input.carried?.view ?? { active: [], ended: [] }) };
   let nextId = input.carried?.nextId ?? 1;
   let watchers: CalendarWatcher[] = [...(input.carried?.watchers ?? [])];
   let changed = false;
@@ -78,6 +83,45 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
       },
     },
   );
+  // Quarantines: a refused request is answered with the reason, and the audit hears of it.
+  const refuse = (command: 'quarantine' | 'unquarantine', request: { service?: string; version?: string; by?: string; reason?: string } | undefined, refusal: string): never => {
+    const { service = '', version = '', by = '', reason } = request ?? {};
+    decisions.refusedUpdate({ kind: 'quarantine_refused', command, service, version, by, ...(reason ? { reason } : {}), refusal });
+    throw new Error(refusal);
+  };
+  setHandler(
+    quarantineUpdate,
+    (request) => {
+      const quarantine = { service: request.service, version: request.version, reason: request.reason.trim(), by: request.by, at: new Date().toISOString() };
+      decisions.record({ kind: 'version_quarantined', quarantine });
+      changed = true;
+      return quarantine;
+    },
+    {
+      validator: (request) => {
+        const problems = checkQuarantineRequest(request ?? {});
+        if (problems.length > 0) refuse('quarantine', request, problems.join('; '));
+        const refusal = quarantineRefusal(view, request);
+        if (refusal) refuse('quarantine', request, refusal);
+      },
+    },
+  );
+  setHandler(
+    liftQuarantineUpdate,
+    (request) => {
+      decisions.record({ kind: 'quarantine_lifted', service: request.service, version: request.version, by: request.by, ...(request.reason ? { reason: request.reason } : {}) });
+      changed = true;
+      return view.lifted![view.lifted!.length - 1];
+    },
+    {
+      validator: (request) => {
+        const problems = checkQuarantineRequest(request ?? {}, true);
+        if (problems.length > 0) refuse('unquarantine', request, problems.join('; '));
+        const refusal = liftRefusal(view, request);
+        if (refusal) refuse('unquarantine', request, refusal);
+      },
+    },
+  );
   setHandler(watchCalendarSignal, (watcher) => {
     if (!watchers.some((w) => w.workflowId === watcher.workflowId && w.runId === watcher.runId)) watchers.push(watcher);
   });
@@ -115,6 +159,12 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
 }
 
 function calendarDetails(view: CalendarView): string {
-  if (view.active.length === 0) return '**Change calendar**: no freeze in force';
-  return ['**Change calendar**', '', ...view.active.map((f) => `Freeze ${f.id} by ${f.by}: ${f.reason}${f.until ? ` (until ${f.until})` : ''}`)].join('\n');
+  const quarantined = view.quarantined ?? [];
+  if (view.active.length === 0 && quarantined.length === 0) return '**Change calendar**: no freeze in force, no version in quarantine';
+  return [
+    '**Change calendar**',
+    '',
+    ...view.active.map((f) => `Freeze ${f.id} by ${f.by}: ${f.reason}${f.until ? ` (until ${f.until})` : ''}`),
+    ...quarantined.map((q) => `Quarantined ${q.service} ${q.version} by ${q.by}: ${q.reason}`),
+  ].join('\n');
 }

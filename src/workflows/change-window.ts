@@ -4,7 +4,8 @@ import { effectiveChangePolicy } from '../policy/effective-change-policy';
 import { FAILURE_TYPE } from '../policy/outcome';
 import { type DeclaredFreeze, calendarChangedSignal } from '../shared/change-calendar';
 import type { ChangeException } from '../shared/rollout';
-import { control } from './activity-stubs';
+import { exceptionMayPass } from '../policy/change-exceptions';
+import { NOTHING_IN_FORCE, readCalendarInForce, watchCalendarInForce } from './calendar-in-force';
 import type { ReleaseState } from './release-state';
 
 /**
@@ -72,30 +73,33 @@ export async function waitForChangeWindow(
 ): Promise<GateResult> {
   const stop = exits.stop ?? (() => false);
   const exception = exits.exception ?? (() => undefined);
-  let declared = watch ? declaredRules(await control.readChangeCalendar()) : [];
+  // Workflows recorded before quarantines existed read only the calendar's freezes.
+  const withQuarantines = patched('quarantine');
+  let calendar = watch ? await readCalendarInForce(withQuarantines) : NOTHING_IN_FORCE;
   let waited = false;
   for (;;) {
-    let decision = decideChange(policy, request, Date.now(), declared);
+    let decision = decideChange(policy, request, Date.now(), declaredRules(calendar.freezes), calendar.quarantines);
     if (decision.kind === 'wait' && watch) {
       // Asked to be told of the next change, then read again: no change can slip between.
       watch.changed = false;
       const { workflowId, runId } = workflowInfo();
-      declared = declaredRules(await control.watchChangeCalendar({ workflowId, runId }));
-      decision = decideChange(policy, request, Date.now(), declared);
+      calendar = await watchCalendarInForce(withQuarantines, { workflowId, runId });
+      decision = decideChange(policy, request, Date.now(), declaredRules(calendar.freezes), calendar.quarantines);
     }
     if (decision.kind === 'allowed') return { kind: 'allowed', waited };
-    const passing = exception();
+    const passable = exceptionMayPass(decision.hold);
+    const passing = passable ? exception() : undefined;
     if (passing) return { kind: 'excepted', exception: passing, passed: decision.reasons, waited };
     if (decision.kind === 'refused') {
-      if (!exits.emergencyPending?.()) return { kind: 'refused', reason: decision.reason };
+      if (!passable || !exits.emergencyPending?.()) return { kind: 'refused', reason: decision.reason };
       decision = { ...decision, kind: 'wait', until: 'an emergency approver approves it', untilMs: undefined };
     }
     waited = true;
     held(decision);
     const timeoutMs = Math.max(1, Math.min(decision.untilMs ?? Number.POSITIVE_INFINITY, Date.now() + (watch ? CALENDAR_RECHECK_MS : Number.POSITIVE_INFINITY)) - Date.now());
-    await condition(() => stop() || (watch?.changed ?? false) || exception() !== undefined, timeoutMs);
+    await condition(() => stop() || (watch?.changed ?? false) || (passable && exception() !== undefined), timeoutMs);
     if (stop()) return { kind: 'stopped' };
-    if (watch) declared = declaredRules(await control.readChangeCalendar());
+    if (watch) calendar = await readCalendarInForce(withQuarantines);
   }
 }
 
@@ -107,7 +111,7 @@ export async function awaitChangeWindow(release: ReleaseState, environment: stri
   const watch = patched('change-calendar') ? (release.calendarWatch ??= new CalendarWatch()) : undefined;
   if (!policy && !watch) return;
   const { service, version, risk, emergency } = release.input;
-  const request = { service, environment, risk: risk ?? 'medium' };
+  const request = { service, environment, risk: risk ?? 'medium', version };
   const emergencyPending = () => emergency !== undefined && release.emergencyException() === undefined;
   const result = await waitForChangeWindow(
     policy,
@@ -120,7 +124,7 @@ export async function awaitChangeWindow(release: ReleaseState, environment: stri
         ...(decision.untilMs === undefined ? {} : { until: new Date(decision.untilMs).toISOString() }),
         untilLocal: decision.until,
         hold: decision.hold,
-        reasons: emergencyPending()
+        reasons: emergencyPending() && exceptionMayPass(decision.hold)
           ? [...decision.reasons, `an emergency release (${emergency!.ticket}): it passes once an emergency approver approves it (gantry release approve-emergency ${service} ${version} --as <approver> --reason …)`]
           : decision.reasons,
       }),

@@ -1,3 +1,4 @@
+import { exceptionMayPass } from '../policy/change-exceptions';
 import { patched } from '@temporalio/workflow';
 import { rampChangePolicy } from '../policy/effective-change-policy';
 import type { RolloutInput } from '../shared/rollout';
@@ -19,7 +20,7 @@ export async function holdWhileChangePolicyBlocks(input: RolloutInput, rollout: 
   const watch = patched('change-calendar') ? (rollout.calendarWatch ??= new CalendarWatch()) : undefined;
   const policy = input.changePolicy ? { ...rampChangePolicy(input.changePolicy), whenBlocked: 'wait' as const } : undefined;
   if (!policy && !watch) return undefined;
-  const request = { service: input.service, environment: input.environment, risk: input.risk ?? 'medium' };
+  const request = { service: input.service, environment: input.environment, risk: input.risk ?? 'medium', version: input.version };
   let held = false;
   const result = await waitForChangeWindow(
     policy,
@@ -28,7 +29,7 @@ export async function holdWhileChangePolicyBlocks(input: RolloutInput, rollout: 
     (decision) => {
       if (held) return;
       held = true;
-      rollout.record({ kind: 'held', why: `${decision.reasons[0]}; the canary holds ${rollout.status.weights.canary} % until then`, changeGate: true });
+      rollout.record({ kind: 'held', why: `${decision.reasons[0]}; the canary holds ${rollout.status.weights.canary} % until then`, ...(exceptionMayPass(decision.hold) ? { changeGate: true } : {}) });
       rollout.report();
     },
     { stop: () => rollout.rollbackRequest !== undefined, exception: () => rollout.changeException() },

@@ -20,6 +20,7 @@ export function registerChangeExceptions(release: ReleaseState): void {
     finished: release.finished,
     emergency: s.emergency,
     heldBy: s.hold?.reasons[0] ?? (rolloutRunning(release) ? s.rollout?.changeGate : undefined),
+    holdKind: s.hold?.kind,
   });
   const message = (name: 'approve_emergency' | 'override', p: ExceptionPayload | undefined, verdict: Verdict): MessageEvent => ({
     kind: 'message',

@@ -79,6 +79,7 @@ export class ReleaseState {
       timeline: [],
       ...(input.emergency ? { emergency: { reason: input.emergency.reason, ticket: input.emergency.ticket } } : {}),
       ...(input.startedBy && input.startedBy !== input.author ? { startedBy: input.startedBy } : {}),
+      ...(input.rollback ? { rollback: { reason: input.rollback.reason, replaced: [] } } : {}),
     };
     this.decisions = new DecisionRecord<ReleaseEvent>({
       apply: (event) => applyReleaseEvent(this.status, event),

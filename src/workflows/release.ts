@@ -26,6 +26,8 @@ import { DEPLOY_STRATEGIES } from './strategies';
 import { environmentPlan } from '../policy/environment-plan';
 import { assertVerificationHolds } from './environment-record';
 import { awaitChangeWindow } from './change-window';
+import { type PreviousDeploy, awaitSoakInPrevious } from './soak-precondition';
+import { assertNoDowngrade } from './no-downgrade';
 import { RISKS } from '../policy/change-window';
 import { checkRole } from '../policy/authority';
 import { checkEmergencyRequest } from '../policy/change-exceptions';
@@ -172,15 +174,21 @@ async function runPipeline(release: ReleaseState): Promise<void> {
   }
 
   // Environments in the catalogue's order; the first failure stops the release there.
+  let previous: PreviousDeploy | undefined;
   for (const { name, approvalFirst } of environmentPlan(config.environments)) {
     if (approvalFirst) {
       await awaitApproval(release);
       await assertVerificationHolds(release);
     }
     const { strategy } = config.environments[name];
+    await awaitSoakInPrevious(release, name, previous);
     await awaitChangeWindow(release, name);
     release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
-    await withEnvironmentTurn(release, name, () => DEPLOY_STRATEGIES[strategy](release, name, artifact));
+    await withEnvironmentTurn(release, name, async () => {
+      await assertNoDowngrade(release, name);
+      return DEPLOY_STRATEGIES[strategy](release, name, artifact);
+    });
+    previous = { environment: name, deployedAtMs: Date.now() };
   }
 }
 
@@ -232,6 +240,7 @@ function assertUsableInput(input: ReleaseInput): void {
   const problems: string[] = (['service', 'version', 'commit', 'author'] as const).filter((k) => typeof input?.[k] !== 'string' || !input[k]);
   if (input?.risk !== undefined && !(RISKS as readonly string[]).includes(input.risk)) problems.push(`risk "${String(input.risk)}" (use ${RISKS.join(', ')})`);
   if (input?.emergency !== undefined) problems.push(...checkEmergencyRequest(input.emergency ?? {}).map((p) => `emergency.${p.field}: ${p.message}`));
+  if (input?.rollback !== undefined && !rollbackReasonGiven(input.rollback)) problems.push('rollback without a reason (say why the older version goes back)');
   if (problems.length > 0) {
     throw ApplicationFailure.create({
       type: 'InvalidReleaseInput',
@@ -239,4 +248,9 @@ function assertUsableInput(input: ReleaseInput): void {
       nonRetryable: true,
     });
   }
+}
+
+function rollbackReasonGiven(rollback: unknown): boolean {
+  const reason = (rollback as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' && reason.trim() !== '';
 }

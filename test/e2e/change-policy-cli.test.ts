@@ -124,29 +124,102 @@ describe('gantry freeze: declared during an incident, with the real CLI', () => 
   });
 });
 
+describe('gantry release quarantine: a version that must not deploy, with the real CLI', () => {
+  test('bad requests exit 2 naming the flag; a quarantine holds a release before staging and is listed; the lift lets it go on', async () => {
+    const noReason = await stack.gantry(['release', 'quarantine', 'web', '7.1.0', '--as', 'carol']);
+    expect({ code: noReason.code, stderr: noReason.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/web 7\.1\.0 not quarantined:\n {2}--reason is required/) });
+    const notQuarantined = await stack.gantry(['release', 'unquarantine', 'web', '7.1.0', '--as', 'carol']);
+    expect({ code: notQuarantined.code, stderr: notQuarantined.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/the quarantine of web 7\.1\.0 not lifted: web 7\.1\.0 is not quarantined/) });
+
+    const quarantined = await stack.gantry(['release', 'quarantine', 'web', '7.1.0', '--as', 'carol', '--reason', 'corrupts carts']);
+    expect({ code: quarantined.code, stderr: quarantined.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(quarantined.stdout).toMatch(/^Quarantined web 7\.1\.0 {2}quarantined .* by carol: corrupts carts; until lifted$/m);
+    const again = await stack.gantry(['release', 'quarantine', 'web', '7.1.0', '--as', 'erin', '--reason', 'twice']);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/web 7\.1\.0 is already quarantined by carol since .* \(corrupts carts\)/) });
+    const listed = await stack.gantry(['freeze', 'list']);
+    expect(listed.stdout).toMatch(/^Quarantined versions:\n {2}web 7\.1\.0 {2}quarantined .* by carol: corrupts carts; until lifted$/m);
+    expect(JSON.parse((await stack.gantry(['freeze', 'list', '--json'])).stdout).quarantined).toEqual([expect.objectContaining({ service: 'web', version: '7.1.0', by: 'carol', reason: 'corrupts carts' })]);
+
+    // Low risk: the Berlin windows do not hold it, only the quarantine does.
+    const release = await stack.gantry(['release', 'start', '--service', 'web', '--version', '7.1.0', '--commit', stack.commit, '--author', 'alice', '--risk', 'low']);
+    expect(release.code).toBe(0);
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.1.0'));
+    const held = await awaitStatus(handle, (s) => s.hold !== undefined, 120_000);
+    expect(held.hold).toMatchObject({ environment: 'staging', untilLocal: 'the quarantine is lifted' });
+    const shown = await stack.gantry(['release', 'status', 'web', '7.1.0']);
+    expect(shown.stdout).toContain('web 7.1.0 is quarantined by carol (corrupts carts) until it is lifted (gantry release unquarantine web 7.1.0); it may deploy once the quarantine is lifted');
+
+    const lifted = await stack.gantry(['release', 'unquarantine', 'web', '7.1.0', '--as', 'dave', '--reason', 'carts repaired']);
+    expect({ code: lifted.code, stdout: lifted.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/^Lifted web 7\.1\.0 {2}quarantined .* by carol: corrupts carts; lifted .* by dave \(carts repaired\)$/m) });
+    const atApproval = await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect(atApproval.environments.staging?.version).toBe('7.1.0');
+    expect(JSON.parse((await stack.gantry(['freeze', 'list', '--json'])).stdout)).toMatchObject({ quarantined: [], lifted: [expect.objectContaining({ version: '7.1.0', lifted: expect.objectContaining({ by: 'dave' }) })] });
+    expect((await stack.gantry(['release', 'abort', 'web', '7.1.0', '--as', 'alice', '--reason', 'only checking the quarantine'])).code).toBe(0);
+    await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+  }, 360_000);
+
+  test('an older version is refused where a newer one runs; started again with --rollback it goes on, and its status says why', async () => {
+    const start = (extra: string[] = []) => stack.gantry(['release', 'start', '--service', 'web', '--version', '6.9.0', '--commit', stack.commit, '--author', 'alice', '--risk', 'low', ...extra]);
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '6.9.0'));
+    expect((await start()).code).toBe(0);
+    const refused = await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+    expect(refused.outcome).toBe('refused');
+    expect(refused.reason).toMatch(/^6\.9\.0 is older than 7\.\d\.0, which runs in staging; start it with --rollback --reason … to roll back$/);
+
+    expect((await start(['--rollback', '--reason', 'the 7 series corrupts carts'])).code).toBe(0);
+    await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    const shown = await stack.gantry(['release', 'status', 'web', '6.9.0']);
+    expect(shown.stdout).toMatch(/^ {2}rollback the 7 series corrupts carts; replaced 7\.\d\.0 in staging$/m);
+    expect((await stack.gantry(['release', 'abort', 'web', '6.9.0', '--as', 'alice', '--reason', 'only checking the rollback'])).code).toBe(0);
+    await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+  }, 360_000);
+
+  test('a version released before is released again only as an explicit rollback, over a newer one', async () => {
+    const start = (version: string, extra: string[] = []) => stack.gantry(['release', 'start', '--service', 'web', '--version', version, '--commit', stack.commit, '--author', 'alice', '--risk', 'low', ...extra]);
+    const newer = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.2.0'));
+    expect((await start('7.2.0')).code).toBe(0);
+    await awaitStatus(newer, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect((await stack.gantry(['release', 'approve', 'web', '7.2.0', '--as', 'bob'])).code).toBe(0);
+    expect((await awaitStatus(newer, (s) => s.outcome !== undefined, 120_000)).outcome).toBe('succeeded');
+
+    // 7.0.0 succeeded earlier in this file: the same request again finds that release (a CI retry), and starts nothing.
+    const again = await start('7.0.0');
+    expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/\(an earlier run\)/) });
+    const rollback = await start('7.0.0', ['--rollback', '--reason', '7.2.0 corrupts carts']);
+    expect({ code: rollback.code, stdout: rollback.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/^Started release release\/web\/7\.0\.0 /m) });
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.0.0'));
+    const atApproval = await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
+    expect(atApproval.rollback).toEqual({ reason: '7.2.0 corrupts carts', replaced: [{ environment: 'staging', version: '7.2.0' }] });
+    // A CI retry of the same rollback attaches to it rather than start another.
+    expect((await start('7.0.0', ['--rollback', '--reason', '7.2.0 corrupts carts'])).stdout).toMatch(/^Attached to running release release\/web\/7\.0\.0/m);
+    expect((await stack.gantry(['release', 'abort', 'web', '7.0.0', '--as', 'alice', '--reason', 'only checking the rollback'])).code).toBe(0);
+    await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
+  }, 360_000);
+});
+
 describe('an emergency release with the real CLI', () => {
   test('held by a freeze until the emergency approver approves it; recorded in its status', async () => {
     const declared = await stack.gantry(['freeze', 'start', '--as', 'carol', '--reason', 'Black Friday', '--environments', 'production', '--json']);
     const freeze = (JSON.parse(declared.stdout) as { freeze: { id: string } }).freeze.id;
-    const started = await stack.gantry(['release', 'start', '--service', 'web', '--version', '7.1.0', '--commit', stack.commit, '--author', 'alice', '--emergency', '--reason', 'card payments fail', '--ticket', 'INC-4711']);
+    const started = await stack.gantry(['release', 'start', '--service', 'web', '--version', '9.0.0', '--commit', stack.commit, '--author', 'alice', '--emergency', '--reason', 'card payments fail', '--ticket', 'INC-4711']);
     expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: '' });
-    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '7.1.0'));
+    const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '9.0.0'));
     await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
-    expect((await stack.gantry(['release', 'approve', 'web', '7.1.0', '--as', 'bob'])).code).toBe(0);
+    expect((await stack.gantry(['release', 'approve', 'web', '9.0.0', '--as', 'bob'])).code).toBe(0);
     const held = await awaitStatus(handle, (s) => s.hold?.environment === 'production', 60_000);
     expect(held.hold?.reasons[1]).toMatch(/^an emergency release \(INC-4711\): it passes once an emergency approver approves it/);
-    expect((await stack.gantry(['release', 'status', 'web', '7.1.0'])).stdout).toMatch(/emergency INC-4711: card payments fail\n {4}waiting for an emergency approver/);
+    expect((await stack.gantry(['release', 'status', 'web', '9.0.0'])).stdout).toMatch(/emergency INC-4711: card payments fail\n {4}waiting for an emergency approver/);
 
-    const notTheRole = await stack.gantry(['release', 'approve-emergency', 'web', '7.1.0', '--as', 'bob', '--reason', 'ok']);
+    const notTheRole = await stack.gantry(['release', 'approve-emergency', 'web', '9.0.0', '--as', 'bob', '--reason', 'ok']);
     expect({ code: notTheRole.code, stderr: notTheRole.stderr.trim() }).toEqual({ code: 2, stderr: 'gantry: refused: bob is not an emergency approver (emergency approvers: erin)' });
-    const noReason = await stack.gantry(['release', 'override', 'web', '7.1.0', '--as', 'dana']);
+    const noReason = await stack.gantry(['release', 'override', 'web', '9.0.0', '--as', 'dana']);
     expect({ code: noReason.code, stderr: noReason.stderr.trim() }).toEqual({ code: 2, stderr: 'gantry: an override needs a reason: add --reason "<why>"' });
 
-    const approved = await stack.gantry(['release', 'approve-emergency', 'web', '7.1.0', '--as', 'erin', '--reason', 'payments are down; the fix is one line']);
-    expect({ code: approved.code, stdout: approved.stdout.trim() }).toEqual({ code: 0, stdout: 'emergency of web 7.1.0 (INC-4711) approved by erin: it passes deploy windows, holidays and freezes' });
+    const approved = await stack.gantry(['release', 'approve-emergency', 'web', '9.0.0', '--as', 'erin', '--reason', 'payments are down; the fix is one line']);
+    expect({ code: approved.code, stdout: approved.stdout.trim() }).toEqual({ code: 0, stdout: 'emergency of web 9.0.0 (INC-4711) approved by erin: it passes deploy windows, holidays and freezes' });
     const done = await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
-    expect({ outcome: done.outcome, production: done.environments.production?.version }).toEqual({ outcome: 'succeeded', production: '7.1.0' });
-    const shown = await stack.gantry(['release', 'status', 'web', '7.1.0']);
+    expect({ outcome: done.outcome, production: done.environments.production?.version }).toEqual({ outcome: 'succeeded', production: '9.0.0' });
+    const shown = await stack.gantry(['release', 'status', 'web', '9.0.0']);
     expect(shown.stdout).toMatch(new RegExp(`exception: emergency by erin at \\S+ passed the gate before production \\(change freeze ${freeze} declared by carol \\(Black Friday\\)[^\\n]*\\): payments are down; the fix is one line`));
     expect((await stack.gantry(['freeze', 'end', freeze, '--as', 'carol'])).code).toBe(0);
   }, 360_000);

@@ -38,6 +38,8 @@ describe('bad input to the gantry CLI: exit code 2, a message naming the field, 
     ['a commit that is neither a SHA nor a tag', args({ commit: 'has space' }), /--commit: "has space" is neither a git commit SHA/, base.version],
     ['an author with spaces', args({ author: 'bob smith' }), /--author: "bob smith" is not a user name/, base.version],
     ['a catalogue of the starter', args({}, ['--config', '/tmp/my-gantry.yaml']), /--config is not read by release start: the platform's catalogue/, base.version],
+    ['a rollback without a reason', args({}, ['--rollback']), /--reason: is required with --rollback: say why the older version goes back/, base.version],
+    ['a reason without --rollback', args({}, ['--reason', 'just because']), /--reason: is only read with --rollback/, base.version],
   ])('%s', async (_name, argv, message, version) => {
     const result = await stack.gantry(argv);
     expect(result.code).toBe(2);

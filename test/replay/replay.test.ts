@@ -17,7 +17,7 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
  * today's workflow code: a change that would break running releases fails here.
  */
 describe('recorded histories replay against the current workflow code', () => {
-  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, and of work placed on worker hosts', () => {
+  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, of work placed on worker hosts, and of the guards on what may progress', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'release-succeeded.json',
@@ -44,20 +44,27 @@ describe('recorded histories replay against the current workflow code', () => {
         'blueGreen-hosts-release.json',
         'blueGreen-hosts-rollout.json',
         'environment-hosts-canary-web-production.json',
+        // Since the guards on what may progress: a release held by a quarantine then a soak, a downgrade refused, a rollback, and the calendar.
+        'guards-release-quarantined-soaked.json',
+        'guards-release-downgrade-refused.json',
+        'guards-release-rollback.json',
+        'calendar-record.json',
       ]),
     );
   });
 
   test.each(files)('%s', async (file) => {
     const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
-    // The file name says what it holds: lock-…, environment-…, <strategy>[-scenario]-rollout, or a release.
+    // The file name says what it holds: lock-…, environment-…, calendar-…, <strategy>[-scenario]-rollout, or a release.
     const workflowType = file.startsWith('lock-')
       ? 'environmentLockWorkflow'
       : file.startsWith('environment-')
         ? 'environmentWorkflow'
-        : file.endsWith('-rollout.json')
-          ? `${file.split('-')[0]}RolloutWorkflow`
-          : 'releaseWorkflow';
+        : file.startsWith('calendar-')
+          ? 'changeCalendarWorkflow'
+          : file.endsWith('-rollout.json')
+            ? `${file.split('-')[0]}RolloutWorkflow`
+            : 'releaseWorkflow';
     await expect(
       Worker.runReplayHistory({ workflowBundle: await gantryWorkflowBundle(), sinks: auditSinks(audit) }, history, `replay-${file}`),
     ).resolves.toBeUndefined();

@@ -100,6 +100,17 @@ describe('gantry config validate', () => {
     expect(run.stdout).toBe('');
   });
 
+  test('a soak precondition on the first environment exits 2 naming the field', async () => {
+    const file = path.join(workDir, 'soak-first.yaml');
+    fs.writeFileSync(file, VALID.replaceAll('environments: { staging: {}, production: {} }', 'environments: { staging: { soakInPrevious: 1h }, production: { soakInPrevious: 2h } }'));
+    const run = await runGantry(['config', 'validate', file]);
+    expect(exitCodeOf(run)).toBe(EXIT.invalidInput);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+ services\\.web\\.environments\\.staging\\.soakInPrevious: staging is the first environment, so there is no previous one`)),
+      expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+ services\\.api\\.environments\\.staging\\.soakInPrevious: staging is the first environment`)),
+    ]);
+  });
+
   test('--json reports a valid catalogue for machines', async () => {
     const run = await runGantry(['config', 'validate', validFile, '--json']);
     expect(exitCodeOf(run)).toBe(EXIT.ok);

@@ -75,7 +75,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
   expect(production?.properties?.strategy.enum).toEqual(['allAtOnce', 'canary', 'blueGreen']);
   expect(production?.properties?.gate.enum).toEqual(['approval', 'none']);
   expect(production?.required ?? []).toEqual([]);
-  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen', 'changePolicy', 'approval']);
+  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen', 'changePolicy', 'approval', 'soakInPrevious']);
 
   const canary = production?.properties?.canary;
   expect(canary?.required ?? []).toEqual([]);

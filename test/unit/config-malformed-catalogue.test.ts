@@ -405,6 +405,18 @@ const CASES: BrokenCatalogue[] = [
     message: /^only one environment of a service may have gate: approval \(staging has it already\)/,
   },
   {
+    name: 'a soak precondition on the first environment, which has nothing before it',
+    edits: [['        target: local', '        target: local\n        soakInPrevious: 2h #<']],
+    path: 'services.web.environments.staging.soakInPrevious',
+    message: /^staging is the first environment, so there is no previous one for a version to soak in; remove soakInPrevious here, or set it on a later environment/,
+  },
+  {
+    name: 'a soak precondition that is no duration',
+    edits: [[STRATEGY, `${STRATEGY}\n        soakInPrevious: two hours #<`]],
+    path: 'services.web.environments.production.soakInPrevious',
+    message: /"two hours" is not a positive duration/,
+  },
+  {
     name: 'a YAML syntax error',
     edits: [['    build: npm run build', '    build: npm: run build #<']],
     path: '',

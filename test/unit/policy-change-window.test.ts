@@ -202,3 +202,33 @@ describe('declared freezes in the decision', () => {
     expect(decideChange(policy, production, at('2026-12-03T10:00:00Z'), until)).toMatchObject({ kind: 'wait', until: 'Mon 2026-12-07 06:00 Europe/Berlin' });
   });
 });
+
+describe('quarantines in the decision', () => {
+  const quarantines = [{ service: 'web', version: '1.4.2', by: 'carol', reason: 'corrupts carts' }];
+  const hold = 'web 1.4.2 is quarantined by carol (corrupts carts) until it is lifted (gantry release unquarantine web 1.4.2)';
+  test('hold the quarantined version in every environment, whatever its risk and with no change policy, until lifted', () => {
+    for (const environment of ['staging', 'production']) {
+      expect(decideChange(undefined, { ...production, environment, risk: 'low', version: '1.4.2' }, at('2026-12-02T10:00:00Z'), [], quarantines)).toEqual({
+        kind: 'wait',
+        hold: 'quarantine',
+        until: 'the quarantine is lifted',
+        reason: `${hold}; it may deploy once the quarantine is lifted`,
+        reasons: [hold],
+      });
+    }
+  });
+  test('another version, another service, or a question about no version in particular is not held', () => {
+    expect(decideChange(undefined, { ...production, version: '1.4.3' }, at('2026-12-02T10:00:00Z'), [], quarantines).kind).toBe('allowed');
+    expect(decideChange(undefined, { ...production, service: 'api', version: '1.4.2' }, at('2026-12-02T10:00:00Z'), [], quarantines).kind).toBe('allowed');
+    expect(decideChange(undefined, production, at('2026-12-02T10:00:00Z'), [], quarantines).kind).toBe('allowed');
+  });
+  test('come first beside freezes and windows, and are never refused by a policy that refuses blocked releases: they wait to be lifted', () => {
+    const policy = policyOf({ timeZone: 'Europe/Berlin', whenBlocked: 'refuse' });
+    const declared = [{ id: 'F1', reason: 'payments incident', by: 'dave' }];
+    // Saturday: inside the default weekend window, during a declared freeze.
+    const decision = decideChange(policy, { ...production, version: '1.4.2' }, at('2026-12-05T10:00:00Z'), declared, quarantines);
+    expect(decision).toMatchObject({ kind: 'wait', hold: 'quarantine', until: 'the quarantine is lifted' });
+    expect(decision.kind === 'wait' && decision.reasons[0]).toBe(hold);
+    expect(decision.kind === 'wait' && decision.reasons.length).toBe(3);
+  });
+});

@@ -25,8 +25,14 @@ describe('checkReleaseRequest', () => {
     ['service', { service: 'Web_App' }, /not a service name/],
     ['author', { author: 'bob smith' }, /not a user name/],
     ['author', { author: '' }, /is required/],
+    ['reason', { rollback: { reason: '' } }, /^is required with --rollback: say why the older version goes back/],
+    ['reason', { rollback: { reason: '   ' } }, /^is required with --rollback/],
   ])('%s %j is refused', (field, change, message) => {
     expect(checkReleaseRequest({ ...good, ...change })).toEqual([{ field, message: expect.stringMatching(message) }]);
+  });
+
+  test('an explicit rollback with its reason is a well-formed request', () => {
+    expect(checkReleaseRequest({ ...good, version: '1.4.1', rollback: { reason: '1.4.2 corrupts carts' } })).toEqual([]);
   });
 
   test('reports every missing field at once', () => {

@@ -61,3 +61,13 @@ test('the status names the commit the platform resolved and the catalogue it enf
   expect(text).toContain(`  source https://git.example.com/web.git (services/web) at ${status.commit} (v2.0.0, committed 2026-11-30T12:00:00.000Z)`);
   expect(text).toContain(`  rules  catalogue sha256:${'ab'.repeat(32)} (commit fedcba9876543210fedcba9876543210fedcba98) from https://git.example.com/platform.git#main:gantry.yaml`);
 });
+
+test('an explicit rollback shows its reason and the newer versions it replaced', () => {
+  const text = renderStatus({
+    ...status,
+    rollout: undefined,
+    version: '1.4.1',
+    rollback: { reason: '1.4.2 corrupts carts', replaced: [{ environment: 'staging', version: '1.4.2' }, { environment: 'production', version: '1.4.2' }] },
+  });
+  expect(text).toContain('  rollback 1.4.2 corrupts carts; replaced 1.4.2 in staging; replaced 1.4.2 in production');
+});

@@ -116,7 +116,7 @@ describe('freezes declared now, in the change calendar (time-skipping server)', 
       await expect(declareFreeze(env.client, taskQueue, { by: 'carol', reason: 'x', until: past })).rejects.toThrow(WorkflowUpdateFailedError);
       await expect(declareFreeze(env.client, taskQueue, { by: 'carol', reason: '  ' })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/--reason is required/) } });
       await expect(endFreeze(env.client, taskQueue, { id: 'F9', by: 'carol' })).rejects.toMatchObject({ cause: { message: 'no freeze F9 is in force' } });
-      expect(await readCalendar(env.client, taskQueue)).toEqual({ active: [], ended: [] });
+      expect(await readCalendar(env.client, taskQueue)).toEqual({ active: [], ended: [], quarantined: [], lifted: [] });
     });
   });
 });

@@ -5,6 +5,7 @@ import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
 import { invalidInput } from '../exit-codes';
 import { describeFreeze } from '../render-freeze';
 import { parseZonedInstant } from '../zoned-instant';
+import { describeQuarantine } from './quarantine';
 
 const taskQueue = () => process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -75,7 +76,7 @@ export function registerFreezeCommands(program: Command): void {
 
   freeze
     .command('list')
-    .description('The freezes in force, and the last ones ended.')
+    .description('The freezes in force and the last ones ended; the versions in quarantine and the last ones lifted.')
     .option('--json', 'print the calendar as JSON', false)
     .action(async (opts: { json: boolean }) => {
       const [{ connectClient }, { readCalendar }] = await Promise.all([import('../../client/connect'), import('../../client/change-calendar-client')]);
@@ -86,5 +87,8 @@ export function registerFreezeCommands(program: Command): void {
       }
       print(view.active.length ? `In force:\n${view.active.map((f) => `  ${describeFreeze(f)}`).join('\n')}` : 'No freeze in force.');
       if (view.ended.length) print(`Ended recently:\n${view.ended.slice(-5).map((f) => `  ${describeFreeze(f)}`).join('\n')}`);
+      const quarantined = view.quarantined ?? [];
+      print(quarantined.length ? `Quarantined versions:\n${quarantined.map((q) => `  ${describeQuarantine(q)}`).join('\n')}` : 'No version in quarantine.');
+      if (view.lifted?.length) print(`Quarantines lifted recently:\n${view.lifted.slice(-5).map((q) => `  ${describeQuarantine(q)}`).join('\n')}`);
     });
 }

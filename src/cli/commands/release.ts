@@ -13,6 +13,7 @@ import { GantryOutcome, GantryService, GantryStage, GantryVersion } from '../../
 import { EXIT, invalidInput } from '../exit-codes';
 import { followRelease } from '../follow-release';
 import { renderResult, renderStatus } from '../render-status';
+import { registerQuarantineCommands } from './quarantine';
 
 const IDENTITY = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 const RELEASE_KEYS = { service: GantryService, version: GantryVersion, stage: GantryStage, outcome: GantryOutcome };
@@ -33,6 +34,7 @@ export function buildReleaseRequest(opts: {
   risk?: string;
   config?: string;
   emergency?: boolean;
+  rollback?: boolean;
   reason?: string;
   ticket?: string;
   as?: string;
@@ -42,10 +44,14 @@ export function buildReleaseRequest(opts: {
       '--config is not read by release start: the platform\'s catalogue, held by the worker, decides a release\'s rules. See them with `gantry catalogue show`; check a file before merging it with `gantry config validate <file>`',
     );
   }
-  const problems: { field: string; message: string }[] = checkReleaseRequest(opts);
+  const rollback = opts.rollback ? { reason: opts.reason ?? '' } : undefined;
+  const problems: { field: string; message: string }[] = checkReleaseRequest({ ...opts, rollback });
   if (opts.as !== undefined && !IDENTITY.test(opts.as)) problems.push({ field: 'as', message: `"${opts.as}" is not a user name (letters, digits, . _ @ -)` });
   if (opts.emergency) problems.push(...checkEmergencyRequest(opts));
   else if (opts.ticket !== undefined) problems.push({ field: 'ticket', message: 'is only read with --emergency; add --emergency --reason "<why>" or drop it' });
+  if (opts.reason !== undefined && !opts.rollback && !opts.emergency) {
+    problems.push({ field: 'reason', message: 'is only read with --rollback (why the older version goes back) or --emergency (why it cannot wait)' });
+  }
   if (problems.length > 0) {
     throw invalidInput(`invalid release request:\n${problems.map((p) => `  --${p.field}: ${p.message}`).join('\n')}`);
   }
@@ -57,6 +63,7 @@ export function buildReleaseRequest(opts: {
     ...(opts.as === undefined || opts.as === opts.author ? {} : { startedBy: opts.as }),
     ...(opts.risk === undefined ? {} : { risk: opts.risk as Risk }),
     ...(opts.emergency ? { emergency: { reason: opts.reason!.trim(), ticket: opts.ticket!.trim() } } : {}),
+    ...(rollback ? { rollback: { reason: rollback.reason.trim() } } : {}),
   };
 }
 
@@ -130,7 +137,8 @@ export function registerReleaseCommands(program: Command): void {
     .option('--as <who>', 'who starts the release, when not the author (e.g. the CI bot): a practitioner of the service, and not one of its approvers')
     .option('--risk <risk>', 'low, medium (default) or high: deploy windows and holidays hold the risks the change policy names')
     .option('--emergency', 'an emergency fix: it passes deploy windows, holidays and freezes once an emergency approver approves it (needs --reason and --ticket)', false)
-    .option('--reason <text>', 'why it is an emergency (recorded, flagged for the review)')
+    .option('--rollback', 'an explicit rollback: this (older) version may replace a newer one; needs --reason', false)
+    .option('--reason <text>', 'with --emergency: why it cannot wait; with --rollback: why the older version goes back (recorded and shown)')
     .option('--ticket <id>', "the emergency's incident or change ticket, e.g. INC-4711")
     .addOption(new Option('--config <file>').hideHelp())
     .option('--retry', 'release again a version whose previous release failed', false)
@@ -164,6 +172,8 @@ export function registerReleaseCommands(program: Command): void {
       else print(renderResult(result, input.service, input.version));
       process.exitCode = exitCodeFor(result);
     });
+
+  registerQuarantineCommands(release);
 
   release
     .command('status <service> <version>')
