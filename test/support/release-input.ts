@@ -24,9 +24,11 @@ export function releaseInput(
     /** All the service's environments, in order (instead of staging and `production`). */
     environments?: Record<string, Record<string, unknown>>;
     roles?: Record<string, unknown>;
+    /** The catalogue's groups, as validation hands them to each service. */
+    groups?: Record<string, string[]>;
   } = {},
 ): ReleaseRequest {
-  const { approval, production, environments, roles, ...rest } = overrides;
+  const { approval, production, environments, roles, groups, ...rest } = overrides;
   const config = ServiceSchema.parse({
     repository: '/nonexistent/web',
     build: 'make build',
@@ -37,6 +39,7 @@ export function releaseInput(
     environments: environments ?? { staging: {}, production: production ?? { strategy: 'allAtOnce' } },
     approval: approval ?? { approvers: ['alice', 'bob', 'carol'], minApprovals: 1, timeout: '1d' },
     ...(roles ? { roles } : {}),
+    ...(groups ? { groups } : {}),
   });
   const request: ReleaseRequest = {
     service: 'web',
