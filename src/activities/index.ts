@@ -19,6 +19,7 @@ import { createAdmissionActivities } from './admission';
 import { createCatalogueActivities } from './catalogue';
 import { createWorkspaceActivities } from './workspace';
 import { createPlacementActivities, type WorkerHost } from './placement';
+import { createSignatureActivities } from './signatures';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -55,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWorkspaceActivities({ root: deps.workspacesRoot, repositories: deps.repositories, host: deps.host }),
     ...createPlacementActivities({ client: deps.client, host: deps.host }),
     ...createCatalogueActivities(deps.catalogue),
+    ...createSignatureActivities(),
   };
 }
 

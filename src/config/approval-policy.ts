@@ -26,8 +26,9 @@ export const ApprovalSchema = z
       .strictObject({
         comment: z.boolean().default(false).describe('Every approval must say why (--comment).'),
         ticket: z.boolean().default(false).describe('Every approval must name a change ticket (--ticket).'),
+        signature: z.boolean().default(false).describe("Every approval must be signed with one of the approver's SSH keys listed under signers: (--sign)."),
       })
-      .default({ comment: false, ticket: false })
+      .default({ comment: false, ticket: false, signature: false })
       .describe('What an approver must give with an approval.'),
     timeout: durationField('24h').default(86_400_000).describe('How long a release waits for approval.'),
     onTimeout: z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GROUP_REFERENCE } from '../policy/people';
+import { parsePublicKeyLine } from '../providers/signatures/ssh-signature';
 
 /**
  * `roles:` and `groups:` in the platform's catalogue: who may start and steer releases,
@@ -26,6 +27,16 @@ export const PeopleSchema = z.array(PersonOrGroupSchema);
 export const GroupsSchema = z
   .record(z.string().regex(GROUP_NAME_PATTERN, 'group names are lower-case letters, digits and -, starting with a letter'), z.array(IdentitySchema).min(1, 'a group needs at least one member'))
   .describe('Named groups of people; roles and approvals name them as group:<name>.');
+
+/** A public key as ssh-keygen prints it; it must parse, so a typo is a catalogue error and not a refused approval later. */
+const PublicKeyLineSchema = z.string().superRefine((line, ctx) => {
+  const parsed = parsePublicKeyLine(line);
+  if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+});
+
+export const SignersSchema = z
+  .record(IdentitySchema, z.array(PublicKeyLineSchema).min(1, 'list at least one public key'))
+  .describe("Each person's SSH public keys (as in git's allowed_signers): the keys their signed decisions are checked against.");
 
 export const RolesSchema = z
   .strictObject({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { gateProblems } from '../policy/environment-plan';
 import { soakProblems } from '../policy/soak-precondition';
 import { ChangePolicySchema } from './change-policy';
-import { GroupsSchema, RolesSchema } from './roles';
+import { GroupsSchema, RolesSchema, SignersSchema } from './roles';
 import { ApprovalSchema } from './approval-policy';
 import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names';
 import { durationField } from './duration';
@@ -173,6 +173,7 @@ export const ServiceSchema = z
     changePolicy: ChangePolicySchema.optional().describe("When changes of this service may go out; its fields replace the catalogue's (freezes add up)."),
     roles: RolesSchema.optional().describe("Who may start, steer and make exceptions for this service, besides the catalogue's roles."),
     groups: GroupsSchema.optional().describe("Groups this service's roles and approvals may name, besides the catalogue's."),
+    signers: SignersSchema.optional().describe("People's SSH public keys for this service's signed decisions, besides the catalogue's."),
   })
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {
@@ -196,6 +197,7 @@ export const CatalogueSchema = z
     changePolicy: ChangePolicySchema.optional().describe('When changes may go out, for every service: deploy windows, holidays, change freezes. Without it (and without one in a service or environment) releases are not held by windows.'),
     roles: RolesSchema.optional().describe('Who may do what, for every service: practitioners, process owners, emergency approvers, auditors.'),
     groups: GroupsSchema.optional(),
+    signers: SignersSchema.optional(),
   })
   .describe('Gantry service catalogue.');
 

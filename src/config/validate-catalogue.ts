@@ -36,6 +36,8 @@ export function validateCatalogue(data: unknown): CatalogueValidation {
       if (roles) service.roles = roles;
       const groups = mergeGroups(catalogue.groups, service.groups);
       if (groups) service.groups = groups;
+      const signers = mergeGroups(catalogue.signers, service.signers);
+      if (signers) service.signers = signers;
     }
     return { success: true, catalogue };
   }

@@ -20,7 +20,7 @@ export interface ApprovalRules {
   /** Groups each of which must give at least one of the approvals. */
   requiredGroups?: string[];
   /** What every approval must carry. */
-  require?: { comment?: boolean; ticket?: boolean };
+  require?: { comment?: boolean; ticket?: boolean; signature?: boolean };
   groups?: Groups;
   /** Who the approval escalated to after its first deadline, when it did. */
   escalatedTo?: string[];
@@ -43,6 +43,8 @@ export interface ApprovalContext {
 export interface ApprovalInputs {
   comment?: string;
   ticket?: string;
+  /** Whether the approval comes signed (the signature itself is checked apart). */
+  signed?: boolean;
 }
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
@@ -84,6 +86,7 @@ export function checkApprove(ctx: ApprovalContext, by: string, inputs: ApprovalI
   if (ctx.approvals.some((a) => a.by === by)) return refuse(`${by} has already approved this release`);
   if (ctx.rules.require?.comment && !inputs.comment?.trim()) return refuse('this approval policy requires a comment with every approval (--comment "<why>")');
   if (ctx.rules.require?.ticket && !inputs.ticket?.trim()) return refuse('this approval policy requires a change ticket with every approval (--ticket <id>)');
+  if (ctx.rules.require?.signature && !inputs.signed) return refuse(`this approval policy requires signed approvals: approve with --sign <your SSH key> (its public key listed for ${by} under signers:)`);
   return { ok: true };
 }
 

@@ -38,7 +38,7 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
       if (event.result === 'refused') {
         status.ignored.push({ message: event.message, by: event.by, reason: event.refusal ?? 'refused', at: event.at });
       } else if (event.message === 'approve') {
-        status.approvals.push({ by: event.by, comment: event.reason, ...(event.ticket ? { ticket: event.ticket } : {}), at: event.at, via: event.via });
+        status.approvals.push({ by: event.by, comment: event.reason, ...(event.ticket ? { ticket: event.ticket } : {}), ...(event.signed ? { signed: event.signed } : {}), at: event.at, via: event.via });
       } else if (event.message === 'reject') {
         status.rejection = { by: event.by, reason: event.reason ?? '', at: event.at };
       } else if (event.message === 'approve_emergency' && status.emergency) {

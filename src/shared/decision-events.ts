@@ -7,7 +7,7 @@ import type { ProvenanceStatement } from '../policy/provenance';
 import type { LockRequest } from './messages';
 import type { DeclaredFreeze, Quarantine } from './change-calendar';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
-import type { ArtifactRef, GateException, Outcome, Stage } from './release';
+import type { ArtifactRef, GateException, Outcome, SignedRecord, Stage } from './release';
 import type { RolloutPhase, RolloutStatus } from './rollout';
 
 /**
@@ -37,6 +37,8 @@ export interface MessageEvent {
   requestId?: string;
   /** The change ticket an approval named. */
   ticket?: string;
+  /** A signed approval: the statement, its signature and the key that made it, for an auditor to check with ssh-keygen. */
+  signed?: SignedRecord;
 }
 
 /** What a release decided and did. */

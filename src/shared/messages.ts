@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AdmissionAnswer, ReleaseStatus } from './release';
 import type { PromotePayload, SteerPayload } from './rollout';
+import type { SignedDecision } from '../policy/signed-statement';
 
 /**
  * Every message a release understands, shared by the workflow, the CLI and the tests.
@@ -14,6 +15,8 @@ export interface ApprovePayload {
   comment?: string;
   /** The change ticket the approval refers to (an approval policy may require one). */
   ticket?: string;
+  /** The approval signed with the approver's SSH key (`gantry release approve --sign`, or `gantry release sign-payload`). */
+  signature?: SignedDecision;
 }
 export interface RejectPayload {
   by: string;

@@ -95,10 +95,19 @@ export interface Instance {
   pid: number;
 }
 
+/** A signed decision as the record keeps it: what was signed, the signature, and the key's fingerprint. */
+export interface SignedRecord {
+  statement: string;
+  signature: string;
+  /** SHA256:… of the key that signed, as ssh-keygen -l prints it. */
+  fingerprint: string;
+}
+
 export interface ApprovalRecord {
   by: string;
   comment?: string;
   ticket?: string;
+  signed?: SignedRecord;
   at: string;
   via: 'update' | 'signal';
 }

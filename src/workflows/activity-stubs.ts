@@ -68,6 +68,7 @@ export type ControlStub = Pick<
   | 'watchChangeCalendar'
   | 'readCalendarInForce'
   | 'watchCalendarInForce'
+  | 'verifyDecisionSignature'
 >;
 export const control = proxyActivities<ControlStub>(CONTROL_OPTIONS);
 

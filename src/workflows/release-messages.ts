@@ -1,6 +1,10 @@
 import { ApplicationFailure, type CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import { checkAbort } from '../policy/abort';
 import { checkRole } from '../policy/authority';
+import { environmentPlan } from '../policy/environment-plan';
+import { type DecisionStatement, checkStatement } from '../policy/signed-statement';
+import type { SignedRecord } from '../shared/release';
+import { control } from './activity-stubs';
 import { type ApprovalContext, type Verdict, checkApprove, checkReject, groupsStillToApprove } from '../policy/approval';
 import {
   type AbortPayload,
@@ -42,13 +46,22 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     approvalsRequired: s.approvalsRequired,
     message,
   });
-  const message = (name: 'approve' | 'reject' | 'abort', by: string | undefined, reason: string | undefined, via: 'update' | 'signal', verdict: Verdict, ticket?: string): MessageEvent => ({
+  const message = (
+    name: 'approve' | 'reject' | 'abort',
+    by: string | undefined,
+    reason: string | undefined,
+    via: 'update' | 'signal',
+    verdict: Verdict,
+    ticket?: string,
+    signed?: SignedRecord,
+  ): MessageEvent => ({
     kind: 'message',
     message: name,
     by: by ?? '(nobody)',
     reason,
     via,
     ...(ticket ? { ticket } : {}),
+    ...(signed ? { signed } : {}),
     ...(verdict.ok ? { result: 'accepted' } : { result: 'refused', refusal: verdict.reason }),
   });
   /** A refused update leaves no trace in the history (validators may not change state): the audit hears of it. */
@@ -64,10 +77,27 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     return true;
   };
 
-  const approve = (p: ApprovePayload, via: 'update' | 'signal') => {
-    release.record(message('approve', p.by, p.comment, via, { ok: true }, p.ticket));
+  /** Takes an approval; a signed one only once its signature checks out (a signal's refusal is recorded, an update's thrown). */
+  const approve = async (p: ApprovePayload, via: 'update' | 'signal'): Promise<DecisionAnswer | undefined> => {
+    let signed: SignedRecord | undefined;
+    if (p.signature) {
+      // The statement was checked when the message arrived; the signature needs cryptography, so an activity checks it.
+      const check = await control.verifyDecisionSignature({ ...p.signature, keys: release.config.signers?.[p.by] ?? [] });
+      // Meanwhile the release may have moved on: the approval must still be one it can take.
+      const verdict: Verdict = check.ok ? approveCheck(p) : { ok: false, reason: `signature refused: ${check.reason}` };
+      if (!verdict.ok) {
+        if (via === 'signal') {
+          ignore('approve', p.by, p.comment, verdict);
+          return undefined;
+        }
+        release.decisions.refusedUpdate(message('approve', p.by, p.comment, via, verdict, p.ticket));
+        throw ApplicationFailure.create({ type: 'ApprovalRefused', nonRetryable: true, message: verdict.reason });
+      }
+      if (check.ok) signed = { ...p.signature, fingerprint: check.fingerprint };
+    }
+    release.record(message('approve', p.by, p.comment, via, { ok: true }, p.ticket, signed));
     release.waitFor(approvalWaitText(release));
-    return answer(`approved by ${p.by} (${s.approvals.length} of ${s.approvalsRequired})`);
+    return answer(`approved by ${p.by}${signed ? ` (signed with ${signed.fingerprint})` : ''} (${s.approvals.length} of ${s.approvalsRequired})`);
   };
   const reject = (p: RejectPayload, via: 'update' | 'signal') => {
     release.record(message('reject', p.by, p.reason, via, { ok: true }));
@@ -92,14 +122,18 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
     const verdict = checkAbort(release.finished || !!s.abort, p?.by, p?.reason, s.rollout);
     return verdict.ok ? checkRole('abort', p?.by, release.authority()) : verdict;
   };
-  const approveCheck = (p: ApprovePayload | undefined) => checkApprove(approvalContext(), p?.by as string, { comment: p?.comment, ticket: p?.ticket });
+  const approveCheck = (p: ApprovePayload | undefined): Verdict => {
+    const verdict = checkApprove(approvalContext(), p?.by as string, { comment: p?.comment, ticket: p?.ticket, signed: p?.signature !== undefined });
+    if (!verdict.ok || !p?.signature) return verdict;
+    return checkStatement(p.signature.statement, signedApproval(release, p.by), Date.now());
+  };
 
-  setHandler(approveUpdate, (p) => approve(p, 'update'), { validator: (p) => enforce('approve', p?.by, p?.comment, approveCheck(p)) });
+  setHandler(approveUpdate, async (p) => (await approve(p, 'update')) as DecisionAnswer, { validator: (p) => enforce('approve', p?.by, p?.comment, approveCheck(p)) });
   setHandler(rejectUpdate, (p) => reject(p, 'update'), { validator: (p) => enforce('reject', p?.by, p?.reason, checkReject(approvalContext(), p?.by, p?.reason)) });
   setHandler(abortUpdate, abortAndAwait, { validator: (p) => enforce('abort', p?.by, p?.reason, abortCheck(p)) });
 
-  setHandler(approveSignal, (p) => {
-    if (!ignore('approve', p?.by, p?.comment, approveCheck(p))) approve(p, 'signal');
+  setHandler(approveSignal, async (p) => {
+    if (!ignore('approve', p?.by, p?.comment, approveCheck(p))) await approve(p, 'signal');
   });
   setHandler(rejectSignal, (p) => {
     if (!ignore('reject', p?.by, p?.reason, checkReject(approvalContext(), p?.by, p?.reason))) reject(p, 'signal');
@@ -128,6 +162,13 @@ export function registerReleaseMessages(release: ReleaseState, pipeline: Cancell
   });
   setHandler(statusQuery, () => s);
   setHandler(decisionsQuery, () => release.decisions.events());
+}
+
+/** What an approver of this release signs (the time aside). */
+function signedApproval(release: ReleaseState, identity: string): Omit<DecisionStatement, 'time'> {
+  const { service, version } = release.input;
+  const environment = environmentPlan(release.config.environments).find((e) => e.approvalFirst)?.name ?? '';
+  return { action: 'approve', service, version, artifact: release.status.artifact?.digest ?? '', environment, identity };
 }
 
 export function approvalWaitText(release: ReleaseState): string {

@@ -26,9 +26,11 @@ export function releaseInput(
     roles?: Record<string, unknown>;
     /** The catalogue's groups, as validation hands them to each service. */
     groups?: Record<string, string[]>;
+    /** People's SSH public keys, as validation hands them to each service. */
+    signers?: Record<string, string[]>;
   } = {},
 ): ReleaseRequest {
-  const { approval, production, environments, roles, groups, ...rest } = overrides;
+  const { approval, production, environments, roles, groups, signers, ...rest } = overrides;
   const config = ServiceSchema.parse({
     repository: '/nonexistent/web',
     build: 'make build',
@@ -40,6 +42,7 @@ export function releaseInput(
     approval: approval ?? { approvers: ['alice', 'bob', 'carol'], minApprovals: 1, timeout: '1d' },
     ...(roles ? { roles } : {}),
     ...(groups ? { groups } : {}),
+    ...(signers ? { signers } : {}),
   });
   const request: ReleaseRequest = {
     service: 'web',

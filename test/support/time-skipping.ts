@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createEnvironmentActivities } from '../../src/activities/environments';
 import { createChangeCalendarActivities } from '../../src/activities/change-calendar';
+import { createSignatureActivities } from '../../src/activities/signatures';
 import { createLockActivities } from '../../src/activities/locks';
 import { createPlacementActivities } from '../../src/activities/placement';
 import { lockStateQuery } from '../../src/shared/messages';
@@ -88,6 +89,7 @@ export async function withReleaseWorker<T>(
       // One worker and one queue here: every host's work comes on the test's own queue.
       ...createPlacementActivities({ client: env.client, host: { name: 'test-host', queueOf: (shared) => shared } }),
       ...createChangeCalendarActivities(env.client),
+      ...createSignatureActivities(),
       requestLock: async (input: Parameters<typeof locks.requestLock>[0]) => {
         const view = await locks.requestLock(input);
         lockIds.add(view.lockId);

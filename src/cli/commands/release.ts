@@ -8,6 +8,8 @@ import { isSuccessful } from '../../policy/outcome';
 import { DEFAULT_TASK_QUEUE, releaseWorkflowId } from '../../shared/ids';
 import { abortUpdate, approveEmergencyUpdate, approveUpdate, overrideUpdate, pauseUpdate, promoteUpdate, rejectUpdate, resumeUpdate, rollbackUpdate, statusQuery } from '../../shared/messages';
 import type { ReleaseRequest, ReleaseResult } from '../../shared/release';
+import type { ApprovePayload } from '../../shared/messages';
+import { signApproval, writeSignedApprovals } from '../sign-decision';
 import type { Risk } from '../../policy/change-window';
 import { GantryOutcome, GantryService, GantryStage, GantryVersion } from '../../shared/search-attributes';
 import { EXIT, invalidInput } from '../exit-codes';
@@ -124,6 +126,13 @@ async function decide(
   }
 }
 
+/** What an approval sends: who, the comment and ticket, and with --sign the signed statement. */
+async function approvalPayload(handle: ReleaseHandle, opts: { as: string; comment?: string; ticket?: string; sign?: string }): Promise<ApprovePayload> {
+  const payload: ApprovePayload = { by: opts.as, ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.ticket ? { ticket: opts.ticket } : {}) };
+  if (!opts.sign) return payload;
+  return { ...payload, signature: signApproval(await handle.query(statusQuery), opts.as, opts.sign, Date.now()) };
+}
+
 export function registerReleaseCommands(program: Command): void {
   const release = program.command('release').description('Start, watch and steer releases.');
 
@@ -226,10 +235,34 @@ export function registerReleaseCommands(program: Command): void {
     .requiredOption('--as <who>', 'your identity; must be an approver and not the author')
     .option('--comment <text>', 'recorded with the approval (an approval policy may require it)')
     .option('--ticket <id>', 'the change ticket the approval refers to (an approval policy may require it)')
+    .option('--sign <key>', 'sign the approval with your SSH key (its public key listed for you under signers: in the catalogue)')
     .option('--json', 'print JSON', false)
     .action((service: string, version: string, opts) =>
-      decide(service, version, (h) => h.executeUpdate(approveUpdate, { args: [{ by: opts.as, comment: opts.comment, ...(opts.ticket ? { ticket: opts.ticket } : {}) }] }), opts.json),
+      decide(service, version, async (h) => h.executeUpdate(approveUpdate, { args: [await approvalPayload(h, opts)] }), opts.json),
     );
+
+  release
+    .command('signatures <service> <version>')
+    .description("Write a release's signed approvals for an auditor to check with ssh-keygen -Y verify, without trusting Gantry.")
+    .requiredOption('--out <dir>', 'folder to write allowed_signers and each statement and signature to')
+    .action(async (service: string, version: string, opts: { out: string }) => {
+      const client = await connectClient();
+      const handle = await existingRelease(client, service, version);
+      for (const line of writeSignedApprovals(await handle.query(statusQuery), opts.out)) print(line);
+    });
+
+  release
+    .command('sign-payload <service> <version>')
+    .description('Print the signed approval to send with the plain temporal CLI (temporal workflow update execute --name approve --input …).')
+    .requiredOption('--as <who>', 'your identity; must be an approver')
+    .requiredOption('--sign <key>', 'your SSH key (its public key listed for you under signers: in the catalogue)')
+    .option('--comment <text>', 'recorded with the approval')
+    .option('--ticket <id>', 'the change ticket the approval refers to')
+    .action(async (service: string, version: string, opts) => {
+      const client = await connectClient();
+      const handle = await existingRelease(client, service, version);
+      print(JSON.stringify(await approvalPayload(handle, opts)));
+    });
 
   release
     .command('approve-emergency <service> <version>')
