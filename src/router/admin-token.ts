@@ -11,7 +11,7 @@ export class AdminTokenError extends Error {
 }
 
 /** base64url of ADMIN_TOKEN_BYTES bytes, without padding: 43 characters for 32 bytes. */
-const MIN_TOKEN_CHARS = Math.floor((ADMIN_TOKEN_BYTES * 4) / 3);
+const MIN_TOKEN_CHARS = Math.ceil((ADMIN_TOKEN_BYTES * 4) / 3);
 
 /**
  * The secret every admin request must carry, as the router's starter wrote it. Only its
@@ -38,7 +38,7 @@ export class AdminToken {
     }
     const token = text.trim();
     if (token.length < MIN_TOKEN_CHARS) {
-      throw new AdminTokenError(`the admin token file ${file} holds ${token.length} characters; a token is at least ${MIN_TOKEN_CHARS} (${ADMIN_TOKEN_BYTES} random bytes)`);
+      throw new AdminTokenError(`the admin token file ${file} holds ${token.length} characters; a token is at least ${MIN_TOKEN_CHARS} characters (${ADMIN_TOKEN_BYTES} random bytes)`);
     }
     return new AdminToken(digestOf(token));
   }
