@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { socketWriteProblem } from './haproxy-socket-permissions';
+import { describeOpenSocket, openSocket, SOCKET_FIX } from './haproxy-socket-permissions';
 
 /** One server line of `show servers state <backend>`. */
 export interface HaproxyServerState {
@@ -55,8 +55,8 @@ export class HaproxyRuntimeApi {
   /** Sends one command and returns HAProxy's answer as it is. */
   async command(command: string): Promise<string> {
     if (/[\n;]/.test(command)) throw new HaproxyApiError(`refusing to send "${command}": one command at a time, without ; or newlines`);
-    const open = await socketWriteProblem(this.socket);
-    if (open) throw new HaproxyApiError(`refusing to send "${command}": ${open}`);
+    const open = await openSocket(this.socket);
+    if (open) throw new HaproxyApiError(`refusing to send "${command}": ${describeOpenSocket(open)}; ${SOCKET_FIX}`);
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       const connection = net.createConnection(this.socket);

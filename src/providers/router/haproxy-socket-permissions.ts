@@ -8,14 +8,24 @@ import { stat } from 'node:fs/promises';
  */
 
 /** How to close it, in the words of haproxy.cfg. */
-export const SOCKET_FIX = 'declare it with `mode 600` (and `user <the worker\'s user>`) on its `stats socket` line in haproxy.cfg, then reload HAProxy';
+export const SOCKET_FIX = "declare it with `mode 600` (and `user <the worker's user>`) on its `stats socket` line in haproxy.cfg, then reload HAProxy";
+
+/** A socket that others than its owner can write. */
+export interface OpenSocket {
+  socket: string;
+  /** Permission bits, e.g. 0o660. */
+  mode: number;
+  uid: number;
+  /** `its group`, `every user`. */
+  writers: string[];
+}
 
 /**
- * Why the socket lets others than its owner write, or undefined when it does not, or
+ * The socket, when others than its owner can write it; undefined when they cannot, or
  * when it cannot be looked at (missing, a folder the worker may not enter): connecting
  * to it fails then too, and says so more precisely.
  */
-export async function socketWriteProblem(socket: string): Promise<string | undefined> {
+export async function openSocket(socket: string): Promise<OpenSocket | undefined> {
   let mode: number;
   let uid: number;
   try {
@@ -24,6 +34,9 @@ export async function socketWriteProblem(socket: string): Promise<string | undef
     return undefined;
   }
   const writers = [(mode & 0o020) !== 0 ? 'its group' : undefined, (mode & 0o002) !== 0 ? 'every user' : undefined].filter((w) => w !== undefined);
-  if (writers.length === 0) return undefined;
-  return `HAProxy runtime socket ${socket} (mode ${(mode & 0o777).toString(8)}, owner uid ${uid}) lets ${writers.join(' and ')} write to it, so they can change weights without Gantry; ${SOCKET_FIX}`;
+  return writers.length === 0 ? undefined : { socket, mode: mode & 0o777, uid, writers };
+}
+
+export function describeOpenSocket(open: OpenSocket): string {
+  return `HAProxy runtime socket ${open.socket} (mode ${open.mode.toString(8)}, owner uid ${open.uid}) lets ${open.writers.join(' and ')} write to it, so they can change weights without Gantry`;
 }
