@@ -17,8 +17,7 @@ const { createGantryWorker } = dist('worker/worker');
 const { execFileSync } = require('node:child_process');
 const YAML = require('yaml');
 const { stopAllInstances } = dist('providers/runtime/local-process-runtime');
-const { stopAllRouters, readRouterRecord } = dist('providers/router/embedded-router-provider');
-const { RouterAdminClient } = dist('router/router-admin-client');
+const { stopAllRouters, readRouterRecord, routerAdminClient } = dist('providers/router/embedded-router-provider');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 2000);
@@ -69,7 +68,7 @@ async function main() {
   await worker.runUntil(async () => {
     await release('1.0.0');
     const record = await readRouterRecord(path.join(home, 'routers'), 'shop', 'production');
-    const admin = new RouterAdminClient(record.adminUrl);
+    const admin = await routerAdminClient(record);
     let stop = false;
     const load = Promise.all(
       Array.from({ length: 4 }, async () => {

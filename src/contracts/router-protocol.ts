@@ -16,18 +16,37 @@ export const ROUTER_FLAGS = {
   stateFile: 'state-file',
   host: 'host',
   workers: 'workers',
+  adminTokenFile: 'admin-token-file',
 } as const;
+
+/**
+ * The only address the admin API listens on, whatever `host` the public port binds:
+ * the admin API moves traffic, so nothing off this machine may reach it.
+ */
+export const ADMIN_HOST = '127.0.0.1';
+
+/** The admin API's answer to every request without `Authorization: Bearer <token>` of the router's token file. */
+export const ADMIN_AUTH_SCHEME = 'Bearer';
+
+/** Random bytes in a router's admin token (the file holds them base64url-encoded). */
+export const ADMIN_TOKEN_BYTES = 32;
 
 /** What whoever starts a router tells it; without `workers`, the router's default. */
 export interface RouterLaunch {
   service: string;
   environment: string;
-  /** Interface both ports bind to; loopback unless a deployment says otherwise. */
+  /** Interface the public port binds to; loopback unless a deployment says otherwise. The admin API is always on {@link ADMIN_HOST}. */
   host: string;
   publicPort: number;
   adminPort: number;
   /** JSON file holding the route table and options across restarts. */
   stateFile: string;
+  /**
+   * A file only its owner can read (mode 0600) holding the token every admin request
+   * must carry. Its path, never the token, is what crosses the command line, so the
+   * token shows in no process list.
+   */
+  adminTokenFile: string;
   workers?: number;
 }
 
@@ -40,13 +59,14 @@ export function routerArguments(launch: RouterLaunch): string[] {
     `--${ROUTER_FLAGS.publicPort}`, String(launch.publicPort),
     `--${ROUTER_FLAGS.adminPort}`, String(launch.adminPort),
     `--${ROUTER_FLAGS.stateFile}`, launch.stateFile,
+    `--${ROUTER_FLAGS.adminTokenFile}`, launch.adminTokenFile,
     ...(launch.workers === undefined ? [] : [`--${ROUTER_FLAGS.workers}`, String(launch.workers)]),
   ];
 }
 
 /** Exit codes the provider acts on. */
 export const ROUTER_EXIT = {
-  /** Settings missing or malformed. */
+  /** Settings missing or malformed, including an admin token file that is missing, too short or open to others. */
   badSettings: 2,
   /** The state file exists but cannot be used. */
   badState: 3,

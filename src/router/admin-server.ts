@@ -1,8 +1,10 @@
 import http from 'node:http';
 import type pino from 'pino';
 import { routeTableValidationProblems } from '../contracts/route-table-validation';
-import { ADMIN_PATHS, STATS_RETENTION_MS } from '../contracts/router-protocol';
+import { ADMIN_AUTH_SCHEME, ADMIN_PATHS, STATS_RETENTION_MS } from '../contracts/router-protocol';
 import type { AdminProblem, RouterHealth, RouterOptionsDocument, RouterStats, RoutesDocument } from '../contracts/router-protocol';
+import { adminRefusal } from './admin-access';
+import type { AdminToken } from './admin-token';
 import type { RoutingPolicy } from './choose-route';
 import type { RouterState } from './router-state';
 
@@ -11,6 +13,8 @@ export interface AdminServerDeps {
   environment: string;
   state: RouterState;
   traffic: RouterTraffic;
+  /** What every request must carry; see {@link adminRefusal}. */
+  token: AdminToken;
   log: pino.Logger;
 }
 
@@ -40,7 +44,9 @@ type Handler = (req: http.IncomingMessage, url: URL) => Promise<{ status: number
 
 /**
  * The router's admin API, on its own loopback port so that public traffic can never
- * reach it:
+ * reach it. Every request needs `Authorization: Bearer <token>`: without it (or with
+ * another token) the answer is 401, from an address other than loopback 403, and
+ * either way nothing is read or changed.
  *
  * | Request | Answer |
  * | --- | --- |
@@ -106,6 +112,14 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
 
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
+    const refusal = adminRefusal(req, deps.token);
+    if (refusal) {
+      // Who knocked and where, never what they sent: a wrong token may be a right one mistyped.
+      deps.log.warn({ from: req.socket.remoteAddress, method: req.method, path: url.pathname, status: refusal.status }, `admin ${req.method} ${url.pathname} refused (${refusal.status})`);
+      req.resume();
+      send(res, refusal.status, { error: refusal.message } satisfies AdminProblem, undefined, refusal.status === 401 ? { 'www-authenticate': `${ADMIN_AUTH_SCHEME} realm="gantry-router"` } : {});
+      return;
+    }
     const methods = routes[url.pathname];
     const handler = methods?.[req.method ?? 'GET'];
     const answer = handler
@@ -129,9 +143,9 @@ export function createAdminServer(deps: AdminServerDeps): http.Server {
   });
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown, contentType?: string): void {
+function send(res: http.ServerResponse, status: number, body: unknown, contentType?: string, headers: http.OutgoingHttpHeaders = {}): void {
   const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { 'content-type': contentType ?? 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': contentType ?? 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { ROUTER_EXIT } from '../contracts/router-protocol';
 import { routerSettings } from './router-settings';
 import type { RouterSettings } from './router-settings';
+import { AdminTokenError } from './admin-token';
 import { UnusableStateError } from './router-state';
 import { runRouterWorker } from './router-worker';
 import { PortTakenError, startRouter } from './start-router';
@@ -10,10 +11,12 @@ import type { RunningRouter } from './start-router';
 
 /**
  * `node dist/router/main.js --service web --environment production --public-port 8080
- * --admin-port 8081 --state-file routes.json`: the embedded router for one service
- * environment, as a long-lived process of its own (its provider starts it detached, so
- * it keeps serving while workers come and go). The process it starts is the primary
- * (route table, admin API); it forks `--workers` processes that serve the public port.
+ * --admin-port 8081 --state-file routes.json --admin-token-file admin-token`: the
+ * embedded router for one service environment, as a long-lived process of its own (its
+ * provider starts it detached, so it keeps serving while workers come and go). The
+ * process it starts is the primary (route table, admin API on loopback, which answers
+ * only requests carrying the token in the 0600 token file); it forks `--workers`
+ * processes that serve the public port.
  * SIGTERM or SIGINT drain it: no new connections, requests in flight finish (up to
  * 4 s), then it exits.
  */
@@ -41,7 +44,8 @@ async function main(): Promise<void> {
     router = await startRouter(settings, log);
   } catch (err) {
     log.fatal({ err }, `router for ${where} could not start: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = err instanceof PortTakenError ? ROUTER_EXIT.portTaken : err instanceof UnusableStateError ? ROUTER_EXIT.badState : 1;
+    process.exitCode =
+      err instanceof PortTakenError ? ROUTER_EXIT.portTaken : err instanceof UnusableStateError ? ROUTER_EXIT.badState : err instanceof AdminTokenError ? ROUTER_EXIT.badSettings : 1;
     return;
   }
   log.info({ publicUrl: router.publicUrl, adminUrl: router.adminUrl, stateFile: settings.stateFile, workers: settings.workers }, `router for ${where} serves ${router.publicUrl} with ${settings.workers} worker(s), admin API on ${router.adminUrl}`);

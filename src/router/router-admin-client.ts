@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { InvalidRoutesError } from '../contracts/route-table-validation';
-import { ADMIN_PATHS } from '../contracts/router-protocol';
+import { ADMIN_AUTH_SCHEME, ADMIN_PATHS } from '../contracts/router-protocol';
 import type { AdminProblem, RouterHealth, RouterOptionsDocument, RouterStats, RoutesDocument } from '../contracts/router-protocol';
 import type { Route } from '../contracts/routes';
 
@@ -15,17 +15,20 @@ export class RouterAdminError extends Error {
 }
 
 /**
- * Talks to one embedded router's admin API (see admin-server.ts). Each call is one
- * request on a fresh connection with a deadline: admin calls are rare, and a pooled
- * connection would keep the caller's process alive.
+ * Talks to one embedded router's admin API (see admin-server.ts) with the router's
+ * token. Each call is one request on a fresh connection with a deadline: admin calls
+ * are rare, and a pooled connection would keep the caller's process alive.
  */
 export class RouterAdminClient {
   readonly adminUrl: string;
   private readonly timeoutMs: number;
+  // Non-enumerable, so a client logged or thrown by mistake does not print it.
+  declare private readonly authorization: string;
 
-  constructor(adminUrl: string, timeoutMs = DEFAULT_TIMEOUT_MS) {
+  constructor(adminUrl: string, token: string, timeoutMs = DEFAULT_TIMEOUT_MS) {
     this.adminUrl = adminUrl.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
+    Object.defineProperty(this, 'authorization', { value: `${ADMIN_AUTH_SCHEME} ${token}`, enumerable: false });
   }
 
   async health(): Promise<RouterHealth> {
@@ -63,7 +66,7 @@ export class RouterAdminClient {
     const url = `${this.adminUrl}${pathAndQuery}`;
     let answer: { status: number; contentType: string; text: string };
     try {
-      answer = await request(method, url, body === undefined ? undefined : JSON.stringify(body), this.timeoutMs);
+      answer = await request(method, url, this.authorization, body === undefined ? undefined : JSON.stringify(body), this.timeoutMs);
     } catch (err) {
       throw new RouterAdminError(`router admin API at ${this.adminUrl} did not answer ${method} ${pathAndQuery}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
@@ -77,7 +80,7 @@ export class RouterAdminClient {
   }
 }
 
-function request(method: string, url: string, body: string | undefined, timeoutMs: number): Promise<{ status: number; contentType: string; text: string }> {
+function request(method: string, url: string, authorization: string, body: string | undefined, timeoutMs: number): Promise<{ status: number; contentType: string; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
@@ -85,7 +88,7 @@ function request(method: string, url: string, body: string | undefined, timeoutM
         method,
         agent: false,
         timeout: timeoutMs,
-        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
       },
       (res) => {
         const chunks: Buffer[] = [];

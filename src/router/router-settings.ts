@@ -26,7 +26,8 @@ export class RouterSettingsError extends Error {
 /**
  * Reads the settings from command-line flags, each of which falls back to an
  * environment variable: `--service` / `GANTRY_ROUTER_SERVICE`, `--environment`,
- * `--public-port`, `--admin-port`, `--state-file`, `--host` (default 127.0.0.1),
+ * `--public-port`, `--admin-port`, `--state-file`, `--admin-token-file`, `--host` (of
+ * the public port, default 127.0.0.1; the admin port is always on loopback),
  * `--workers` (default: one per core, at most 4).
  * Port 0 lets the system choose (the log says which).
  */
@@ -61,6 +62,7 @@ export function routerSettings(argv: string[], env: NodeJS.ProcessEnv): RouterSe
     publicPort: port(ROUTER_FLAGS.publicPort),
     adminPort: port(ROUTER_FLAGS.adminPort),
     stateFile: path.resolve(required(ROUTER_FLAGS.stateFile) || '.'),
+    adminTokenFile: path.resolve(required(ROUTER_FLAGS.adminTokenFile) || '.'),
     workers: workerCount(read(ROUTER_FLAGS.workers), problems),
   };
   if (problems.length > 0) throw new RouterSettingsError(problems);

@@ -1,7 +1,9 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pino from 'pino';
+import { ADMIN_HOST } from '../contracts/router-protocol';
 import { createAdminServer } from './admin-server';
+import { AdminToken } from './admin-token';
 import type { RouterSettings } from './router-settings';
 import { RouterState } from './router-state';
 import { RouterWorkers, WorkersCouldNotListenError } from './router-workers';
@@ -25,11 +27,15 @@ export class PortTakenError extends Error {
 }
 
 /**
- * The router's primary process: loads the saved routes, starts the workers that serve
- * the public port (see {@link RouterWorkers}), then the admin API. Healthy only once
- * every worker listens, so a provider that sees `/healthz` answer can send traffic.
+ * The router's primary process: reads its admin token, loads the saved routes, starts
+ * the workers that serve the public port (see {@link RouterWorkers}), then the admin
+ * API on {@link ADMIN_HOST}, apart from the public address even when that is every
+ * interface. Healthy only once every worker listens, so a provider that sees `/healthz`
+ * answer can send traffic.
  */
 export async function startRouter(settings: RouterSettings, log: pino.Logger): Promise<RunningRouter> {
+  // First: a router whose admin API could not be locked must not serve at all.
+  const token = await AdminToken.load(settings.adminTokenFile);
   const state = await RouterState.load(settings.stateFile);
   let started: { workers: RouterWorkers; port: number };
   try {
@@ -39,10 +45,10 @@ export async function startRouter(settings: RouterSettings, log: pino.Logger): P
     throw err;
   }
   const { workers } = started;
-  const adminServer = createAdminServer({ service: settings.service, environment: settings.environment, state, traffic: workers, log });
+  const adminServer = createAdminServer({ service: settings.service, environment: settings.environment, state, traffic: workers, token, log });
   let adminPort: number;
   try {
-    adminPort = await listen(adminServer, settings.host, settings.adminPort, 'admin');
+    adminPort = await listen(adminServer, ADMIN_HOST, settings.adminPort, 'admin');
   } catch (err) {
     await workers.stop(0);
     throw err;
@@ -50,7 +56,7 @@ export async function startRouter(settings: RouterSettings, log: pino.Logger): P
   const hostInUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   return {
     publicUrl: `http://${hostInUrl}:${started.port}`,
-    adminUrl: `http://${hostInUrl}:${adminPort}`,
+    adminUrl: `http://${ADMIN_HOST}:${adminPort}`,
     async close(graceMs) {
       const closed = new Promise<void>((resolve) => adminServer.close(() => resolve()));
       adminServer.closeAllConnections();

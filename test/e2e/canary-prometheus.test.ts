@@ -47,7 +47,7 @@ test('Prometheus, scraping the router, lets a good canary through and rolls a ba
   const first = await releaseAndWait(stack, 'mall', '1.0.0');
   expect({ outcome: first.doc.outcome, reason: first.doc.reason }).toEqual({ outcome: 'succeeded' });
   const record = await readRouterRecord(path.join(stack.home, 'routers'), 'mall', 'production');
-  prometheus = await startPrometheus({ targets: [new URL(record!.adminUrl).host], scrapeIntervalMs: 1000 });
+  prometheus = await startPrometheus({ targets: [new URL(record!.adminUrl).host], bearerTokenFile: record!.adminTokenFile, scrapeIntervalMs: 1000 });
   load = startLoad(record!.publicUrl, { concurrency: 4, pauseMs: 20, userKeys: true });
   prober = startProber(record!.publicUrl);
 

@@ -5,6 +5,7 @@ import { EmbeddedMetricsProvider } from '../../src/providers/metrics/embedded-me
 import type { MetricsQuery } from '../../src/providers/metrics/metrics';
 import { findFreePort } from '../../src/providers/process/free-port';
 import { EmbeddedRouterProvider, readRouterRecord, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
+import { adminTokenFileIn, writeNewAdminToken } from '../../src/providers/router/router-admin-token';
 import { writeJsonAtomic } from '../../src/providers/state-dir';
 import { FakeRouterAdmin } from '../support/fake-router-admin';
 
@@ -17,7 +18,9 @@ let provider: EmbeddedMetricsProvider;
 const query = (version: string, windowMs = 60_000): MetricsQuery => ({ service: 'web', environment: 'production', version, windowMs });
 
 async function recordRouter(service: string, environment: string, adminUrl: string): Promise<void> {
-  await writeJsonAtomic(path.join(root, service, environment, 'router.json'), { pid: process.pid, publicUrl: 'http://127.0.0.1:1', adminUrl });
+  const adminTokenFile = adminTokenFileIn(path.join(root, service, environment));
+  await writeNewAdminToken(adminTokenFile);
+  await writeJsonAtomic(path.join(root, service, environment, 'router.json'), { pid: process.pid, publicUrl: 'http://127.0.0.1:1', adminUrl, adminTokenFile });
 }
 
 beforeAll(async () => {
@@ -106,6 +109,12 @@ test('an unreadable router record is unreachable, not an exception', async () =>
   await writeFile(path.join(root, 'web', 'corrupt', 'router.json'), '{"adminUrl": ');
   const m = await provider.measure({ ...query('2.0.0'), environment: 'corrupt' });
   expect(m).toMatchObject({ kind: 'unreachable', reason: expect.stringContaining('router record of web/corrupt') });
+});
+
+test('a router recorded without an admin token (started before tokens) is unreachable until a rollout starts it again', async () => {
+  await writeJsonAtomic(path.join(root, 'web', 'untokened', 'router.json'), { service: 'web', environment: 'untokened', pid: process.pid, publicUrl: 'http://127.0.0.1:1', adminUrl: router.url });
+  const m = await provider.measure({ ...query('2.0.0'), environment: 'untokened' });
+  expect(m).toMatchObject({ kind: 'unreachable', reason: expect.stringContaining('started before its admin API took a token') });
 });
 
 describe('probe', () => {

@@ -9,6 +9,7 @@ import { EmbeddedMetricsProvider } from '../../src/providers/metrics/embedded-me
 import type { MetricsProvider } from '../../src/providers/metrics/metrics';
 import { PrometheusMetricsProvider } from '../../src/providers/metrics/prometheus-metrics-provider';
 import { findFreePort } from '../../src/providers/process/free-port';
+import { adminTokenFileIn, writeNewAdminToken } from '../../src/providers/router/router-admin-token';
 import { writeJsonAtomic } from '../../src/providers/state-dir';
 import { FakeRouterAdmin } from '../support/fake-router-admin';
 
@@ -30,7 +31,9 @@ beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'gantry-home-'));
   router = await FakeRouterAdmin.start('web', 'staging');
   // Where the embedded router records itself under GANTRY_HOME.
-  await writeJsonAtomic(path.join(home, 'routers', 'web', 'staging', 'router.json'), { pid: process.pid, publicUrl: 'http://127.0.0.1:1', adminUrl: router.url });
+  const adminTokenFile = adminTokenFileIn(path.join(home, 'routers', 'web', 'staging'));
+  await writeNewAdminToken(adminTokenFile);
+  await writeJsonAtomic(path.join(home, 'routers', 'web', 'staging', 'router.json'), { pid: process.pid, publicUrl: 'http://127.0.0.1:1', adminUrl: router.url, adminTokenFile });
   for (let i = 0; i < 20; i += 1) router.record('1.0.0', i === 0 ? '5xx' : '2xx', 0.01);
 });
 

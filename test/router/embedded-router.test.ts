@@ -11,10 +11,11 @@ import { ROUTER_METRICS, routerArguments, type RouterStats } from '../../src/con
 import type { Route } from '../../src/contracts/routes';
 import { findFreePort } from '../../src/providers/process/free-port';
 import { isProcessAlive, killProcessGroup } from '../../src/providers/process/process-group';
-import { defaultRouterEntry, EmbeddedRouterProvider, readRouterRecord, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
+import { defaultRouterEntry, EmbeddedRouterProvider, readRouterRecord, routerAdminClient, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
 import type { RouterRecord } from '../../src/providers/router/embedded-router-provider';
+import { adminTokenFileIn, readAdminToken, writeNewAdminToken } from '../../src/providers/router/router-admin-token';
 import { stickyBucket } from '../../src/router/choose-route';
-import { RouterAdminClient } from '../../src/router/router-admin-client';
+import type { RouterAdminClient } from '../../src/router/router-admin-client';
 import { VersionBackend } from './version-backend';
 import { closeTraffic, send, sendMany, tally } from './traffic';
 
@@ -49,7 +50,7 @@ async function admin(): Promise<RouterAdminClient> {
   const record = await readRouterRecord(root, SERVICE, ENV);
   if (!record) throw new Error('no router record');
   pids.add(record.pid);
-  return new RouterAdminClient(record.adminUrl);
+  return routerAdminClient(record);
 }
 
 beforeAll(async () => {
@@ -290,12 +291,13 @@ describe('the embedded router', () => {
 
     // Straight to the admin API, past the provider's own check.
     const record = await readRouterRecord(root, SERVICE, ENV);
-    const answer = await put(`${record?.adminUrl}/routes`, JSON.stringify([...bad, { ...route(canary, 'canary', 0), url: 'not a url' }]));
+    const token = await readAdminToken(record?.adminTokenFile as string);
+    const answer = await put(`${record?.adminUrl}/routes`, token, JSON.stringify([...bad, { ...route(canary, 'canary', 0), url: 'not a url' }]));
     expect(answer.status).toBe(400);
     const problem = JSON.parse(answer.body) as { error: string; problems: string[] };
     expect(problem.error).toContain('unchanged');
     expect(problem.problems).toEqual(expect.arrayContaining([expect.stringContaining('routes[2].url'), expect.stringContaining('weights add up to 110'), 'more than one canary route']));
-    expect((await put(`${record?.adminUrl}/routes`, '{ not json')).status).toBe(400);
+    expect((await put(`${record?.adminUrl}/routes`, token, '{ not json')).status).toBe(400);
 
     await expect(provider.getRoutes(SERVICE, ENV)).resolves.toEqual(before);
   });
@@ -312,7 +314,7 @@ describe('the embedded router', () => {
     const after = await readRouterRecord(root, SERVICE, ENV);
     expect(after?.pid).not.toBe(before?.pid);
     pids.add(after?.pid as number);
-    await expect(new RouterAdminClient(after?.adminUrl as string).getOptions()).resolves.toEqual({ canaryUsers: ['alice'] });
+    await expect((await routerAdminClient(after as RouterRecord)).getOptions()).resolves.toEqual({ canaryUsers: ['alice'] });
 
     routerUrl = (await provider.ensureRouter(SERVICE, ENV)).url;
     expect(routerUrl).toBe(after?.publicUrl);
@@ -460,13 +462,15 @@ describe('the embedded router started again after a crash', () => {
 
     // What another worker does: start the router on the recorded port, record it once it runs.
     const adminPort = await findFreePort();
-    const settings = { service: SERVICE, environment: env, host: '127.0.0.1', publicPort: portOf(first.url), adminPort, stateFile: dead.stateFile, workers: 1 };
+    const adminTokenFile = adminTokenFileIn(path.dirname(dead.stateFile));
+    await writeNewAdminToken(adminTokenFile);
+    const settings = { service: SERVICE, environment: env, host: '127.0.0.1', publicPort: portOf(first.url), adminPort, stateFile: dead.stateFile, adminTokenFile, workers: 1 };
     const other = spawn(process.execPath, [defaultRouterEntry(), ...routerArguments(settings)], { detached: true, stdio: 'ignore' });
     other.unref();
     const otherRecord: RouterRecord = { ...dead, pid: other.pid as number, adminUrl: `http://127.0.0.1:${adminPort}`, startedAt: new Date().toISOString() };
     pids.add(otherRecord.pid);
     try {
-      const otherAdmin = new RouterAdminClient(otherRecord.adminUrl, 1_000);
+      const otherAdmin = await routerAdminClient(otherRecord, 1_000);
       for (let tries = 0; !(await otherAdmin.health().then(() => true, () => false)); tries++) {
         if (tries > 200) throw new Error('the other router did not start');
         await sleep(50);
@@ -488,9 +492,9 @@ describe('the embedded router started again after a crash', () => {
   });
 });
 
-function put(url: string, body: string): Promise<{ status: number; body: string }> {
+function put(url: string, token: string, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'PUT', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = http.request(url, { method: 'PUT', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

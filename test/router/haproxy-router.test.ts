@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -165,6 +165,27 @@ describe('HaproxyRouterProvider against a real HAProxy', () => {
     const info = await api.info();
     expect(Number(info.Pid)).toBe(haproxy.pid);
     expect(() => process.kill(haproxy.pid, 0)).not.toThrow();
+  });
+
+  it('refuses a runtime socket that its group or others can write, naming the socket and the fix, and changes nothing', async () => {
+    await setSplit(70, 30);
+    expect((await stat(haproxy.socket)).mode & 0o777).toBe(0o600);
+    try {
+      for (const loose of [0o660, 0o602, 0o777]) {
+        await chmod(haproxy.socket, loose);
+        const refusal = `HAProxy runtime socket ${haproxy.socket} (mode ${loose.toString(8)}`;
+        await expect(provider.ensureRouter()).rejects.toThrow(refusal);
+        await expect(provider.setRoutes('web', 'production', split(0, 100))).rejects.toThrow(/write to it, so they can change weights without Gantry; declare it with `mode 600`/);
+        await expect(provider.getRoutes()).rejects.toThrow(refusal);
+      }
+      // Read-only for others is no door: connecting to a Unix socket takes write permission.
+      await chmod(haproxy.socket, 0o644);
+      await expect(provider.getRoutes()).resolves.toEqual(split(70, 30));
+    } finally {
+      await chmod(haproxy.socket, 0o600);
+    }
+    await expect(provider.getRoutes()).resolves.toEqual(split(70, 30));
+    expect(tally(await sendMany(haproxy.url, 100))['1.1.0']).toBeLessThan(60);
   });
 
   it('refuses an invalid table before touching HAProxy', async () => {

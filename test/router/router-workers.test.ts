@@ -7,8 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROUTER_METRICS } from '../../src/contracts/router-protocol';
 import type { Route } from '../../src/contracts/routes';
 import { isProcessAlive } from '../../src/providers/process/process-group';
-import { EmbeddedRouterProvider, readRouterRecord, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
-import { RouterAdminClient } from '../../src/router/router-admin-client';
+import { EmbeddedRouterProvider, readRouterRecord, routerAdminClient, stopAllRouters } from '../../src/providers/router/embedded-router-provider';
+import type { RouterRecord } from '../../src/providers/router/embedded-router-provider';
+import type { RouterAdminClient } from '../../src/router/router-admin-client';
 import { routerSettings } from '../../src/router/router-settings';
 import { VersionBackend } from './version-backend';
 import { closeTraffic, tally } from './traffic';
@@ -73,7 +74,7 @@ beforeAll(async () => {
   canary = await VersionBackend.start('3.1.0');
   routerUrl = (await provider.ensureRouter(SERVICE, ENV)).url;
   const record = await readRouterRecord(root, SERVICE, ENV);
-  admin = new RouterAdminClient(record?.adminUrl as string);
+  admin = await routerAdminClient(record as RouterRecord);
   primaryPid = record?.pid as number;
 });
 
@@ -142,7 +143,7 @@ describe('the embedded router with several worker processes', () => {
 });
 
 describe('the --workers setting', () => {
-  const base = ['--service', 'web', '--environment', 'production', '--public-port', '0', '--admin-port', '0', '--state-file', 'routes.json'];
+  const base = ['--service', 'web', '--environment', 'production', '--public-port', '0', '--admin-port', '0', '--state-file', 'routes.json', '--admin-token-file', 'admin-token'];
 
   it('defaults to one worker per core, at most four', () => {
     expect(routerSettings(base, {}).workers).toBe(Math.min(4, os.availableParallelism()));

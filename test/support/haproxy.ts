@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePort } from '../../src/providers/process/free-port';
-import { HaproxyRuntimeApi } from '../../src/providers/router/haproxy-runtime-api';
 
 /**
  * A real HAProxy for tests: the `haproxy` binary (Debian package `haproxy`, installed by
@@ -37,12 +36,14 @@ export interface HaproxyOptions {
   canaryUsers?: string[];
   /** Also serve HAProxy's Prometheus exporter at http://127.0.0.1:<port>/metrics (see `metricsHost`). */
   prometheusExporter?: boolean;
+  /** The stats socket's `mode` (default `600`, what the provider asks for); a looser one shows what it refuses. */
+  socketMode?: string;
 }
 
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-export function haproxyConfig(options: { port: number; socket: string; backend: string; allowList: string; metricsPort?: number }): string {
+export function haproxyConfig(options: { port: number; socket: string; backend: string; allowList: string; metricsPort?: number; socketMode?: string }): string {
   // HAProxy's built-in Prometheus exporter, for tests that judge a canary by its metrics.
   const exporter = options.metricsPort
     ? `
@@ -52,7 +53,7 @@ frontend prometheus
 `
     : '';
   return `global
-  stats socket ${options.socket} mode 600 level admin
+  stats socket ${options.socket} mode ${options.socketMode ?? '600'} level admin
   maxconn 4096
 
 defaults
@@ -88,7 +89,7 @@ export async function startHaproxy(options: HaproxyOptions = {}): Promise<Runnin
     const socket = path.join(dir, `admin-${port}.sock`);
     const config = path.join(dir, `haproxy-${port}.cfg`);
     const metricsPort = options.prometheusExporter ? await findFreePort() : undefined;
-    await writeFile(config, haproxyConfig({ port, socket, backend, allowList, metricsPort }));
+    await writeFile(config, haproxyConfig({ port, socket, backend, allowList, metricsPort, socketMode: options.socketMode }));
     try {
       const running = await launch({ dir, port, socket, config, backend });
       return metricsPort ? { ...running, metricsHost: `127.0.0.1:${metricsPort}` } : running;
@@ -132,14 +133,13 @@ async function launch(where: { dir: string; port: number; socket: string; config
     await rm(where.dir, { recursive: true, force: true });
   };
 
-  const api = new HaproxyRuntimeApi(where.socket, 1_000);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (ended !== undefined) {
       const output = await readFile(logFile, 'utf8').catch(() => '');
       throw new Error(`haproxy ${ended} before it was ready:\n${output}`);
     }
-    if ((await api.info().then(() => true, () => false)) && (await accepts(where.port))) break;
+    if ((await answersShowInfo(where.socket)) && (await accepts(where.port))) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`haproxy did not answer on ${where.socket} and port ${where.port} within ${READY_TIMEOUT_MS} ms`);
@@ -147,6 +147,23 @@ async function launch(where: { dir: string; port: number; socket: string; config
     await sleep(50);
   }
   return { url: `http://127.0.0.1:${where.port}`, socket: where.socket, backend: where.backend, pid: child.pid as number, config: where.config, stop };
+}
+
+/**
+ * Whether the stats socket answers, asked directly rather than through the provider's
+ * runtime API, which refuses a socket with loose permissions (and some tests start one).
+ */
+function answersShowInfo(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const connection = net.createConnection(socket);
+    connection.setTimeout(1_000, () => connection.destroy());
+    connection.on('connect', () => connection.write('show info\n'));
+    connection.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    connection.on('end', () => resolve(/^Name:/m.test(answer)));
+    connection.on('error', () => resolve(false));
+    connection.on('close', () => resolve(/^Name:/m.test(answer)));
+  });
 }
 
 function accepts(port: number): Promise<boolean> {

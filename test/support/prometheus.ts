@@ -24,6 +24,12 @@ export interface RunningPrometheus {
 export interface PrometheusOptions {
   /** `host:port` targets, scraped at `/metrics`. */
   targets: string[];
+  /**
+   * A file holding the bearer token the targets ask for (an embedded router's admin
+   * token file); Prometheus reads it at every scrape, so a router started again with a
+   * new token is still scraped.
+   */
+  bearerTokenFile?: string;
   scrapeIntervalMs?: number;
 }
 
@@ -35,7 +41,13 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   // JSON is YAML, so the config needs no YAML writer.
   const config = {
     global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
-    scrape_configs: [{ job_name: 'gantry-router', static_configs: [{ targets: options.targets }] }],
+    scrape_configs: [
+      {
+        job_name: 'gantry-router',
+        static_configs: [{ targets: options.targets }],
+        ...(options.bearerTokenFile ? { authorization: { type: 'Bearer', credentials_file: options.bearerTokenFile } } : {}),
+      },
+    ],
   };
   await writeFile(path.join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
 

