@@ -87,7 +87,7 @@ const CASES: BrokenCatalogue[] = [
     name: 'an unknown top-level key close to nothing',
     edits: [['version: 1', 'version: 1\nowner: platform-team #<']],
     path: 'owner',
-    message: 'unknown key "owner"; the keys allowed here are version, services, changePolicy, roles, groups',
+    message: 'unknown key "owner"; the keys allowed here are version, services, changePolicy, roles, groups, signers',
   },
   {
     name: 'a misspelt key in a service',
@@ -189,6 +189,12 @@ const CASES: BrokenCatalogue[] = [
     edits: [['        target: local', '        target: local\n        approval: { approvers: [carol] } #<']],
     path: 'services.web.environments.staging.approval',
     message: 'staging has no approval gate (production has it); move this approval policy there or give staging gate: approval',
+  },
+  {
+    name: 'a signer key that does not parse',
+    edits: [['version: 1', 'version: 1\nsigners:\n  bob: [ssh-ed25519 AAAAbm90IGEga2V5 bob@laptop] #<']],
+    path: 'signers.bob[0]',
+    message: /^does not parse as an SSH public key/,
   },
   {
     name: 'a negative approval count',
