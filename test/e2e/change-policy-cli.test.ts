@@ -5,15 +5,21 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { releaseWorkflowId } from '../../src/shared/ids';
 import { startE2EStack, type E2EStack } from '../support/e2e-stack';
 import { awaitStatus } from '../support/await-status';
+import { makeSshKey, sshKeygenVerifies } from '../support/ssh-keys';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 let stack: E2EStack;
+/** bob signs his approvals (optional here: the catalogue lists his key, its policy does not require it). */
+const bobsKey = makeSshKey('ed25519', 'bob@laptop');
 beforeAll(async () => {
   // The platform's change policy: Berlin time, the default production window, Christmas; who may make exceptions.
   stack = await startE2EStack('policy', {
     editConfig: (yaml) =>
-      yaml.replace(/^services:\n/m, 'changePolicy:\n  timeZone: Europe/Berlin\n  holidays: [2026-12-25]\nroles:\n  processOwners: [dana]\n  emergencyApprovers: [erin]\nservices:\n'),
+      yaml.replace(
+        /^services:\n/m,
+        `changePolicy:\n  timeZone: Europe/Berlin\n  holidays: [2026-12-25]\nroles:\n  processOwners: [dana]\n  emergencyApprovers: [erin]\nsigners:\n  bob: ["${bobsKey.publicLine}"]\nservices:\n`,
+      ),
   });
 });
 afterAll(async () => {
@@ -205,7 +211,8 @@ describe('an emergency release with the real CLI', () => {
     expect({ code: started.code, stderr: started.stderr }).toEqual({ code: 0, stderr: '' });
     const handle = stack.client.workflow.getHandle(releaseWorkflowId('web', '9.0.0'));
     await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
-    expect((await stack.gantry(['release', 'approve', 'web', '9.0.0', '--as', 'bob'])).code).toBe(0);
+    const signed = await stack.gantry(['release', 'approve', 'web', '9.0.0', '--as', 'bob', '--sign', bobsKey.file]);
+    expect({ code: signed.code, stdout: signed.stdout.trim() }).toEqual({ code: 0, stdout: expect.stringMatching(/^approved by bob \(signed with SHA256:\S+\) \(1 of 1\)$/) });
     const held = await awaitStatus(handle, (s) => s.hold?.environment === 'production', 60_000);
     expect(held.hold?.reasons[1]).toMatch(/^an emergency release \(INC-4711\): it passes once an emergency approver approves it/);
     expect((await stack.gantry(['release', 'status', 'web', '9.0.0'])).stdout).toMatch(/emergency INC-4711: card payments fail\n {4}waiting for an emergency approver/);
@@ -222,6 +229,14 @@ describe('an emergency release with the real CLI', () => {
     const shown = await stack.gantry(['release', 'status', 'web', '9.0.0']);
     expect(shown.stdout).toMatch(new RegExp(`exception: emergency by erin at \\S+ passed the gate before production \\(change freeze ${freeze} declared by carol \\(Black Friday\\)[^\\n]*\\): payments are down; the fix is one line`));
     expect((await stack.gantry(['freeze', 'end', freeze, '--as', 'carol'])).code).toBe(0);
+
+    // An auditor checks bob's signed approval with the real ssh-keygen, from the files Gantry writes.
+    const out = path.join(stack.dir, 'signatures');
+    const written = await stack.gantry(['release', 'signatures', 'web', '9.0.0', '--out', out]);
+    expect(written.stdout.trim()).toBe(`ssh-keygen -Y verify -f ${out}/allowed_signers -I bob -n gantry -s ${out}/1-bob.sig < ${out}/1-bob.statement`);
+    const statement = done.approvals[0].signed!.statement;
+    expect(JSON.parse(statement)).toMatchObject({ action: 'approve', service: 'web', version: '9.0.0', environment: 'production', identity: 'bob', artifact: done.artifact!.digest });
+    expect(sshKeygenVerifies(path.join(out, 'allowed_signers'), 'bob', path.join(out, '1-bob.sig'), statement)).toBe(true);
   }, 360_000);
 
   test.each([
