@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The demo's platform: the catalogue the worker enforces and the example service's repository. */
@@ -7,6 +7,8 @@ export interface DemoPlatform {
   catalogueFile: string;
   /** The commit of the example service every demo release builds. */
   commit: string;
+  /** The demo approver's SSH key (its public half is listed under signers: in the catalogue), to sign approvals. */
+  approverKey: string;
 }
 
 /**
@@ -37,5 +39,22 @@ export function prepareDemoPlatform(examplesDir: string, home: string): DemoPlat
   git('init', '-q');
   git('add', '-A');
   git('commit', '-q', '-m', 'The example service');
-  return { catalogueFile: path.join(dir, 'gantry.yaml'), commit: git('rev-parse', 'HEAD') };
+  const catalogueFile = path.join(dir, 'gantry.yaml');
+  return { catalogueFile, commit: git('rev-parse', 'HEAD'), approverKey: listApproverKey(dir, catalogueFile, 'bob') };
+}
+
+/**
+ * Gives the demo approver an SSH key of their own and lists its public half for them in
+ * the catalogue, as a platform team lists its people's keys: the demo signs approvals
+ * with it, and ssh-keygen can check them.
+ */
+function listApproverKey(dir: string, catalogueFile: string, approver: string): string {
+  const keys = path.join(dir, 'keys');
+  mkdirSync(keys, { recursive: true });
+  const key = path.join(keys, `${approver}_ed25519`);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${approver}@demo`, '-f', key], { stdio: 'ignore' });
+  const publicLine = readFileSync(`${key}.pub`, 'utf8').trim();
+  const catalogue = readFileSync(catalogueFile, 'utf8').replace(/^version: 1\n/m, `version: 1\nsigners:\n  ${approver}: ["${publicLine}"]\n`);
+  writeFileSync(catalogueFile, catalogue);
+  return key;
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -18,7 +19,8 @@ import { type DemoLoad, describeServed, startDemoLoad } from './demo-load';
 import { stopAllInstances } from '../providers/runtime/local-process-runtime';
 import { gantryHome, runtimeDir } from '../providers/state-dir';
 import { DEFAULT_TASK_QUEUE, releaseWorkflowId } from '../shared/ids';
-import { approveUpdate } from '../shared/messages';
+import { type ApprovePayload, approveUpdate, statusQuery } from '../shared/messages';
+import { signApproval, writeSignedApprovals } from '../cli/sign-decision';
 import type { Outcome, ReleaseResult, ReleaseStatus } from '../shared/release';
 import { createLogger } from '../worker/logger';
 import { runWorker } from '../worker/run-worker';
@@ -78,8 +80,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const client = await connectClient(stack.settings);
     const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
     const checks: { what: string; expected: string; actual: string }[] = [];
-    const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome, underFreeze?: DemoFreeze) => {
-      const result = await demoRelease(client, stack, worker, platform, { service, version, approveAfterMs, freeze: underFreeze });
+    const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome, underFreeze?: DemoFreeze, signWith?: string) => {
+      const result = await demoRelease(client, stack, worker, platform, { service, version, approveAfterMs, freeze: underFreeze, signWith });
       checks.push({ what: `${service} ${version}`, expected, actual: result.outcome });
       return result;
     };
@@ -88,7 +90,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const webVersion = await nextUnreleasedVersion(client, 'web');
     const ui = stack.uiUrl ? { url: stack.uiUrl, namespace: stack.settings.namespace } : undefined;
     freeze = await DemoFreeze.declare({ client, taskQueue, service: 'web', environment: 'production', holdMs: options.freezeForMs, ui, say });
-    await release('web', webVersion, options.approveAfterMs, 'succeeded', freeze);
+    await release('web', webVersion, options.approveAfterMs, 'succeeded', freeze, platform.approverKey);
+    checks.push({ what: `web ${webVersion}: the signed approval`, expected: SIGNATURE_GOOD, actual: verifySignedApproval(await client.workflow.getHandle(releaseWorkflowId('web', webVersion)).query(statusQuery), home) });
     checks.push({
       what: `web ${webVersion} under freeze ${freeze.freeze.id}`,
       expected: HELD_THEN_LET_GO,
@@ -145,7 +148,7 @@ async function demoRelease(
   stack: LocalStack,
   worker: Promise<void>,
   platform: DemoPlatform,
-  options: { service: string; version: string; approveAfterMs: number; freeze?: DemoFreeze },
+  options: { service: string; version: string; approveAfterMs: number; freeze?: DemoFreeze; signWith?: string },
 ): Promise<ReleaseResult> {
   const { service, version } = options;
   const input = buildReleaseRequest({ service, version, commit: platform.commit, author: DEMO_AUTHOR });
@@ -155,7 +158,7 @@ async function demoRelease(
   const { runId } = await handle.describe();
   const link = stack.uiUrl ? workflowUiLink(stack.uiUrl, stack.settings.namespace, handle.workflowId, runId) : handle.workflowId;
   say(`\nReleasing ${service} ${version} (production: ${strategy}) as ${DEMO_AUTHOR}: ${link}`);
-  const approver = demoApprover(handle, options.approveAfterMs);
+  const approver = demoApprover(handle, options.approveAfterMs, options.signWith);
   const freezeWatch = options.freeze?.watch(handle, link);
   const onStatus = (status: ReleaseStatus) => {
     approver(status);
@@ -177,7 +180,7 @@ async function demoRelease(
 }
 
 /** Approves as the demo approver once the release has waited `afterMs` at the approval stage with no approval. */
-function demoApprover(handle: Parameters<typeof followRelease>[0], afterMs: number): (status: ReleaseStatus) => void {
+function demoApprover(handle: Parameters<typeof followRelease>[0], afterMs: number, signWith?: string): (status: ReleaseStatus) => void {
   let scheduled = false;
   return (status) => {
     if (scheduled || status.stage !== 'approval' || status.outcome) return;
@@ -185,12 +188,36 @@ function demoApprover(handle: Parameters<typeof followRelease>[0], afterMs: numb
     if (afterMs >= 5_000) say(`(If nobody approves within ${afterMs / 1000} s, the demo approves as ${DEMO_APPROVER}.)`);
     setTimeout(() => {
       handle
-        .executeUpdate(approveUpdate, { args: [{ by: DEMO_APPROVER, comment: 'approved by the demo after a short wait' }] })
+        .query(statusQuery)
+        .then((now) => {
+          const payload: ApprovePayload = { by: DEMO_APPROVER, comment: 'approved by the demo after a short wait' };
+          return handle.executeUpdate(approveUpdate, { args: [signWith ? { ...payload, signature: signApproval(now, DEMO_APPROVER, signWith, Date.now()) } : payload] });
+        })
         .then((answer) => say(`\n${answer.message}`))
         // Someone approved first, or the release moved on: nothing to do.
         .catch(() => undefined);
     }, afterMs).unref();
   };
+}
+
+const SIGNATURE_GOOD = 'verified by ssh-keygen';
+
+/**
+ * Shows what an auditor does with a signed approval: writes the statement, its signature
+ * and the signers the release was admitted with, and asks the real ssh-keygen.
+ */
+function verifySignedApproval(status: ReleaseStatus, home: string): string {
+  const dir = path.join(home, 'demo-signatures', `${status.service}-${status.version}`);
+  const [command] = writeSignedApprovals(status, dir);
+  const approval = status.approvals.find((a) => a.signed);
+  if (!approval?.signed) return 'no signed approval';
+  say(`\nThe approval by ${approval.by} is signed with ${approval.signed.fingerprint}; an auditor checks it without trusting Gantry:\n  ${command}`);
+  const checked = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', path.join(dir, 'allowed_signers'), '-I', approval.by, '-n', 'gantry', '-s', path.join(dir, `1-${approval.by}.sig`)], {
+    input: approval.signed.statement,
+    encoding: 'utf8',
+  });
+  say(`  → ${(checked.stdout || checked.stderr).trim()}`);
+  return checked.status === 0 ? SIGNATURE_GOOD : `ssh-keygen refused it (exit ${checked.status})`;
 }
 
 /** The first 1.0.N of the service that has never been released (versions are immutable). */
