@@ -8,6 +8,7 @@ import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names'
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
+import { NotificationsSchema } from './notifications';
 
 /**
  * The service catalogue (`gantry.yaml`): what Gantry needs to know to build, test,
@@ -173,6 +174,7 @@ export const ServiceSchema = z
     changePolicy: ChangePolicySchema.optional().describe("When changes of this service may go out; its fields replace the catalogue's (freezes add up)."),
     roles: RolesSchema.optional().describe("Who may start, steer and make exceptions for this service, besides the catalogue's roles."),
     groups: GroupsSchema.optional().describe("Groups this service's roles and approvals may name, besides the catalogue's."),
+    notifications: NotificationsSchema.optional(),
   })
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {

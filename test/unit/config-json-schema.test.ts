@@ -55,6 +55,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'changePolicy',
     'roles',
     'groups',
+    'notifications',
   ]);
   expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run']);
   expect(service.additionalProperties).toBe(false);
