@@ -7,6 +7,8 @@ import { WORKER_TUNING } from './tuning';
 import type { AuditSink } from '../providers/audit/audit-sink';
 import { LoggingAuditSink } from '../providers/audit/logging-audit-sink';
 import { auditSinks } from './audit-sinks';
+import { FanOutAuditSink } from '../providers/audit/fan-out-audit-sink';
+import { workerNotifier } from './notifier';
 import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import { createMetricsProvider } from '../providers/metrics/create-metrics-provider';
 import { createRouterProvider } from '../providers/router/create-router-provider';
@@ -115,7 +117,13 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
-    sinks: auditSinks(options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) })),
+    // Every decision goes to the audit trail and to the notifier, which tells the service's webhooks of the ones they asked for.
+    sinks: auditSinks(
+      new FanOutAuditSink([
+        options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) }),
+        workerNotifier(catalogue, client),
+      ]),
+    ),
     ...WORKER_TUNING,
   });
   const hostQueue = host.queueOf(options.taskQueue);
