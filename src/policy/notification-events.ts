@@ -11,7 +11,7 @@ import type { Outcome } from '../shared/release';
  * | moment      | recorded decision                                                   |
  * | ----------- | ------------------------------------------------------------------- |
  * | `approval`  | the release's `approval_opened` (it waits for approvers)            |
- * | `hold`      | the release's `change_held` (deploy window, holiday, freeze, soak, quarantine) |
+ * | `hold`      | the release's `change_held` (deploy window, holiday, freeze, soak, quarantine), and a rollout `held` by a change gate (its canary holds its weight) |
  * | `emergency` | the release's `change_excepted` by an approved emergency            |
  * | `rollback`  | a rollout's `rolling_back`, and a release `finished` `rolled_back`  |
  * | `succeeded` | a release `finished` `succeeded`                                   |
@@ -76,6 +76,10 @@ export function noticeOf(event: Recorded): Notice | undefined {
         reason: event.reasons[0],
         text: `${name} is held before ${event.environment} (${event.hold}) until ${event.untilLocal}: ${event.reasons[0] ?? 'held'}`,
       };
+    case 'held':
+      // A person's pause is theirs to announce; only a change gate holding a running canary is told.
+      if (!fromRollout || !event.changeGate) return undefined;
+      return { ...base, event: 'hold', environment: release.environment, ...(event.why ? { reason: event.why } : {}), text: `${name} is held in ${release.environment}: ${event.why ?? 'a change gate holds its canary'}` };
     case 'change_excepted':
       if (fromRollout || event.exception !== 'emergency' || !('environment' in event)) return undefined;
       return {

@@ -25,6 +25,12 @@ describe('which decisions notify, and what they say', () => {
       undefined,
       { event: 'emergency', by: 'erin', ticket: 'INC-1', text: 'web 1.4.2 entered production as an emergency (INC-1) approved by erin, passing: production is frozen; payments down' },
     ],
+    [
+      'a freeze holds its running canary',
+      { kind: 'held', why: 'production is frozen (incident); the canary holds 10 % until then', changeGate: true },
+      'rollout/web/production/1.4.2',
+      { event: 'hold', environment: 'production', text: 'web 1.4.2 is held in production: production is frozen (incident); the canary holds 10 % until then' },
+    ],
     ['its canary rolls back', { kind: 'rolling_back', reason: 'error rate 30 % > limit 1 %' }, 'rollout/web/production/1.4.2', { event: 'rollback', environment: 'production', releaseWorkflowId: 'release/web/1.4.2', text: 'web 1.4.2 is rolling back in production: error rate 30 % > limit 1 %' }],
     ['it succeeds', { kind: 'finished', outcome: 'succeeded' }, undefined, { event: 'succeeded', outcome: 'succeeded', text: 'web 1.4.2 succeeded' }],
     ['it ends rolled back', { kind: 'finished', outcome: 'rolled_back', reason: 'canary at 5 %' }, undefined, { event: 'rollback', outcome: 'rolled_back', text: 'web 1.4.2 rolled back: canary at 5 %' }],
@@ -36,6 +42,7 @@ describe('which decisions notify, and what they say', () => {
 
   test.each<[string, DecisionEvent, string | undefined]>([
     ['a stage entered', { kind: 'stage_entered', stage: 'build' }, undefined],
+    ['a person pausing its canary', { kind: 'held', why: 'watching the dashboards' }, 'rollout/web/production/1.4.2'],
     ['an override (not an emergency)', { kind: 'change_excepted', environment: 'production', exception: 'override', by: 'dana', reason: 'r', passed: [] }, undefined],
     ["a canary step passed by the release's emergency (the release already said so)", { kind: 'change_excepted', exception: 'emergency', by: 'erin', reason: 'r', weight: 10, passed: [] }, 'rollout/web/production/1.4.2'],
     ['an environment entity deploying', { kind: 'deployed', version: '1.4.2', digest: 'sha256:1', url: 'http://x', release: 'release/web/1.4.2' }, 'environment/web/production'],
