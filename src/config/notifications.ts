@@ -67,3 +67,21 @@ export const NotificationsSchema = z
 
 export type WebhookConfig = z.output<typeof WebhookSchema>;
 export type NotificationsConfig = z.output<typeof NotificationsSchema>;
+
+/**
+ * A webhook's secret or secret URL handed to the service's own commands would let any
+ * commit's build sign notifications of its own (or post to the channel): refuse a
+ * service whose passEnv names one.
+ */
+export function notificationSecretProblems(passEnv: readonly string[], notifications: NotificationsConfig | undefined): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  notifications?.webhooks.forEach((webhook, index) => {
+    for (const field of ['secretEnv', 'urlEnv'] as const) {
+      const name = webhook[field];
+      if (name && passEnv.includes(name)) {
+        problems.push({ path: ['notifications', 'webhooks', index, field], message: `${name} is also in passEnv: the service's build, tests and smoke test would see it; keep the webhook's ${field === 'secretEnv' ? 'secret' : 'URL'} in a variable of its own` });
+      }
+    }
+  });
+  return problems;
+}

@@ -8,7 +8,7 @@ import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names'
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
-import { NotificationsSchema } from './notifications';
+import { NotificationsSchema, notificationSecretProblems } from './notifications';
 
 /**
  * The service catalogue (`gantry.yaml`): what Gantry needs to know to build, test,
@@ -183,6 +183,7 @@ export const ServiceSchema = z
     for (const problem of soakProblems(service.environments)) {
       ctx.addIssue({ code: 'custom', path: ['environments', problem.environment, 'soakInPrevious'], message: problem.message });
     }
+    for (const problem of notificationSecretProblems(service.passEnv, service.notifications)) ctx.addIssue({ code: 'custom', ...problem });
   })
   .describe('One service in the catalogue.');
 

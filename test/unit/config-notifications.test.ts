@@ -63,6 +63,13 @@ describe('notifications in the catalogue', () => {
     expect(issues).toEqual([expect.objectContaining({ path: field, message: expect.stringMatching(message) })]);
   });
 
+  test("a webhook's secret the service's commands would see (passEnv) is refused", () => {
+    const text = catalogue('      webhooks:\n        - url: https://example.com/hook\n          secretEnv: HOOK_SECRET').replace('    notifications:', '    passEnv: [HOOK_SECRET]\n    notifications:');
+    expect(issuesOf(text)).toEqual([
+      expect.objectContaining({ path: 'services.web.notifications.webhooks[0].secretEnv', message: expect.stringMatching(/HOOK_SECRET is also in passEnv: the service's build, tests and smoke test would see it/) }),
+    ]);
+  });
+
   test('gantry config validate exits 2 naming the field and its line', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-notify-config-'));
     try {
