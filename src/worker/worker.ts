@@ -73,6 +73,9 @@ export function platformCatalogueFor(
   return new PlatformCatalogue(source, { logger, ...(spec.pollMs ? { pollMs: spec.pollMs } : {}) });
 }
 
+/** How long a worker that stops gracefully waits for notifications still being delivered. */
+const NOTIFICATIONS_DRAIN_MS = 10_000;
+
 /** The path workflows are bundled from (src/workflows in tests, dist/workflows when built). */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -111,6 +114,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       workspacesRoot: path.join(options.home, 'workspaces'),
       host,
   });
+  const notifier = workerNotifier(catalogue, client);
   const shared = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -121,12 +125,13 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
     sinks: auditSinks(
       new FanOutAuditSink([
         options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) }),
-        workerNotifier(catalogue, client),
+        notifier,
       ]),
     ),
     ...WORKER_TUNING,
   });
   const hostQueue = host.queueOf(options.taskQueue);
   const local = await Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue: hostQueue, activities, ...WORKER_TUNING });
-  return new GantryWorker(host.name, hostQueue, [shared, local]);
+  // A graceful stop gives notifications in flight a moment (a crash loses them: see WebhookNotifier).
+  return new GantryWorker(host.name, hostQueue, [shared, local], () => notifier.drain(NOTIFICATIONS_DRAIN_MS));
 }

@@ -153,4 +153,16 @@ describe('webhook notifier (real HTTP receivers)', () => {
     await n.idle();
     expect(hook.received.map((r) => r.json.hold)).toEqual(['deploy window', 'freeze']);
   });
+
+  test('a graceful stop waits for deliveries in flight, but not for ever', async () => {
+    const slow = await receiver();
+    const hung = await receiver(() => 'hang');
+    const { notifier: n } = notifier([{ url: slow.url }, { url: hung.url }], {}, { ...RETRY, timeoutMs: 30_000 });
+    n.record(recorded({ kind: 'finished', outcome: 'succeeded' }), ORIGIN);
+    const started = Date.now();
+    await n.drain(500);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(slow.delivered).toHaveLength(1);
+    expect(hung.received).toHaveLength(1); // still waiting for an answer when the drain gave up
+  });
 });

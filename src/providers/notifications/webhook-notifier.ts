@@ -34,8 +34,9 @@ export interface WebhookNotifierOptions {
  * origin only: a path may carry a token) and reported to its release by a signal, which
  * records it for the status.
  *
- * Best effort, said plainly: deliveries live in this process. A worker that stops or
- * crashes mid-retry loses the notifications it had not delivered yet (the sink is told
+ * Best effort, said plainly: deliveries live in this process. A worker that stops
+ * gracefully gives them a few seconds (`drain`); one that crashes, or stops while a
+ * notification is still being retried after that, loses it (the sink is told
  * of each decision once, and never again when a history replays); a decision recorded
  * by a workflow task whose completion was lost may be told twice.
  *
@@ -79,6 +80,17 @@ export class WebhookNotifier implements AuditSink {
   /** Resolves once every notification handed so far has been delivered or given up on. */
   async idle(): Promise<void> {
     while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
+  /** Waits for `idle()`, but no longer than `ms`: what a worker that stops gracefully gives its notifications in flight. */
+  async drain(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    });
+    await Promise.race([this.idle(), deadline]);
+    clearTimeout(timer);
   }
 
   private alreadyNotified(notice: Notice): boolean {
