@@ -2,6 +2,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WebhookConfig } from '../../src/config/notifications';
 import { renderStatus } from '../../src/cli/render-status';
+import { releaseResult } from '../../src/client/release-client';
 import { releaseDetails } from '../../src/policy/release-projection';
 import { FanOutAuditSink } from '../../src/providers/audit/fan-out-audit-sink';
 import type { RetryPolicy } from '../../src/providers/notifications/webhook-delivery';
@@ -13,6 +14,8 @@ import { releaseWorkflow } from '../../src/workflows/release';
 import { testAuditSink } from '../support/audit-collector';
 import { fakeDelivery } from '../support/fake-delivery';
 import { releaseInput } from '../support/release-input';
+import { failing as failingMeasurement, healthy } from '../support/fake-progressive';
+import { rolloutScenario } from '../support/rollout-scenario';
 import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
 import { WebhookReceiver, type ReceiverBehaviour } from '../support/webhook-receiver';
 
@@ -39,11 +42,11 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-/** The worker's notifier as `gantry worker` wires it, with these webhooks for `web` and failures signalled to the release. */
+/** The worker's notifier as `gantry worker` wires it, with these webhooks for every service and failures signalled to the release. */
 function workerNotifier(webhooks: Partial<WebhookConfig>[], retry: RetryPolicy = RETRY) {
   const warnings: string[] = [];
   const notifier = new WebhookNotifier({
-    webhooksFor: (service) => (service === 'web' ? webhooks.map((w) => ({ format: 'json' as const, events: [...NOTIFICATION_EVENTS], ...w })) : []),
+    webhooksFor: () => webhooks.map((w) => ({ format: 'json' as const, events: [...NOTIFICATION_EVENTS], ...w })),
     env: { HOOK_SECRET: SECRET },
     report: async (releaseId, failure) => {
       await env.client.workflow.getHandle(releaseId).signal(notificationFailedSignal, failure);
@@ -151,5 +154,30 @@ describe('notifications of a release (time-skipping server, real HTTP receivers)
     await silent.close();
     receivers.splice(receivers.indexOf(silent), 1);
     await notifier.idle();
+  });
+
+  test('a canary that rolls back by itself tells the rollback as it starts, and the release that ended rolled back', async () => {
+    const hook = await receiver();
+    const { notifier, audit } = workerNotifier([{ url: hook.url, secretEnv: 'HOOK_SECRET', events: ['rollback', 'failed', 'succeeded'] }]);
+    const { service, within } = rolloutScenario(env, 'notify-canary', '1.0.0', (version) => (version === '1.0.0' ? healthy() : failingMeasurement(0.2)));
+    const input = releaseInput({
+      service,
+      version: nextVersion(),
+      approval: { approvers: [], minApprovals: 0 },
+      production: { strategy: 'canary', canary: { steps: [{ weight: 5, soak: '10m' }, { weight: 100 }], interval: '1m' } },
+    });
+    const result = await within(async (taskQueue) => {
+      const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/${service}/${input.version}`, args: [input] });
+      return releaseResult(handle);
+    }, { audit });
+    expect(result.outcome).toBe('rolled_back');
+    await notifier.idle();
+    expect(hook.delivered.map((r) => [r.json.event, r.json.kind, r.json.workflowId])).toEqual([
+      ['rollback', 'rolling_back', `rollout/${service}/production/${input.version}`],
+      ['rollback', 'finished', `release/${service}/${input.version}`],
+    ]);
+    expect(hook.delivered[0].json).toMatchObject({ environment: 'production', releaseWorkflowId: `release/${service}/${input.version}`, reason: expect.stringMatching(/error rate 20(\.0)? % > limit 1 %/) });
+    expect(hook.delivered[1].json).toMatchObject({ outcome: 'rolled_back' });
+    expect(hook.allSignedWith(SECRET)).toBe(true);
   });
 });
