@@ -7,7 +7,8 @@ import { releaseDetails } from '../../src/policy/release-projection';
 import { FanOutAuditSink } from '../../src/providers/audit/fan-out-audit-sink';
 import type { RetryPolicy } from '../../src/providers/notifications/webhook-delivery';
 import { WebhookNotifier } from '../../src/providers/notifications/webhook-notifier';
-import { approveUpdate, statusQuery } from '../../src/shared/messages';
+import { declareFreeze } from '../../src/client/change-calendar-client';
+import { approveEmergencyUpdate, approveUpdate, statusQuery } from '../../src/shared/messages';
 import { NOTIFICATION_EVENTS, notificationFailedSignal } from '../../src/shared/notifications';
 import type { ReleaseStatus } from '../../src/shared/release';
 import { releaseWorkflow } from '../../src/workflows/release';
@@ -179,5 +180,39 @@ describe('notifications of a release (time-skipping server, real HTTP receivers)
     expect(hook.delivered[0].json).toMatchObject({ environment: 'production', releaseWorkflowId: `release/${service}/${input.version}`, reason: expect.stringMatching(/error rate 20(\.0)? % > limit 1 %/) });
     expect(hook.delivered[1].json).toMatchObject({ outcome: 'rolled_back' });
     expect(hook.allSignedWith(SECRET)).toBe(true);
+  });
+
+  test('an emergency release held by a freeze tells the hold, then the emergency that passed it, then its success', async () => {
+    const hook = await receiver();
+    const { notifier, audit } = workerNotifier([{ url: hook.url, format: 'slack', events: ['hold', 'emergency', 'succeeded'] }]);
+    const input = releaseInput({
+      version: nextVersion(),
+      approval: { approvers: [], minApprovals: 0 },
+      roles: { emergencyApprovers: ['erin'] },
+      emergency: { reason: 'card payments fail', ticket: 'INC-4711' },
+    });
+    // A server of its own: the change calendar keeps the freeze after this test's worker stops.
+    const own = await createTimeSkippingEnv();
+    const result = await withReleaseWorker(
+      own,
+      fakeDelivery(),
+      async (taskQueue) => {
+        await declareFreeze(own.client, taskQueue, { by: 'carol', reason: 'Black Friday', environments: ['production'] });
+        const handle = await own.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/web/${input.version}`, args: [input] });
+        await statusWhen(handle, (s) => s.hold !== undefined, 'the freeze holding it');
+        await handle.executeUpdate(approveEmergencyUpdate, { args: [{ by: 'erin', reason: 'payments are down' }] });
+        return releaseResult(handle);
+      },
+      undefined,
+      { audit },
+    ).finally(() => own.teardown());
+    expect(result.outcome).toBe('succeeded');
+    await notifier.idle();
+    const texts = hook.delivered.map((r) => r.json.text as string);
+    expect(texts).toEqual([
+      expect.stringMatching(new RegExp(`^web ${input.version.replace(/\./g, '\\.')} is held before production \\(freeze\\) until .*: change freeze F\\d+ declared by carol \\(Black Friday\\)`)),
+      expect.stringMatching(/entered production as an emergency \(INC-4711\) approved by erin, passing: change freeze F\d+ declared by carol \(Black Friday\).*; payments are down$/),
+      expect.stringMatching(/ succeeded$/),
+    ]);
   });
 });
