@@ -10,7 +10,7 @@ import type { Outcome } from '../shared/release';
  *
  * | moment      | recorded decision                                                   |
  * | ----------- | ------------------------------------------------------------------- |
- * | `approval`  | the release's `approval_opened` (it waits for approvers)            |
+ * | `approval`  | the release's `approval_opened` (it waits for approvers), and `approval_escalated` (more people may approve now) |
  * | `hold`      | the release's `change_held` (deploy window, holiday, freeze, soak, quarantine), and a rollout `held` by a change gate (its canary holds its weight) |
  * | `emergency` | the release's `change_excepted` by an approved emergency            |
  * | `rollback`  | a rollout's `rolling_back`, and a release `finished` `rolled_back`  |
@@ -66,6 +66,9 @@ export function noticeOf(event: Recorded): Notice | undefined {
     case 'approval_opened':
       if (fromRollout) return undefined;
       return { ...base, event: 'approval', text: `${name} is awaiting approval (until ${event.deadline})` };
+    case 'approval_escalated':
+      if (fromRollout) return undefined;
+      return { ...base, event: 'approval', text: `${name} is still awaiting approval, escalated to ${event.to.join(', ')} (until ${event.deadline})` };
     case 'change_held':
       return {
         ...base,

@@ -14,6 +14,12 @@ describe('which decisions notify, and what they say', () => {
   test.each<[string, DecisionEvent, string | undefined, Record<string, unknown>]>([
     ['awaiting approval', { kind: 'approval_opened', deadline: '2026-12-05T15:00:00.000Z' }, undefined, { event: 'approval', text: 'web 1.4.2 is awaiting approval (until 2026-12-05T15:00:00.000Z)' }],
     [
+      'its approval escalates',
+      { kind: 'approval_escalated', to: ['group:sre'], deadline: '2026-12-05T17:00:00.000Z' },
+      undefined,
+      { event: 'approval', text: 'web 1.4.2 is still awaiting approval, escalated to group:sre (until 2026-12-05T17:00:00.000Z)' },
+    ],
+    [
       'a freeze holds it',
       { kind: 'change_held', environment: 'production', untilLocal: 'Mon 2026-12-07 06:00 Europe/Berlin', hold: 'freeze', reasons: ['production is frozen (black-friday)'] },
       undefined,
