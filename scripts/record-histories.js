@@ -39,6 +39,9 @@ async function main() {
   doc.services['committed-web'] = progressiveService(doc.services.web, 'canary', 'DRAIN_MS=1500 ');
   doc.services['hosts-canary-web'] = progressiveService(doc.services.web, 'canary', '', { latencyToleranceMs: 200 });
   doc.services['hosts-bluegreen-web'] = progressiveService(doc.services.web, 'blueGreen', '', { latencyToleranceMs: 200 });
+  // A webhook that always answers 500: the notifier gives up on it and tells the release.
+  const failingHook = await startFailingWebhook();
+  doc.services['notified-web'] = { ...doc.services.web, notifications: { webhooks: [{ url: failingHook.url, events: ['approval'] }] } };
   doc.services['guarded-web'] = { ...doc.services.web, approval: { approvers: [], minApprovals: 0 }, environments: { staging: {}, production: { soakInPrevious: '3s' } } };
   fs.writeFileSync(catalogueFile, YAML.stringify(doc));
 
@@ -77,6 +80,7 @@ async function main() {
       if (wanted('entities')) await recordEntities();
       if (wanted('hosts')) await recordHosts();
       if (wanted('guards')) await recordGuards();
+      if (wanted('notifications')) await recordNotifications();
     });
   } finally {
     // Instances and routers outlive the worker by design: a failed recording must not leave them running.
@@ -84,6 +88,24 @@ async function main() {
     await stopAllRouters(path.join(dir, '.gantry', 'routers'));
     await connection.close();
     await server.stop();
+    failingHook.server.close();
+  }
+
+  /**
+   * Since notifications: a release told (signal notificationFailed) that the worker gave
+   * up on the webhook notified of its approval, recorded while it waited for its approver.
+   */
+  async function recordNotifications() {
+    const name = 'notified-web';
+    const handle = await client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/${name}/1.0.0`, args: [input('1.0.0', name)] });
+    for (;;) {
+      const s = await handle.query(messages.statusQuery);
+      if (s.stage === 'approval' && (s.notificationFailures ?? []).length > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await handle.executeUpdate(messages.approveUpdate, { args: [{ by: 'bob' }] });
+    await handle.result();
+    await save('notified-release-succeeded', handle);
   }
 
   async function recordPipeline() {
@@ -267,6 +289,17 @@ async function main() {
     await save('canary-rolled-back-rollout', client.workflow.getHandle(`rollout/${name}/production/1.2.0-bad`));
     await stopLoad();
   }
+}
+
+/** A local HTTP server that answers every webhook with 500. */
+async function startFailingWebhook() {
+  const http = require('node:http');
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(500).end('down'));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/hook` };
 }
 
 /** A progressive copy of the example service for recordings: short soaks, no approval, judged on a little traffic. */

@@ -1,4 +1,11 @@
 import type { CatalogueReport } from '../shared/catalogue-report';
+import type { WebhookConfig } from '../config/notifications';
+
+/** A webhook by its URL's origin only (a path may carry a token), its format, moments and signing. */
+function webhookLine(webhook: WebhookConfig): string {
+  const where = webhook.url ? (URL.canParse(webhook.url) ? new URL(webhook.url).origin : webhook.url) : `the URL in $${webhook.urlEnv}`;
+  return `${webhook.format} to ${where} on ${webhook.events.join(', ')}${webhook.secretEnv ? `, signed with $${webhook.secretEnv}` : ', unsigned'}`;
+}
 
 /** `gantry catalogue show` as a person reads it: what is enforced, from where, and whether a change was refused. */
 export function renderCatalogue(report: CatalogueReport, service?: string): string {
@@ -22,6 +29,7 @@ export function renderCatalogue(report: CatalogueReport, service?: string): stri
       lines.push(
         `  approval     ${approval.minApprovals === 0 ? 'none required' : `${approval.minApprovals} of ${approval.approvers.join(', ')} within ${approval.timeout / 3_600_000} h`}`,
       );
+      for (const webhook of definition.notifications?.webhooks ?? []) lines.push(`  webhook      ${webhookLine(webhook)}`);
     }
   }
   if (report.lastError) {

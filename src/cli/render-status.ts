@@ -40,6 +40,9 @@ export function renderStatus(s: ReleaseStatus): string {
   for (const e of s.exceptions ?? []) lines.push(`  exception: ${e.exception} by ${e.by} at ${e.at} passed the gate before ${e.environment} (${e.passed[0] ?? 'held'}): ${e.reason}`);
   if (s.rejection) lines.push(`  rejected by ${s.rejection.by}: ${s.rejection.reason}`);
   if (s.abort) lines.push(`  aborted by ${s.abort.by}: ${s.abort.reason}`);
+  for (const n of s.notificationFailures ?? []) {
+    lines.push(`  notification not delivered: ${n.event} (${n.kind} #${n.seq}) to webhook ${n.webhook} at ${n.origin}, ${n.attempts} attempts, gave up at ${n.at}: ${n.error}`);
+  }
   for (const i of s.ignored) lines.push(`  ignored ${i.message} by ${i.by}: ${i.reason}`);
   if (s.rollout) lines.push(...renderRollout(s.rollout));
   lines.push('  timeline');

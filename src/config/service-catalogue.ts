@@ -8,6 +8,7 @@ import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names'
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
+import { NotificationsSchema, notificationSecretProblems } from './notifications';
 
 /**
  * The service catalogue (`gantry.yaml`): what Gantry needs to know to build, test,
@@ -174,6 +175,7 @@ export const ServiceSchema = z
     roles: RolesSchema.optional().describe("Who may start, steer and make exceptions for this service, besides the catalogue's roles."),
     groups: GroupsSchema.optional().describe("Groups this service's roles and approvals may name, besides the catalogue's."),
     signers: SignersSchema.optional().describe("People's SSH public keys for this service's signed decisions, besides the catalogue's."),
+    notifications: NotificationsSchema.optional(),
   })
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {
@@ -182,6 +184,7 @@ export const ServiceSchema = z
     for (const problem of soakProblems(service.environments)) {
       ctx.addIssue({ code: 'custom', path: ['environments', problem.environment, 'soakInPrevious'], message: problem.message });
     }
+    for (const problem of notificationSecretProblems(service.passEnv, service.notifications)) ctx.addIssue({ code: 'custom', ...problem });
   })
   .describe('One service in the catalogue.');
 

@@ -15,7 +15,7 @@ export const catalogueErrorMap: z.core.$ZodErrorMap = (issue) => {
     case 'invalid_type':
       return invalidTypeMessage(issue.expected, issue.input, field, hintOf(issue));
     case 'invalid_value':
-      return invalidValueMessage(issue.values, issue.input, field, issue.inst instanceof z.ZodEnum, hintOf(issue));
+      return invalidValueMessage(issue.values, issue.input, lastNamedKey(issue.path), issue.inst instanceof z.ZodEnum, hintOf(issue));
     case 'too_small':
       return tooSmallMessage(issue.origin, Number(issue.minimum), issue.inclusive !== false, issue.input);
     case 'too_big':
@@ -88,6 +88,12 @@ function hintOf(issue: RawIssue): string {
   const description = issue.inst instanceof z.ZodType ? issue.inst.description : undefined;
   if (!description) return '';
   return ` — ${description.charAt(0).toLowerCase()}${description.slice(1).replace(/\.$/, '')}`;
+}
+
+/** The field a list item belongs to (`events` for `events[1]`): "unknown events "deployed"" reads, "unknown 1" does not. */
+function lastNamedKey(path: readonly PropertyKey[] | undefined): string | undefined {
+  const named = path?.filter((key) => typeof key === 'string');
+  return named?.at(-1);
 }
 
 function lastKey(path: readonly PropertyKey[] | undefined): string | undefined {

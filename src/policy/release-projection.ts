@@ -87,6 +87,9 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
       status.hold = undefined;
       return;
     }
+    case 'notification_failed':
+      status.notificationFailures = [...(status.notificationFailures ?? []), event.failure];
+      return;
     case 'rollback_allowed':
       status.rollback = { reason: event.reason, replaced: [...(status.rollback?.replaced ?? []), { environment: event.environment, version: event.replaces }] };
       return;
@@ -142,6 +145,7 @@ export function releaseDetails(s: ReleaseStatus): string {
     lines.push(`**Emergency** (${s.emergency.ticket}): ${s.emergency.reason} — ${approval ? `approved by ${approval.by}: ${approval.reason}` : 'waiting for an emergency approver'}`);
   }
   for (const e of s.exceptions ?? []) lines.push(`Exception: ${e.exception} by ${e.by} passed ${e.environment}'s gate (${e.passed[0] ?? 'held'}): ${e.reason}`);
+  for (const n of s.notificationFailures ?? []) lines.push(`Notification not delivered: ${n.event} to webhook ${n.webhook} (${n.origin}) after ${n.attempts} attempts: ${n.error}`);
   if (s.rollback) lines.push(`Rollback: ${s.rollback.reason}${s.rollback.replaced.map((r) => `; replaced ${r.version} in ${r.environment}`).join('')}`);
   if (s.approvalsRequired > 0) {
     lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);

@@ -6,6 +6,7 @@ import type { HoldKind } from '../policy/change-window';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { LockRequest } from './messages';
 import type { DeclaredFreeze, Quarantine } from './change-calendar';
+import type { NotificationFailure } from './notifications';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { ArtifactRef, GateException, Outcome, SignedRecord, Stage } from './release';
 import type { RolloutPhase, RolloutStatus } from './rollout';
@@ -72,6 +73,8 @@ export type ReleaseEvent =
   | { kind: 'workspace_placed'; host: string }
   /** The environment runs on this worker host (its entity's placement). */
   | { kind: 'environment_placed'; environment: string; host: string }
+  /** The worker gave up on telling a webhook of one of this release's moments (the release goes on regardless). */
+  | { kind: 'notification_failed'; failure: NotificationFailure }
   | { kind: 'finished'; outcome: Outcome; reason?: string };
 
 /** What a rollout decided and did. */

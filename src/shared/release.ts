@@ -3,6 +3,7 @@ import type { ProvenanceStatement } from '../policy/provenance';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { RolloutStatus } from './rollout';
 import type { HoldKind, Risk } from '../policy/change-window';
+import type { NotificationFailure } from './notifications';
 
 /**
  * Types that cross the boundary between the CLI, the workflow and the activities.
@@ -173,6 +174,8 @@ export interface ReleaseStatus {
   emergency?: EmergencyRequest & { approval?: { by: string; reason: string; at: string } };
   /** Gates passed by an exception (an approved emergency, a process owner's override): flagged for the review. */
   exceptions?: GateException[];
+  /** Notifications the worker gave up on after its retries (webhooks that failed or timed out); the release did not wait for them. */
+  notificationFailures?: NotificationFailure[];
 }
 
 /** A change gate a release (or its canary) passed although the change policy or a freeze held it. */

@@ -7,6 +7,8 @@ import { WORKER_TUNING } from './tuning';
 import type { AuditSink } from '../providers/audit/audit-sink';
 import { LoggingAuditSink } from '../providers/audit/logging-audit-sink';
 import { auditSinks } from './audit-sinks';
+import { FanOutAuditSink } from '../providers/audit/fan-out-audit-sink';
+import { workerNotifier } from './notifier';
 import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
 import { createMetricsProvider } from '../providers/metrics/create-metrics-provider';
 import { createRouterProvider } from '../providers/router/create-router-provider';
@@ -71,6 +73,9 @@ export function platformCatalogueFor(
   return new PlatformCatalogue(source, { logger, ...(spec.pollMs ? { pollMs: spec.pollMs } : {}) });
 }
 
+/** How long a worker that stops gracefully waits for notifications still being delivered. */
+const NOTIFICATIONS_DRAIN_MS = 10_000;
+
 /** The path workflows are bundled from (src/workflows in tests, dist/workflows when built). */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -109,16 +114,24 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       workspacesRoot: path.join(options.home, 'workspaces'),
       host,
   });
+  const notifier = workerNotifier(catalogue, client);
   const shared = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
-    sinks: auditSinks(options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) })),
+    // Every decision goes to the audit trail and to the notifier, which tells the service's webhooks of the ones they asked for.
+    sinks: auditSinks(
+      new FanOutAuditSink([
+        options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) }),
+        notifier,
+      ]),
+    ),
     ...WORKER_TUNING,
   });
   const hostQueue = host.queueOf(options.taskQueue);
   const local = await Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue: hostQueue, activities, ...WORKER_TUNING });
-  return new GantryWorker(host.name, hostQueue, [shared, local]);
+  // A graceful stop gives notifications in flight a moment (a crash loses them: see WebhookNotifier).
+  return new GantryWorker(host.name, hostQueue, [shared, local], () => notifier.drain(NOTIFICATIONS_DRAIN_MS));
 }

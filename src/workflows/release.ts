@@ -21,6 +21,7 @@ import { approvalWaitText, registerReleaseMessages } from './release-messages';
 import { ReleaseState } from './release-state';
 import { registerRolloutSteering } from './release-steering';
 import { registerChangeExceptions } from './release-exceptions';
+import { registerNotificationReports } from './release-notifications';
 import { restoreEnvironments } from './restore-environments';
 import { DEPLOY_STRATEGIES } from './strategies';
 import { environmentPlan } from '../policy/environment-plan';
@@ -46,6 +47,7 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   registerReleaseMessages(release, pipeline);
   registerRolloutSteering(release);
   registerChangeExceptions(release);
+  registerNotificationReports(release);
 
   // Releases started before the platform held the catalogue brought their own definition
   // and source folder; their histories replay on that path.

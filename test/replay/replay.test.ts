@@ -49,6 +49,8 @@ describe('recorded histories replay against the current workflow code', () => {
         'guards-release-downgrade-refused.json',
         'guards-release-rollback.json',
         'calendar-record.json',
+        // Since notifications: a release told by its worker of a webhook that failed, while it waited for approval.
+        'notified-release-succeeded.json',
       ]),
     );
   });

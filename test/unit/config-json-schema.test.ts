@@ -56,6 +56,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'roles',
     'groups',
     'signers',
+    'notifications',
   ]);
   expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run']);
   expect(service.additionalProperties).toBe(false);

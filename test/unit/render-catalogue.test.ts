@@ -10,6 +10,12 @@ const definition = ServiceSchema.parse({
   run: { command: 'node server.js' },
   environments: { staging: {}, production: { strategy: 'canary' } },
   approval: { approvers: ['alice', 'bob'], minApprovals: 2, timeout: '24h' },
+  notifications: {
+    webhooks: [
+      { url: 'https://hooks.example.com/gantry/T0001', secretEnv: 'HOOK_SECRET' },
+      { urlEnv: 'SLACK_URL', format: 'slack', events: ['failed', 'rollback'] },
+    ],
+  },
 });
 
 const report: CatalogueReport = {
@@ -29,6 +35,9 @@ test('shows the digest, where it came from, and each service rules', () => {
   expect(text).toContain('  repository   https://git.example.com/web.git (folder svc/web)');
   expect(text).toContain('  production   canary on local');
   expect(text).toContain('  approval     2 of alice, bob within 24 h');
+  expect(text).toContain('  webhook      json to https://hooks.example.com on approval, hold, emergency, rollback, succeeded, failed, signed with $HOOK_SECRET');
+  expect(text).toContain('  webhook      slack to the URL in $SLACK_URL on failed, rollback, unsigned');
+  expect(text).not.toContain('T0001');
   expect(text).not.toContain('refused');
 });
 

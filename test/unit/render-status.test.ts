@@ -71,3 +71,11 @@ test('an explicit rollback shows its reason and the newer versions it replaced',
   });
   expect(text).toContain('  rollback 1.4.2 corrupts carts; replaced 1.4.2 in staging; replaced 1.4.2 in production');
 });
+
+test('undelivered notifications are listed with the webhook, the moment, the attempts and the last answer', () => {
+  const text = renderStatus({
+    ...status,
+    notificationFailures: [{ webhook: 1, origin: 'https://hooks.example.com', event: 'approval', kind: 'approval_opened', seq: 14, attempts: 5, error: 'HTTP 500', at: '2026-12-01T10:01:00.000Z' }],
+  });
+  expect(text).toContain('  notification not delivered: approval (approval_opened #14) to webhook 1 at https://hooks.example.com, 5 attempts, gave up at 2026-12-01T10:01:00.000Z: HTTP 500');
+});
