@@ -19,6 +19,8 @@ import { createAdmissionActivities } from './admission';
 import { createCatalogueActivities } from './catalogue';
 import { createWorkspaceActivities } from './workspace';
 import { createPlacementActivities, type WorkerHost } from './placement';
+import type { AuditStore } from '../providers/audit/audit-store';
+import { createAuditActivities } from './audit';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -38,6 +40,8 @@ export interface ActivityDeps {
   workspacesRoot: string;
   /** This worker's host identity: what it claims, and the queue its machine-local work comes on. */
   host: WorkerHost;
+  /** Where recorded decisions are kept (PGlite under the state folder, or PostgreSQL). */
+  audit: AuditStore;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -55,6 +59,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWorkspaceActivities({ root: deps.workspacesRoot, repositories: deps.repositories, host: deps.host }),
     ...createPlacementActivities({ client: deps.client, host: deps.host }),
     ...createCatalogueActivities(deps.catalogue),
+    ...createAuditActivities(deps.audit),
   };
 }
 

@@ -19,6 +19,9 @@ import { workerHost } from '../activities/placement';
 import { artifactStoreFor, sharedArtifactFolderFromEnv } from './artifact-store-setting';
 import { GantryWorker } from './gantry-worker';
 import { workerHostFromEnv } from './worker-host';
+import type { AuditStore } from '../providers/audit/audit-store';
+import { auditStoreFor } from '../providers/audit/audit-store-setting';
+import { StoreAuditSink } from '../providers/audit/store-audit-sink';
 
 export interface GantryWorkerOptions {
   connection: NativeConnection;
@@ -41,6 +44,8 @@ export interface GantryWorkerOptions {
   sharedArtifacts?: string;
   /** Where recorded decisions go; by default the worker's log. */
   audit?: AuditSink;
+  /** Where recorded decisions are kept (default: GANTRY_AUDIT_DATABASE_URL, else PGlite under `home`). */
+  auditStore?: AuditStore;
 }
 
 /** Where the catalogue is kept; `pollMs` only matters to a catalogue that polls. */
@@ -98,6 +103,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
   const client = new Client({ connection: options.connection, namespace: options.namespace });
   const repositories = options.repositories ?? gitRepositoriesFor(options.home);
   const catalogue = options.catalogue instanceof PlatformCatalogue ? options.catalogue : platformCatalogueFor(repositories, options.catalogue);
+  const auditStore = options.auditStore ?? auditStoreFor(options.home);
   const activities = createActivities({
       artifacts,
       runtime,
@@ -108,6 +114,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       repositories,
       workspacesRoot: path.join(options.home, 'workspaces'),
       host,
+      audit: auditStore,
   });
   const shared = await Worker.create({
     connection: options.connection,
@@ -115,7 +122,12 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
-    sinks: auditSinks(options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) })),
+    sinks: auditSinks(
+      options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) }),
+      new StoreAuditSink(auditStore, (error, event) =>
+        Runtime.instance().logger.warn('could not store a decision only the sink sees (a refused update)', { error: error.message, workflowId: event.workflowId, kind: event.kind }),
+      ),
+    ),
     ...WORKER_TUNING,
   });
   const hostQueue = host.queueOf(options.taskQueue);

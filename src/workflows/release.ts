@@ -28,6 +28,7 @@ import { assertVerificationHolds } from './environment-record';
 import { awaitChangeWindow } from './change-window';
 import { RISKS } from '../policy/change-window';
 import { checkEmergencyRequest } from '../policy/change-exceptions';
+import { awaitAuditStored } from './audit-outbox';
 
 /**
  * One release of one service version, from build to production:
@@ -68,6 +69,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   await CancellationScope.nonCancellable(() => removeWorkspace(release));
   release.finish(outcome, reason);
   await condition(allHandlersFinished);
+  // The release ends only once its whole record is in the audit store.
+  await CancellationScope.nonCancellable(() => auditStored(release));
 
   const result: ReleaseResult = { outcome, reason, status: release.status };
   if (outcome === 'succeeded') return result;
@@ -176,9 +179,16 @@ async function runPipeline(release: ReleaseState): Promise<void> {
     }
     const { strategy } = config.environments[name];
     await awaitChangeWindow(release, name);
+    // Nothing is deployed ahead of its record: what led here (approvals included) is stored first.
+    await auditStored(release);
     release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
     await withEnvironmentTurn(release, name, () => DEPLOY_STRATEGIES[strategy](release, name, artifact));
   }
+}
+
+/** Waits for the audit store to hold every decision so far; the status says so while it refuses them. */
+function auditStored(release: ReleaseState): Promise<void> {
+  return awaitAuditStored(release.decisions.outbox, (what) => release.waitFor(what));
 }
 
 async function awaitApproval(release: ReleaseState): Promise<void> {

@@ -21,13 +21,22 @@ const run = promisify(execFile);
 export interface RunningPostgres {
   /** A new, empty database on the server, as a postgres:// URL. */
   createDatabase(): Promise<string>;
+  /** Takes the server down, as an outage would, keeping its data (not for a server given by URL). */
+  pause(): Promise<void>;
+  /** Brings a paused server back on the same port. */
+  resume(): Promise<void>;
   /** Stops the server and removes its folder (idempotent). */
   stop(): Promise<void>;
 }
 
 export async function startPostgres(): Promise<RunningPostgres> {
   const existing = process.env.GANTRY_TEST_POSTGRES_URL;
-  if (existing) return { createDatabase: () => createDatabase(existing), stop: async () => undefined };
+  if (existing) {
+    const cannot = async () => {
+      throw new Error('GANTRY_TEST_POSTGRES_URL names a server these tests cannot take down');
+    };
+    return { createDatabase: () => createDatabase(existing), pause: cannot, resume: cannot, stop: async () => undefined };
+  }
 
   const bin = postgresBin();
   const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
@@ -44,10 +53,11 @@ export async function startPostgres(): Promise<RunningPostgres> {
   await command('initdb', ['-D', data, '-U', 'gantry', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
 
   let port = 0;
+  const start = () => command('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
   for (let attempt = 0; ; attempt += 1) {
     port = await findFreePort();
     try {
-      await command('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+      await start();
       break;
     } catch (err) {
       if (attempt >= 2) throw new Error(`PostgreSQL did not start in ${dir}: ${(err as Error).message}`);
@@ -56,6 +66,8 @@ export async function startPostgres(): Promise<RunningPostgres> {
   let stopped = false;
   return {
     createDatabase: () => createDatabase(`postgres://gantry@127.0.0.1:${port}/postgres`),
+    pause: async () => void (await command('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])),
+    resume: async () => void (await start()),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -14,7 +14,9 @@ import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import type { AuditSink } from '../../src/providers/audit/audit-sink';
 import { auditSinks } from '../../src/worker/audit-sinks';
-import { testAuditSink } from './audit-collector';
+import { testAuditSink, testAuditStore } from './audit-collector';
+import type { AuditStore } from '../../src/providers/audit/audit-store';
+import { createAuditActivities } from '../../src/activities/audit';
 
 /**
  * A time-skipping test server for workflow tests, with Gantry's search attributes
@@ -69,6 +71,8 @@ export async function withReleaseWorker<T>(
     awaitLocks?: boolean;
     /** Where the worker sends recorded decisions (a test that reads the trail passes its own). */
     audit?: AuditSink;
+    /** Where the workflows' outboxes store recorded decisions (default: kept in memory). */
+    auditStore?: AuditStore;
   } = {},
 ): Promise<T> {
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('release');
@@ -88,6 +92,7 @@ export async function withReleaseWorker<T>(
       // One worker and one queue here: every host's work comes on the test's own queue.
       ...createPlacementActivities({ client: env.client, host: { name: 'test-host', queueOf: (shared) => shared } }),
       ...createChangeCalendarActivities(env.client),
+      ...createAuditActivities(options.auditStore ?? testAuditStore),
       requestLock: async (input: Parameters<typeof locks.requestLock>[0]) => {
         const view = await locks.requestLock(input);
         lockIds.add(view.lockId);
