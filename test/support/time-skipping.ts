@@ -17,6 +17,7 @@ import { auditSinks } from '../../src/worker/audit-sinks';
 import { testAuditSink, testAuditStore } from './audit-collector';
 import type { AuditStore } from '../../src/providers/audit/audit-store';
 import { createAuditActivities } from '../../src/activities/audit';
+import { StoreAuditSink } from '../../src/providers/audit/store-audit-sink';
 
 /**
  * A time-skipping test server for workflow tests, with Gantry's search attributes
@@ -82,7 +83,7 @@ export async function withReleaseWorker<T>(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await gantryWorkflowBundle(),
-    sinks: auditSinks(options.audit ?? testAuditSink),
+    sinks: auditSinks(options.audit ?? testAuditSink, options.auditStore ? new StoreAuditSink(options.auditStore) : undefined),
     ...WORKER_TUNING,
     activities: {
       ...world.activities,
