@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { askPlatformCatalogue } from '../../client/catalogue-client';
 import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
@@ -46,6 +47,9 @@ type CatalogueCheck =
 /** This machine's worker settings: its host identity and where its artifacts live. */
 type WorkerReport = { ok: true; host: string; hostTaskQueue: string; artifactStore: string } | { ok: false; message: string };
 
+/** Whether the audit store a worker here would write answers (a setting that cannot work is invalid input). */
+type AuditCheck = { ok: true; store: string; entries?: number; note?: string } | { ok: false; setting: boolean; store?: string; message: string };
+
 export interface DoctorReport {
   node: { version: string; ok: boolean };
   temporalCli: BinaryReport;
@@ -55,6 +59,7 @@ export interface DoctorReport {
   catalogue: CatalogueCheck;
   worker: WorkerReport;
   searchAttributes: SearchAttributesCheck;
+  audit: AuditCheck;
   exitCode: ExitCode;
 }
 
@@ -105,12 +110,14 @@ export async function runDoctor(options: { install: boolean; profile?: string })
   }
 
   const worker = checkWorkerSettings();
+  const audit = await checkAuditStore();
   let exitCode: ExitCode = EXIT.ok;
   if (!node.ok || !temporalCli.ok || !testServer.ok) exitCode = EXIT.unsuccessful;
-  else if (!connection.ok || !worker.ok) exitCode = EXIT.invalidInput;
+  else if (!connection.ok || !worker.ok || (!audit.ok && audit.setting)) exitCode = EXIT.invalidInput;
   else if (server.reachable !== true) exitCode = EXIT.unreachable;
   else if (searchAttributes.checked && searchAttributes.missing.length > 0) exitCode = EXIT.unsuccessful;
-  return { node, temporalCli, testServer, connection, server, catalogue, worker, searchAttributes, exitCode };
+  else if (!audit.ok) exitCode = EXIT.unsuccessful;
+  return { node, temporalCli, testServer, connection, server, catalogue, worker, searchAttributes, audit, exitCode };
 }
 
 /** What a `gantry worker` started here with these settings would be: its host, its host's queue, its artifact store. */
@@ -130,6 +137,33 @@ function checkWorkerSettings(): WorkerReport {
   }
 }
 
+
+/**
+ * Asks the audit store a worker here would write whether it answers. An embedded store
+ * not created yet is fine (the worker creates it with its first decision); a database URL
+ * that does not connect is not: releases would wait on it.
+ */
+async function checkAuditStore(): Promise<AuditCheck> {
+  const { auditStoreFor, AuditSettingError, embeddedAuditDir } = await import('../../providers/audit/audit-store-setting');
+  let store: Awaited<ReturnType<typeof auditStoreFor>>;
+  try {
+    store = auditStoreFor(gantryHome(), process.env, { idleCloseMs: 0 });
+  } catch (err) {
+    if (err instanceof AuditSettingError) return { ok: false, setting: true, message: err.message };
+    throw err;
+  }
+  if (!process.env.GANTRY_AUDIT_DATABASE_URL?.trim() && !existsSync(embeddedAuditDir(gantryHome()))) {
+    return { ok: true, store: store.describe, note: 'not created yet: a worker creates it with its first decision' };
+  }
+  try {
+    const { entries } = await store.ping();
+    return { ok: true, store: store.describe, entries };
+  } catch (err) {
+    return { ok: false, setting: false, store: store.describe, message: (err as Error).message || String(err) };
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
 
 /** Lists the namespace's custom search attributes; a server that will not list them (no permission) is reported, not fatal. */
 async function checkSearchAttributes(settings: ReturnType<typeof loadConnectionSettings>): Promise<SearchAttributesCheck> {
@@ -246,10 +280,24 @@ export function formatReport(report: DoctorReport): string {
         ? `all ${Object.keys(SEARCH_ATTRIBUTES).length} defined in ${report.connection.ok ? report.connection.namespace : 'the namespace'}`
         : `missing ${a.missing.join(', ')}: releases that set them stall; create each with \`temporal operator search-attribute create --name <name> --type Keyword\``,
   ]);
+  const d = report.audit;
+  rows.push([
+    'Audit store',
+    d.ok
+      ? `${d.store}  ${d.note ?? `answers (${d.entries} entries)`}`
+      : d.setting
+        ? `invalid setting: ${d.message}`
+        : `does not answer: ${d.store}: ${d.message}; releases wait for it (they lose nothing) until it does`,
+  ]);
   const verdict: Record<ExitCode, string> = {
     [EXIT.ok]: 'all good',
-    [EXIT.unsuccessful]: a.checked && a.missing.length > 0 ? "the namespace lacks Gantry's search attributes (exit 1)" : 'a required tool is missing or unusable (exit 1)',
-    [EXIT.invalidInput]: 'a connection or worker setting is invalid (exit 2)',
+    [EXIT.unsuccessful]:
+      a.checked && a.missing.length > 0
+        ? "the namespace lacks Gantry's search attributes (exit 1)"
+        : !d.ok
+          ? 'the audit store does not answer (exit 1)'
+          : 'a required tool is missing or unusable (exit 1)',
+    [EXIT.invalidInput]: 'a connection, worker or audit store setting is invalid (exit 2)',
     [EXIT.unreachable]: 'Temporal does not answer at the configured address (exit 3)',
   };
   const lines = rows.map(([label, value]) => `${label.padEnd(19)}${value}`);
