@@ -119,7 +119,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 /** The audit store the settings name; a URL that cannot be a PostgreSQL URL stops the worker (exit 2). One that does not connect does not: releases wait for it. */
 function auditStoreFromEnv(home: string): AuditStore {
   try {
-    return auditStoreFor(home);
+    return auditStoreFor(home, process.env, { isolated: true });
   } catch (err) {
     if (err instanceof AuditSettingError) throw new WorkerSettingError(err.message);
     throw err;

@@ -103,7 +103,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
   const client = new Client({ connection: options.connection, namespace: options.namespace });
   const repositories = options.repositories ?? gitRepositoriesFor(options.home);
   const catalogue = options.catalogue instanceof PlatformCatalogue ? options.catalogue : platformCatalogueFor(repositories, options.catalogue);
-  const auditStore = options.auditStore ?? auditStoreFor(options.home);
+  const auditStore = options.auditStore ?? auditStoreFor(options.home, process.env, { isolated: true });
   const activities = createActivities({
       artifacts,
       runtime,

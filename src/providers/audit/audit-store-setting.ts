@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AuditStore } from './audit-store';
 import { PgliteDatabase } from './pglite-database';
+import { PgliteProcessDatabase } from './pglite-process-database';
 import { PostgresDatabase } from './postgres-database';
 import { SqlAuditStore } from './sql-audit-store';
 
@@ -22,9 +23,21 @@ export function embeddedAuditDir(home: string): string {
  * set (postgres:// or postgresql://), else PGlite under the state folder. The worker and
  * the CLI build it the same way, so they read and write the same chain.
  */
-export function auditStoreFor(home: string, env: NodeJS.ProcessEnv = process.env, options: { idleCloseMs?: number } = {}): AuditStore {
+export function auditStoreFor(
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: {
+    idleCloseMs?: number;
+    /** Run PGlite in a child process (a long-lived worker: its memory then leaves with the child); in-process when the child program is not built. */
+    isolated?: boolean;
+  } = {},
+): AuditStore {
   const url = env.GANTRY_AUDIT_DATABASE_URL?.trim();
-  if (!url) return new SqlAuditStore(new PgliteDatabase(embeddedAuditDir(home), options));
+  if (!url) {
+    const dir = embeddedAuditDir(home);
+    const isolated = options.isolated && PgliteProcessDatabase.childProgram();
+    return new SqlAuditStore(isolated ? new PgliteProcessDatabase(dir) : new PgliteDatabase(dir, options));
+  }
   let protocol: string;
   try {
     protocol = new URL(url).protocol;
