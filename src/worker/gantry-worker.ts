@@ -12,6 +12,8 @@ export class GantryWorker {
     /** The task queue of this host's machine-local work. */
     readonly hostTaskQueue: string,
     private readonly workers: Worker[],
+    /** What to let go of once every Worker has stopped (the audit store the worker opened). */
+    private readonly afterStop?: () => Promise<void>,
   ) {}
 
   /** Runs until shutdown (a signal the SDK runtime handles, or `shutdown()`); one failing stops the others. */
@@ -23,6 +25,7 @@ export class GantryWorker {
       }),
     );
     const ended = await Promise.allSettled(runs);
+    await this.afterStop?.().catch(() => undefined);
     const failed = ended.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
   }

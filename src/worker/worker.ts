@@ -132,5 +132,6 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
   });
   const hostQueue = host.queueOf(options.taskQueue);
   const local = await Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue: hostQueue, activities, ...WORKER_TUNING });
-  return new GantryWorker(host.name, hostQueue, [shared, local]);
+  // A store this function opened is closed with the worker; one passed in belongs to the caller.
+  return new GantryWorker(host.name, hostQueue, [shared, local], options.auditStore ? undefined : () => auditStore.close());
 }
