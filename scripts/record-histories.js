@@ -39,6 +39,7 @@ async function main() {
   doc.services['committed-web'] = progressiveService(doc.services.web, 'canary', 'DRAIN_MS=1500 ');
   doc.services['hosts-canary-web'] = progressiveService(doc.services.web, 'canary', '', { latencyToleranceMs: 200 });
   doc.services['hosts-bluegreen-web'] = progressiveService(doc.services.web, 'blueGreen', '', { latencyToleranceMs: 200 });
+  doc.services['audited-web'] = progressiveService(doc.services.web, 'canary', '', { latencyToleranceMs: 200 });
   fs.writeFileSync(catalogueFile, YAML.stringify(doc));
 
   const server = await startDevServer();
@@ -75,6 +76,7 @@ async function main() {
       if (wanted('admitted')) await recordAdmitted();
       if (wanted('entities')) await recordEntities();
       if (wanted('hosts')) await recordHosts();
+      if (wanted('audited')) await recordAudited();
     });
   } finally {
     // Instances and routers outlive the worker by design: a failed recording must not leave them running.
@@ -164,6 +166,27 @@ async function main() {
       await stopLoad();
     }
     await save('environment-hosts-canary-web-production', client.workflow.getHandle('environment/hosts-canary-web/production@record'));
+  }
+
+  /**
+   * Since every workflow stores its decisions through an outbox (patch 'audit-store'): a
+   * release with a canary rollout, each waiting for its record to be stored before it
+   * deploys and ends, and the environment entity that granted the turns.
+   */
+  async function recordAudited() {
+    const name = 'audited-web';
+    let stopLoad;
+    for (const version of ['1.0.0', '1.1.0']) {
+      const handle = await client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/${name}/${version}`, args: [input(version, name)] });
+      const result = await handle.result();
+      stopLoad ??= loadThrough(result.status.rollout.routerUrl);
+      if (version === '1.1.0') {
+        await save('audited-release-succeeded', handle);
+        await save('canary-audited-rollout', client.workflow.getHandle(`rollout/${name}/production/${version}`));
+      }
+    }
+    await stopLoad();
+    await save('environment-audited-web-production', client.workflow.getHandle('environment/audited-web/production@record'));
   }
 
   /** A bounded load through a router until `stop()`: progressive rollouts need traffic to judge. */
