@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { AuditAppend, AuditStore } from '../../src/providers/audit/audit-store';
 import { GENESIS_HASH, entryHash } from '../../src/providers/audit/audit-chain';
 import { PgliteDatabase } from '../../src/providers/audit/pglite-database';
+import { PgliteProcessDatabase } from '../../src/providers/audit/pglite-process-database';
 import { PostgresDatabase } from '../../src/providers/audit/postgres-database';
 import { SqlAuditStore } from '../../src/providers/audit/sql-audit-store';
 import type { Recorded } from '../../src/shared/decision-events';
@@ -50,6 +51,31 @@ const pglite: Backend = {
       another: open,
       async tamper(statements) {
         await store.close(); // one process per data folder: let go of it first
+        const db = new PGlite(dir);
+        try {
+          for (const statement of statements) await db.exec(statement);
+        } finally {
+          await db.close();
+        }
+      },
+    };
+  },
+};
+
+/** PGlite as a worker runs it: in a child process (the compiled program; `npm run build` first). */
+const pgliteChild: Backend = {
+  async store() {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'gantry-audit-pglite-')), 'pglite');
+    cpSync(pgliteTemplate, dir, { recursive: true });
+    const program = path.join(__dirname, '..', '..', 'dist', 'providers', 'audit', 'pglite-child.js');
+    if (!existsSync(program)) throw new Error(`${program} is not built: npm run build`);
+    const open = () => new SqlAuditStore(new PgliteProcessDatabase(dir, { program, dbIdleCloseMs: 50 }));
+    const store = open();
+    return {
+      store,
+      another: open,
+      async tamper(statements) {
+        await store.close(); // ends the child: the folder is free
         const db = new PGlite(dir);
         try {
           for (const statement of statements) await db.exec(statement);
@@ -108,6 +134,7 @@ const DISABLE_GUARD = 'ALTER TABLE gantry_audit_entries DISABLE TRIGGER gantry_a
 
 describe.each([
   ['PGlite', pglite],
+  ['PGlite in a child process', pgliteChild],
   ['PostgreSQL', postgresql],
 ])('audit store on %s', (_name, backend) => {
   test('appends in order, once per event: a re-append (a retried activity) stores nothing again', async () => {

@@ -29,7 +29,13 @@ export class PgliteProcessDatabase implements SqlDatabase {
 
   constructor(
     readonly dataDir: string,
-    private readonly options: { childIdleMs?: number; dbIdleCloseMs?: number; lockTimeoutMs?: number } = {},
+    private readonly options: {
+      childIdleMs?: number;
+      dbIdleCloseMs?: number;
+      lockTimeoutMs?: number;
+      /** The child program (default: the compiled one beside this file). */
+      program?: string;
+    } = {},
   ) {}
 
   /** The compiled child program; absent when running from TypeScript sources (tests), where PGlite runs in-process instead. */
@@ -89,7 +95,7 @@ export class PgliteProcessDatabase implements SqlDatabase {
 
   private startChild(): Promise<ChildProcess> {
     this.child ??= new Promise<ChildProcess>((resolve, reject) => {
-      const program = PgliteProcessDatabase.childProgram();
+      const program = this.options.program ?? PgliteProcessDatabase.childProgram();
       if (!program) return reject(new Error('the PGlite child program is not built (npm run build)'));
       const args = [this.dataDir, String(this.options.lockTimeoutMs ?? LOCK_TIMEOUT_MS), String(this.options.dbIdleCloseMs ?? DB_IDLE_CLOSE_MS)];
       const child = fork(program, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
