@@ -8,6 +8,8 @@ import type { Sql, SqlDatabase } from './sql-database';
  */
 export class PostgresDatabase implements SqlDatabase {
   private readonly pool: pg.Pool;
+  /** Clients that already have an error listener (they are reused). */
+  private readonly listened = new WeakSet<pg.PoolClient>();
 
   constructor(
     readonly url: string,
@@ -25,6 +27,13 @@ export class PostgresDatabase implements SqlDatabase {
   async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client whose server goes away emits 'error'; unheard, it would crash the
+    // worker. The query in flight fails too (the caller hears that, and retries), and the
+    // failed ROLLBACK below then has the client thrown away rather than reused.
+    if (!this.listened.has(client)) {
+      this.listened.add(client);
+      client.on('error', () => undefined);
+    }
     try {
       await client.query('BEGIN');
       const result = await work(async (text, params) => (await client.query(text, params)).rows as never);
