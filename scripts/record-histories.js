@@ -43,6 +43,7 @@ async function main() {
   const failingHook = await startFailingWebhook();
   doc.services['notified-web'] = { ...doc.services.web, notifications: { webhooks: [{ url: failingHook.url, events: ['approval'] }] } };
   doc.services['guarded-web'] = { ...doc.services.web, approval: { approvers: [], minApprovals: 0 }, environments: { staging: {}, production: { soakInPrevious: '3s' } } };
+  doc.services['audited-web'] = progressiveService(doc.services.web, 'canary', '', { latencyToleranceMs: 200 });
   fs.writeFileSync(catalogueFile, YAML.stringify(doc));
 
   const server = await startDevServer();
@@ -81,6 +82,7 @@ async function main() {
       if (wanted('hosts')) await recordHosts();
       if (wanted('guards')) await recordGuards();
       if (wanted('notifications')) await recordNotifications();
+      if (wanted('audited')) await recordAudited();
     });
   } finally {
     // Instances and routers outlive the worker by design: a failed recording must not leave them running.
@@ -217,6 +219,27 @@ async function main() {
     await rollback.result();
     await save('guards-release-rollback', rollback);
     await save('calendar-record', client.workflow.getHandle('change-calendar@record'));
+  }
+
+  /**
+   * Since every workflow stores its decisions through an outbox (patch 'audit-store'): a
+   * release with a canary rollout, each waiting for its record to be stored before it
+   * deploys and ends, and the environment entity that granted the turns.
+   */
+  async function recordAudited() {
+    const name = 'audited-web';
+    let stopLoad;
+    for (const version of ['1.0.0', '1.1.0']) {
+      const handle = await client.workflow.start('releaseWorkflow', { taskQueue, workflowId: `release/${name}/${version}`, args: [input(version, name)] });
+      const result = await handle.result();
+      stopLoad ??= loadThrough(result.status.rollout.routerUrl);
+      if (version === '1.1.0') {
+        await save('audited-release-succeeded', handle);
+        await save('canary-audited-rollout', client.workflow.getHandle(`rollout/${name}/production/${version}`));
+      }
+    }
+    await stopLoad();
+    await save('environment-audited-web-production', client.workflow.getHandle('environment/audited-web/production@record'));
   }
 
   /** A bounded load through a router until `stop()`: progressive rollouts need traffic to judge. */

@@ -9,7 +9,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
-const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
+const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
 
 for (const [label, cmd, args] of [
   ['lint', bin('eslint'), ['.']],
@@ -24,7 +24,9 @@ for (const [label, cmd, args] of [
 
 const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gantry-jest-')), 'result.json');
 process.stdout.write('\n== jest\n');
-const code = run(bin('jest'), ['--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)]);
+// PGlite (the embedded audit store) loads Node builtins with import(), which jest's module sandbox serves only with this flag.
+const jestEnv = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() };
+const code = run(bin('jest'), ['--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)], jestEnv);
 let passed = 0;
 let failed = 0;
 try {

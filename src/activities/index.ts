@@ -20,6 +20,8 @@ import { createCatalogueActivities } from './catalogue';
 import { createWorkspaceActivities } from './workspace';
 import { createPlacementActivities, type WorkerHost } from './placement';
 import { createSignatureActivities } from './signatures';
+import type { AuditStore } from '../providers/audit/audit-store';
+import { createAuditActivities } from './audit';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -39,6 +41,8 @@ export interface ActivityDeps {
   workspacesRoot: string;
   /** This worker's host identity: what it claims, and the queue its machine-local work comes on. */
   host: WorkerHost;
+  /** Where recorded decisions are kept (PGlite under the state folder, or PostgreSQL). */
+  audit: AuditStore;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -57,6 +61,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPlacementActivities({ client: deps.client, host: deps.host }),
     ...createCatalogueActivities(deps.catalogue),
     ...createSignatureActivities(),
+    ...createAuditActivities(deps.audit),
   };
 }
 

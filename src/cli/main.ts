@@ -10,6 +10,7 @@ import { registerReleaseCommands } from './commands/release';
 import { registerDevCommands } from './commands/dev';
 import { registerPolicyCommands } from './commands/policy';
 import { registerFreezeCommands } from './commands/freeze';
+import { registerAuditCommands } from './commands/audit';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerEnvironmentCommands(program);
   registerPolicyCommands(program);
   registerFreezeCommands(program);
+  registerAuditCommands(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;

@@ -12,7 +12,7 @@ export class GantryWorker {
     /** The task queue of this host's machine-local work. */
     readonly hostTaskQueue: string,
     private readonly workers: Worker[],
-    /** Work to let finish once the Workers have stopped, before the process may exit (notifications in flight, briefly). */
+    /** What to let finish or go of once every Worker has stopped: notifications in flight (briefly), the audit store the worker opened. */
     private readonly afterStop?: () => Promise<void>,
   ) {}
 
@@ -25,7 +25,7 @@ export class GantryWorker {
       }),
     );
     const ended = await Promise.allSettled(runs);
-    await this.afterStop?.();
+    await this.afterStop?.().catch(() => undefined);
     const failed = ended.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
   }

@@ -13,6 +13,9 @@ import { FileNotInRepositoryError, UnknownRefError, type GitRepositories } from 
 import { type CatalogueSpec, createGantryWorker, gitRepositoriesFor, platformCatalogueFor } from './worker';
 import { workerHostFromEnv } from './worker-host';
 import { sharedArtifactFolderFromEnv } from './artifact-store-setting';
+import { WorkerSettingError } from './worker-host';
+import { AuditSettingError, auditStoreFor } from '../providers/audit/audit-store-setting';
+import type { AuditStore } from '../providers/audit/audit-store';
 
 /** The worker was told to load its catalogue from somewhere that does not exist: a setting to fix, not an outage to wait out. */
 export class CatalogueLocationError extends Error {
@@ -63,6 +66,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   // Settings that cannot work stop the worker before it connects (exit 2, naming the variable).
   const host = workerHostFromEnv();
   const sharedArtifacts = sharedArtifactFolderFromEnv();
+  const auditStore = auditStoreFromEnv(home);
   const repositories = gitRepositoriesFor(home);
   let spec: CatalogueSpec;
   try {
@@ -86,7 +90,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const audit = auditLog
       ? new JsonLinesAuditSink(path.resolve(auditLog), (error) => options.logger.error({ error: error.message, file: auditLog }, 'could not append a decision to the audit log'))
       : new LoggingAuditSink({ info: (message, meta) => options.logger.info(meta, message) });
-    const worker = await createGantryWorker({ connection, namespace: options.settings.namespace, taskQueue, home, catalogue, repositories, host, sharedArtifacts, audit });
+    const worker = await createGantryWorker({ connection, namespace: options.settings.namespace, taskQueue, home, catalogue, repositories, host, sharedArtifacts, audit, auditStore });
     options.logger.info(
       {
         address: options.settings.address,
@@ -98,6 +102,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         home,
         tls: options.settings.tls,
         audit: auditLog ? path.resolve(auditLog) : 'log',
+        auditStore: auditStore.describe,
       },
       'gantry worker started',
     );
@@ -106,6 +111,17 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     options.logger.info('gantry worker stopped');
   } finally {
     catalogue.stop();
+    await auditStore.close().catch(() => undefined);
     await connection.close();
+  }
+}
+
+/** The audit store the settings name; a URL that cannot be a PostgreSQL URL stops the worker (exit 2). One that does not connect does not: releases wait for it. */
+function auditStoreFromEnv(home: string): AuditStore {
+  try {
+    return auditStoreFor(home, process.env, { isolated: true });
+  } catch (err) {
+    if (err instanceof AuditSettingError) throw new WorkerSettingError(err.message);
+    throw err;
   }
 }

@@ -21,6 +21,9 @@ import { workerHost } from '../activities/placement';
 import { artifactStoreFor, sharedArtifactFolderFromEnv } from './artifact-store-setting';
 import { GantryWorker } from './gantry-worker';
 import { workerHostFromEnv } from './worker-host';
+import type { AuditStore } from '../providers/audit/audit-store';
+import { auditStoreFor } from '../providers/audit/audit-store-setting';
+import { StoreAuditSink } from '../providers/audit/store-audit-sink';
 
 export interface GantryWorkerOptions {
   connection: NativeConnection;
@@ -43,6 +46,8 @@ export interface GantryWorkerOptions {
   sharedArtifacts?: string;
   /** Where recorded decisions go; by default the worker's log. */
   audit?: AuditSink;
+  /** Where recorded decisions are kept (default: GANTRY_AUDIT_DATABASE_URL, else PGlite under `home`). */
+  auditStore?: AuditStore;
 }
 
 /** Where the catalogue is kept; `pollMs` only matters to a catalogue that polls. */
@@ -103,6 +108,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
   const client = new Client({ connection: options.connection, namespace: options.namespace });
   const repositories = options.repositories ?? gitRepositoriesFor(options.home);
   const catalogue = options.catalogue instanceof PlatformCatalogue ? options.catalogue : platformCatalogueFor(repositories, options.catalogue);
+  const auditStore = options.auditStore ?? auditStoreFor(options.home, process.env, { isolated: true });
   const activities = createActivities({
       artifacts,
       runtime,
@@ -113,6 +119,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       repositories,
       workspacesRoot: path.join(options.home, 'workspaces'),
       host,
+      audit: auditStore,
   });
   const notifier = workerNotifier(catalogue, client);
   const shared = await Worker.create({
@@ -121,17 +128,25 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
-    // Every decision goes to the audit trail and to the notifier, which tells the service's webhooks of the ones they asked for.
+    // Every decision goes to the log (or the test's sink) and to the notifier, which tells the service's webhooks of the ones they asked for;
+    // the audit store gets the decisions no outbox delivers (refused updates).
     sinks: auditSinks(
       new FanOutAuditSink([
         options.audit ?? new LoggingAuditSink({ info: (message, meta) => Runtime.instance().logger.info(message, meta) }),
         notifier,
       ]),
+      new StoreAuditSink(auditStore, (error, event) =>
+        Runtime.instance().logger.warn('could not store a decision only the sink sees (a refused update)', { error: error.message, workflowId: event.workflowId, kind: event.kind }),
+      ),
     ),
     ...WORKER_TUNING,
   });
   const hostQueue = host.queueOf(options.taskQueue);
   const local = await Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue: hostQueue, activities, ...WORKER_TUNING });
-  // A graceful stop gives notifications in flight a moment (a crash loses them: see WebhookNotifier).
-  return new GantryWorker(host.name, hostQueue, [shared, local], () => notifier.drain(NOTIFICATIONS_DRAIN_MS));
+  // A graceful stop gives notifications in flight a moment (a crash loses them: see WebhookNotifier);
+  // a store this function opened is closed with the worker, one passed in belongs to the caller.
+  return new GantryWorker(host.name, hostQueue, [shared, local], async () => {
+    await notifier.drain(NOTIFICATIONS_DRAIN_MS);
+    if (!options.auditStore) await auditStore.close();
+  });
 }

@@ -19,6 +19,7 @@ import {
   waitWhilePaused,
 } from './rollout-actions';
 import { RolloutState } from './rollout-state';
+import { storedAtTheEnd } from './audit-outbox';
 import { soakAndAnalyse } from './soak-and-analyse';
 
 /**
@@ -32,6 +33,11 @@ import { soakAndAnalyse } from './soak-and-analyse';
  */
 export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const rollout = new RolloutState(input, 'blueGreen');
+  // However it ends, the rollout's record reaches the audit store before the release hears of it.
+  return storedAtTheEnd(rollout.decisions.outbox, () => runBlueGreen(input, rollout));
+}
+
+async function runBlueGreen(input: RolloutInput, rollout: RolloutState): Promise<RolloutResult> {
   const config = input.blueGreen;
   const { stable: blue, routerUrl, newId: greenId } = await prepareRollout(input, rollout);
   try {

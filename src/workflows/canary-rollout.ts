@@ -15,6 +15,7 @@ import {
   startNewVersion,
 } from './rollout-actions';
 import { RolloutState } from './rollout-state';
+import { storedAtTheEnd } from './audit-outbox';
 import { onRolloutHost } from './rollout-host';
 import { soakAndAnalyse } from './soak-and-analyse';
 import { holdWhileChangePolicyBlocks } from './ramp-change-hold';
@@ -34,6 +35,11 @@ import { holdWhileChangePolicyBlocks } from './ramp-change-hold';
  */
 export async function canaryRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const rollout = new RolloutState(input, 'canary');
+  // However it ends, the rollout's record reaches the audit store before the release hears of it.
+  return storedAtTheEnd(rollout.decisions.outbox, () => runCanary(input, rollout));
+}
+
+async function runCanary(input: RolloutInput, rollout: RolloutState): Promise<RolloutResult> {
   const { stable, newId: canaryId } = await prepareRollout(input, rollout);
   try {
     const canary = await startNewVersion(input, rollout);

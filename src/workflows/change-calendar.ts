@@ -16,6 +16,7 @@ import {
 } from '../shared/change-calendar';
 import { type CalendarEvent, decisionsQuery } from '../shared/decision-events';
 import { DecisionRecord } from './decision-record';
+import { awaitAuditStored } from './audit-outbox';
 
 /** Recorded events the `decisions` query keeps (the audit sink has them all). */
 const EVENTS_KEPT = 200;
@@ -153,6 +154,7 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
+      await awaitAuditStored(decisions.outbox); // the new run starts with an empty outbox
       await continueAsNew<typeof changeCalendarWorkflow>({ carried: { view, nextId, lastSeq: decisions.lastSeq, watchers } });
     }
   }

@@ -2,6 +2,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { proxySinks, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AuditSinks } from '../shared/audit-sinks';
 import type { DecisionEvent, Recorded } from '../shared/decision-events';
+import { AuditOutbox } from './audit-outbox';
 
 const { audit } = proxySinks<AuditSinks>();
 
@@ -18,7 +19,8 @@ export interface DecisionProjection<E extends DecisionEvent> {
 /**
  * The one seam every decision of a workflow goes through: the event is numbered and
  * timed, kept for the `decisions` query, folded into the status, mirrored to the search
- * attributes and the UI, and handed to the audit sink. Nothing else writes the status's
+ * attributes and the UI, and handed to the audit sink and (through the outbox, which
+ * retries until it is stored) to the audit store. Nothing else writes the status's
  * decisions (a lint rule holds that line in src/workflows).
  */
 export class DecisionRecord<E extends DecisionEvent> {
@@ -26,6 +28,8 @@ export class DecisionRecord<E extends DecisionEvent> {
   private seq: number;
 
   private readonly keep?: number;
+  /** The events not yet in the audit store; absent for runs recorded before it existed. */
+  readonly outbox = AuditOutbox.open();
 
   constructor(
     private readonly projection: DecisionProjection<E>,
@@ -48,17 +52,19 @@ export class DecisionRecord<E extends DecisionEvent> {
     this.projection.apply(recorded);
     for (const update of this.projection.searchAttributes?.(recorded) ?? []) upsertSearchAttributes(update);
     this.publish();
-    audit.record(recorded);
+    this.outbox?.add(recorded);
+    audit.record(recorded, this.outbox ? 'outbox' : 'sink');
     return recorded;
   }
 
   /**
    * A message refused by an update validator: validators may not change state, and a
    * refused update leaves no trace in the history, so the refusal goes to the audit sink
-   * only (unnumbered: it is not part of the workflow's record).
+   * only (unnumbered: it is not part of the workflow's record), which stores it best
+   * effort: a store that is down then loses it.
    */
   refusedUpdate(event: E): void {
-    audit.record({ ...event, seq: 0, at: new Date().toISOString(), workflowId: workflowInfo().workflowId } as Recorded);
+    audit.record({ ...event, seq: 0, at: new Date().toISOString(), workflowId: workflowInfo().workflowId } as Recorded, 'sink');
   }
 
   /** Shows the status as it now is in the UI (after a change that is not a decision, such as what it waits for). */

@@ -14,6 +14,7 @@ import { type EnvironmentInput, type EnvironmentRecord, deployedSignal, environm
 import { type LockRequest, lockGrantedSignal, lockReleaseSignal, lockRequestSignal, lockStateQuery } from '../shared/messages';
 import { control } from './activity-stubs';
 import { DecisionRecord } from './decision-record';
+import { awaitAuditStored } from './audit-outbox';
 
 /** How often a waiting queue checks that the holder still exists (it may have been terminated). */
 const HOLDER_CHECK_INTERVAL = '30 seconds';
@@ -81,6 +82,7 @@ export async function environmentWorkflow(input: EnvironmentInput): Promise<void
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
+      await awaitAuditStored(decisions.outbox); // the new run starts with an empty outbox
       await continueAsNew<typeof environmentWorkflow>({ service: input.service, environment: input.environment, record, lastSeq: decisions.lastSeq });
     }
     const current = record.holder;

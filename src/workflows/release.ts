@@ -32,6 +32,7 @@ import { assertNoDowngrade } from './no-downgrade';
 import { RISKS } from '../policy/change-window';
 import { checkRole } from '../policy/authority';
 import { checkEmergencyRequest } from '../policy/change-exceptions';
+import { awaitAuditStored } from './audit-outbox';
 
 /**
  * One release of one service version, from build to production:
@@ -73,6 +74,8 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   await CancellationScope.nonCancellable(() => removeWorkspace(release));
   release.finish(outcome, reason);
   await condition(allHandlersFinished);
+  // The release ends only once its whole record is in the audit store.
+  await CancellationScope.nonCancellable(() => auditStored(release));
 
   const result: ReleaseResult = { outcome, reason, status: release.status };
   if (outcome === 'succeeded') return result;
@@ -185,6 +188,8 @@ async function runPipeline(release: ReleaseState): Promise<void> {
     const { strategy } = config.environments[name];
     await awaitSoakInPrevious(release, name, previous);
     await awaitChangeWindow(release, name);
+    // Nothing is deployed ahead of its record: what led here (approvals included) is stored first.
+    await auditStored(release);
     release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
     await withEnvironmentTurn(release, name, async () => {
       await assertNoDowngrade(release, name);
@@ -192,6 +197,11 @@ async function runPipeline(release: ReleaseState): Promise<void> {
     });
     previous = { environment: name, deployedAtMs: Date.now() };
   }
+}
+
+/** Waits for the audit store to hold every decision so far; the status says so while it refuses them. */
+function auditStored(release: ReleaseState): Promise<void> {
+  return awaitAuditStored(release.decisions.outbox, (what) => release.waitFor(what));
 }
 
 async function awaitApproval(release: ReleaseState): Promise<void> {

@@ -17,7 +17,7 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
  * today's workflow code: a change that would break running releases fails here.
  */
 describe('recorded histories replay against the current workflow code', () => {
-  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, of work placed on worker hosts, and of the guards on what may progress', () => {
+  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, of work placed on worker hosts, of the guards on what may progress, and of decisions stored through the outbox', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'release-succeeded.json',
@@ -51,6 +51,10 @@ describe('recorded histories replay against the current workflow code', () => {
         'calendar-record.json',
         // Since notifications: a release told by its worker of a webhook that failed, while it waited for approval.
         'notified-release-succeeded.json',
+        // Since decisions go to the audit store through each workflow's outbox: a release, its canary, an entity.
+        'audited-release-succeeded.json',
+        'canary-audited-rollout.json',
+        'environment-audited-web-production.json',
       ]),
     );
   });

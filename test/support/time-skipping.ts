@@ -15,7 +15,10 @@ import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import type { AuditSink } from '../../src/providers/audit/audit-sink';
 import { auditSinks } from '../../src/worker/audit-sinks';
-import { testAuditSink } from './audit-collector';
+import { testAuditSink, testAuditStore } from './audit-collector';
+import type { AuditStore } from '../../src/providers/audit/audit-store';
+import { createAuditActivities } from '../../src/activities/audit';
+import { StoreAuditSink } from '../../src/providers/audit/store-audit-sink';
 
 /**
  * A time-skipping test server for workflow tests, with Gantry's search attributes
@@ -70,6 +73,8 @@ export async function withReleaseWorker<T>(
     awaitLocks?: boolean;
     /** Where the worker sends recorded decisions (a test that reads the trail passes its own). */
     audit?: AuditSink;
+    /** Where the workflows' outboxes store recorded decisions (default: kept in memory). */
+    auditStore?: AuditStore;
   } = {},
 ): Promise<T> {
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('release');
@@ -79,7 +84,7 @@ export async function withReleaseWorker<T>(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await gantryWorkflowBundle(),
-    sinks: auditSinks(options.audit ?? testAuditSink),
+    sinks: auditSinks(options.audit ?? testAuditSink, options.auditStore ? new StoreAuditSink(options.auditStore) : undefined),
     ...WORKER_TUNING,
     activities: {
       ...world.activities,
@@ -90,6 +95,7 @@ export async function withReleaseWorker<T>(
       ...createPlacementActivities({ client: env.client, host: { name: 'test-host', queueOf: (shared) => shared } }),
       ...createChangeCalendarActivities(env.client),
       ...createSignatureActivities(),
+      ...createAuditActivities(options.auditStore ?? testAuditStore),
       requestLock: async (input: Parameters<typeof locks.requestLock>[0]) => {
         const view = await locks.requestLock(input);
         lockIds.add(view.lockId);

@@ -4,7 +4,8 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createEnvironmentActivities } from '../../src/activities/environments';
 import { createChangeCalendarActivities } from '../../src/activities/change-calendar';
 import { auditSinks } from '../../src/worker/audit-sinks';
-import { testAuditSink } from '../support/audit-collector';
+import { testAuditSink, testAuditStore } from '../support/audit-collector';
+import { createAuditActivities } from '../../src/activities/audit';
 import { createLockActivities } from '../../src/activities/locks';
 import { createPlacementActivities, workerHost } from '../../src/activities/placement';
 import { releaseResult } from '../../src/client/release-client';
@@ -82,6 +83,7 @@ async function hostsStack(world: FakeWorld, calls: Call[], options: { claims: st
       ...createEnvironmentActivities(env.client),
       ...createChangeCalendarActivities(env.client),
       ...notingQueues(createPlacementActivities({ client: env.client, host: workerHost(options.claims) }), calls),
+      ...createAuditActivities(testAuditStore),
     },
   });
   const hostWorker = (host: string) => Worker.create({ connection: env.nativeConnection, taskQueue: queueOf(host), activities, ...WORKER_TUNING });

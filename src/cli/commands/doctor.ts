@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { askPlatformCatalogue } from '../../client/catalogue-client';
 import { DEFAULT_TASK_QUEUE } from '../../shared/ids';
@@ -54,6 +55,9 @@ type CatalogueCheck =
 /** This machine's worker settings: its host identity and where its artifacts live. */
 type WorkerReport = { ok: true; host: string; hostTaskQueue: string; artifactStore: string } | { ok: false; message: string };
 
+/** Whether the audit store a worker here would write answers (a setting that cannot work is invalid input). */
+type AuditCheck = { ok: true; store: string; entries?: number; note?: string } | { ok: false; setting: boolean; store?: string; message: string };
+
 export interface DoctorReport {
   node: { version: string; ok: boolean };
   temporalCli: BinaryReport;
@@ -64,6 +68,7 @@ export interface DoctorReport {
   worker: WorkerReport;
   searchAttributes: SearchAttributesCheck;
   sideDoors: SideDoorReport;
+  audit: AuditCheck;
   exitCode: ExitCode;
 }
 
@@ -115,13 +120,15 @@ export async function runDoctor(options: { install: boolean; profile?: string })
 
   const worker = checkWorkerSettings();
   const sideDoors = await checkSideDoors();
+  const audit = await checkAuditStore();
   let exitCode: ExitCode = EXIT.ok;
   if (sideDoors.doors.length > 0) exitCode = EXIT.unsuccessful;
   else if (!node.ok || !temporalCli.ok || !testServer.ok) exitCode = EXIT.unsuccessful;
-  else if (!connection.ok || !worker.ok) exitCode = EXIT.invalidInput;
+  else if (!connection.ok || !worker.ok || (!audit.ok && audit.setting)) exitCode = EXIT.invalidInput;
   else if (server.reachable !== true) exitCode = EXIT.unreachable;
   else if (searchAttributes.checked && searchAttributes.missing.length > 0) exitCode = EXIT.unsuccessful;
-  return { node, temporalCli, testServer, connection, server, catalogue, worker, searchAttributes, sideDoors, exitCode };
+  else if (!audit.ok) exitCode = EXIT.unsuccessful;
+  return { node, temporalCli, testServer, connection, server, catalogue, worker, searchAttributes, sideDoors, audit, exitCode };
 }
 
 /**
@@ -157,6 +164,33 @@ function checkWorkerSettings(): WorkerReport {
   }
 }
 
+
+/**
+ * Asks the audit store a worker here would write whether it answers. An embedded store
+ * not created yet is fine (the worker creates it with its first decision); a database URL
+ * that does not connect is not: releases would wait on it.
+ */
+async function checkAuditStore(): Promise<AuditCheck> {
+  const { auditStoreFor, AuditSettingError, embeddedAuditDir } = await import('../../providers/audit/audit-store-setting');
+  let store: Awaited<ReturnType<typeof auditStoreFor>>;
+  try {
+    store = auditStoreFor(gantryHome(), process.env, { idleCloseMs: 0 });
+  } catch (err) {
+    if (err instanceof AuditSettingError) return { ok: false, setting: true, message: err.message };
+    throw err;
+  }
+  if (!process.env.GANTRY_AUDIT_DATABASE_URL?.trim() && !existsSync(embeddedAuditDir(gantryHome()))) {
+    return { ok: true, store: store.describe, note: 'not created yet: a worker creates it with its first decision' };
+  }
+  try {
+    const { entries } = await store.ping();
+    return { ok: true, store: store.describe, entries };
+  } catch (err) {
+    return { ok: false, setting: false, store: store.describe, message: (err as Error).message || String(err) };
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
 
 /** Lists the namespace's custom search attributes; a server that will not list them (no permission) is reported, not fatal. */
 async function checkSearchAttributes(settings: ReturnType<typeof loadConnectionSettings>): Promise<SearchAttributesCheck> {
@@ -283,6 +317,15 @@ export function formatReport(report: DoctorReport): string {
       rows.push(['', `  fix: ${door.fix}`]);
     }
   }
+  const store = report.audit;
+  rows.push([
+    'Audit store',
+    store.ok
+      ? `${store.store}  ${store.note ?? `answers (${store.entries} entries)`}`
+      : store.setting
+        ? `invalid setting: ${store.message}`
+        : `does not answer: ${store.store}: ${store.message}; releases wait for it (they lose nothing) until it does`,
+  ]);
   const verdict: Record<ExitCode, string> = {
     [EXIT.ok]: 'all good',
     [EXIT.unsuccessful]:
@@ -290,8 +333,10 @@ export function formatReport(report: DoctorReport): string {
         ? 'traffic can be moved around the platform: close the side doors above (exit 1)'
         : a.checked && a.missing.length > 0
           ? "the namespace lacks Gantry's search attributes (exit 1)"
-          : 'a required tool is missing or unusable (exit 1)',
-    [EXIT.invalidInput]: 'a connection or worker setting is invalid (exit 2)',
+          : !store.ok
+            ? 'the audit store does not answer (exit 1)'
+            : 'a required tool is missing or unusable (exit 1)',
+    [EXIT.invalidInput]: 'a connection, worker or audit store setting is invalid (exit 2)',
     [EXIT.unreachable]: 'Temporal does not answer at the configured address (exit 3)',
   };
   const lines = rows.map(([label, value]) => `${label.padEnd(19)}${value}`);

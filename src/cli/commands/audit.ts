@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import type { AuditStore } from '../../providers/audit/audit-store';
+import { gantryHome } from '../../providers/state-dir';
+import { releaseWorkflowId } from '../../shared/ids';
+import { EXIT, invalidInput, unreachable } from '../exit-codes';
+import { parseZonedInstant } from '../zoned-instant';
+import { auditEntriesCsv, renderAuditEntries, renderChainReport } from '../render-audit';
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+/**
+ * Opens the store the worker writes (GANTRY_AUDIT_DATABASE_URL, else PGlite under
+ * GANTRY_HOME), runs `use` and closes it. The providers load only here: PGlite is heavy,
+ * and the CLI's other commands start without it. A store that does not answer is exit 3.
+ */
+async function withAuditStore<T>(use: (store: AuditStore) => Promise<T>): Promise<T> {
+  const { auditStoreFor, AuditSettingError } = await import('../../providers/audit/audit-store-setting');
+  let store: AuditStore;
+  try {
+    store = auditStoreFor(gantryHome(), process.env, { idleCloseMs: 0 });
+  } catch (err) {
+    if (err instanceof AuditSettingError) throw invalidInput(err.message);
+    throw err;
+  }
+  try {
+    return await use(store);
+  } catch (err) {
+    throw unreachable(`the audit store (${store.describe}) does not answer: ${(err as Error).message}`);
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+function instant(value: string | undefined, flag: string): Date {
+  if (value === undefined) throw invalidInput(`${flag} is required: an ISO 8601 instant with a zone, e.g. 2026-12-01T00:00:00Z`);
+  const ms = parseZonedInstant(value);
+  if (Number.isNaN(ms)) throw invalidInput(`${flag} "${value}" is not an ISO 8601 instant with a zone (e.g. 2026-12-01T00:00:00Z or 2026-12-01T01:00:00+01:00)`);
+  return new Date(ms);
+}
+
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('The audit store: every decision, hash-chained (GANTRY_AUDIT_DATABASE_URL, else PGlite under GANTRY_HOME).');
+
+  audit
+    .command('verify')
+    .description('Walk the whole chain; exit 0 when intact, 1 naming the first entry that was edited, removed, inserted or reordered.')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { report, store } = await withAuditStore(async (s) => ({ report: await s.verify(), store: s.describe }));
+      print(opts.json ? JSON.stringify(report, null, 2) : renderChainReport(report, store));
+      process.exitCode = report.intact ? EXIT.ok : EXIT.unsuccessful;
+    });
+
+  audit
+    .command('show <service> <version>')
+    .description("A release's trail: its own decisions, its rollouts' and its environments' turns and deploys, in chain order.")
+    .option('--json', 'print the entries as JSON')
+    .action(async (service: string, version: string, opts: { json?: boolean }) => {
+      const entries = await withAuditStore((s) => s.forRelease(releaseWorkflowId(service, version)));
+      if (!opts.json && entries.length === 0) throw invalidInput(`the audit store holds nothing about ${service} ${version}`);
+      print(opts.json ? JSON.stringify(entries, null, 2) : renderAuditEntries(entries));
+    });
+
+  audit
+    .command('export')
+    .description('Every entry whose event happened in [--since, --until), as JSON or CSV.')
+    .option('--since <instant>', 'ISO 8601 instant with a zone (inclusive)')
+    .option('--until <instant>', 'ISO 8601 instant with a zone (exclusive)')
+    .option('--format <format>', 'json or csv', 'json')
+    .action(async (opts: { since?: string; until?: string; format: string }) => {
+      const since = instant(opts.since, '--since');
+      const until = instant(opts.until, '--until');
+      if (until <= since) throw invalidInput(`--until (${opts.until}) must be after --since (${opts.since})`);
+      if (opts.format !== 'json' && opts.format !== 'csv') throw invalidInput(`--format "${opts.format}" is not one of json, csv`);
+      const entries = await withAuditStore((s) => s.between(since, until));
+      process.stdout.write(opts.format === 'csv' ? auditEntriesCsv(entries) : `${JSON.stringify(entries, null, 2)}\n`);
+    });
+}
