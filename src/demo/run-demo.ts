@@ -118,6 +118,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say('\n== What runs where now (gantry env list)');
     for (const record of await listEnvironments(client, taskQueue)) say(`  ${environmentLine(record)}`);
 
+    checks.push({ what: 'the audit store (gantry audit verify)', expected: 'intact', actual: verifyAuditStore(home) });
+
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(`\n== Summary (${seconds} s)`);
     for (const c of checks) say(`  ${c.actual === c.expected ? 'as expected' : 'UNEXPECTED '}  ${c.what}: ${c.actual}${c.actual === c.expected ? '' : ` (expected ${c.expected})`}`);
@@ -218,6 +220,17 @@ function verifySignedApproval(status: ReleaseStatus, home: string): string {
   });
   say(`  → ${(checked.stdout || checked.stderr).trim()}`);
   return checked.status === 0 ? SIGNATURE_GOOD : `ssh-keygen refused it (exit ${checked.status})`;
+}
+
+/**
+ * Every decision of the demo went to the audit store (PGlite under the state folder):
+ * the real `gantry audit verify` walks its hash chain, as an auditor would.
+ */
+function verifyAuditStore(home: string): string {
+  say('\n== The audit store (gantry audit verify)');
+  const verified = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'gantry.js'), 'audit', 'verify'], { env: { ...process.env, GANTRY_HOME: home }, encoding: 'utf8' });
+  for (const line of `${verified.stdout}${verified.stderr}`.trim().split('\n')) say(`  ${line}`);
+  return verified.status === 0 ? 'intact' : `exit ${verified.status}`;
 }
 
 /** The first 1.0.N of the service that has never been released (versions are immutable). */

@@ -31,6 +31,9 @@ test('the demo shows an all-at-once release held by a change freeze until it is 
   expect(stdout).toMatch(/^approved by bob \(signed with SHA256:\S+\) \(1 of 1\)$/m);
   expect(stdout).toMatch(/an auditor checks it without trusting Gantry:\n {2}ssh-keygen -Y verify -f \S+\/allowed_signers -I bob -n gantry -s \S+\/1-bob\.sig < \S+\/1-bob\.statement\n {2}→ Good "gantry" signature for bob with ED25519 key SHA256:\S+/);
   expect(stdout).toMatch(/as expected {2}web 1\.0\.0: the signed approval: verified by ssh-keygen/);
+  // Every decision went to the audit store, and its chain is intact.
+  expect(stdout).toMatch(/== The audit store \(gantry audit verify\)\n {2}intact: \d+ entries in PGlite .*, head /);
+  expect(stdout).toMatch(/as expected {2}the audit store \(gantry audit verify\): intact/);
   expect(stdout).toMatch(/as expected {2}shop 1\.0\.1: succeeded/);
   expect(stdout).toMatch(/Release shop 1\.0\.2-bad rolled_back: canary at 10 %: 2 failed checks in a row \(limit 2\): error rate/);
   expect(stdout).toMatch(/as expected {2}store 1\.0\.1: succeeded/);
