@@ -26,9 +26,12 @@ export function signApproval(status: ReleaseStatus, identity: string, keyFile: s
     time: new Date(nowMs).toISOString(),
   };
   const text = canonicalStatement(statement);
-  const signed = spawnSync('ssh-keygen', ['-Y', 'sign', '-n', SIGNATURE_NAMESPACE, '-f', keyFile], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] });
+  // A passphrase is asked on the terminal, not on stderr: stderr only chatters ("Signing data on standard input") or says what went wrong.
+  const signed = spawnSync('ssh-keygen', ['-Y', 'sign', '-n', SIGNATURE_NAMESPACE, '-f', keyFile], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   if (signed.error) throw invalidInput(`--sign: could not run ssh-keygen (${signed.error.message}); install OpenSSH's ssh-keygen`);
-  if (signed.status !== 0 || !signed.stdout.includes('BEGIN SSH SIGNATURE')) throw invalidInput(`--sign: ssh-keygen could not sign with ${keyFile} (exit ${signed.status})`);
+  if (signed.status !== 0 || !signed.stdout.includes('BEGIN SSH SIGNATURE')) {
+    throw invalidInput(`--sign: ssh-keygen could not sign with ${keyFile} (exit ${signed.status}): ${signed.stderr.replace('Signing data on standard input', '').trim()}`);
+  }
   return { statement: text, signature: signed.stdout };
 }
 
