@@ -82,6 +82,7 @@ async function versionsServing(n = 40): Promise<Record<string, number>> {
   return seen;
 }
 
+// Three releases with canary soaks, each storing its record before every environment: more than jest's default 2 minutes on a loaded machine.
 test('a canary through HAProxy: a good version is promoted, a bad one rolled back with HAProxy serving stable only', async () => {
   const first = await releaseAndWait(stack, 'depot', '1.0.0');
   expect({ outcome: first.doc.outcome, reason: first.doc.reason }).toEqual({ outcome: 'succeeded' });
@@ -123,4 +124,4 @@ test('a canary through HAProxy: a good version is promoted, a bad one rolled bac
   expect(await versionsServing()).toEqual({ '1.1.0': 40 });
   // HAProxy was driven live over its runtime API: no reload, the same process throughout.
   expect(Number((await new HaproxyRuntimeApi(haproxy.socket).info()).Pid)).toBe(haproxy.pid);
-});
+}, 300_000);

@@ -43,6 +43,7 @@ afterAll(async () => {
   await stopAllRouters(path.join(stack.home, 'routers'));
 });
 
+// Three releases with canary soaks, each storing its record before every environment: more than jest's default 2 minutes on a loaded machine.
 test('Prometheus, scraping the router, lets a good canary through and rolls a bad one back', async () => {
   const first = await releaseAndWait(stack, 'mall', '1.0.0');
   expect({ outcome: first.doc.outcome, reason: first.doc.reason }).toEqual({ outcome: 'succeeded' });
@@ -70,4 +71,4 @@ test('Prometheus, scraping the router, lets a good canary through and rolls a ba
   expect(bad.doc.outcome).toBe('rolled_back');
   expect(bad.doc.reason).toMatch(/canary at 30 %: 2 failed checks in a row \(limit 2\): .*error rate/);
   expect(await versionsServing(record!.publicUrl)).toEqual({ '1.1.0': 60 });
-});
+}, 300_000);
