@@ -94,11 +94,16 @@ test('a canary through HAProxy: a good version is promoted, a bad one rolled bac
   const good = await releaseAndWait(stack, 'depot', '1.1.0');
   expect({ outcome: good.doc.outcome, reason: good.doc.reason }).toEqual({ outcome: 'succeeded' });
   expect(await versionsServing()).toEqual({ '1.1.0': 40 });
-  // Every check judged requests and error rate, passed, and said that latency was not judged.
+  // The planned checks passed, each judging requests and error rate and saying that latency was not judged. On a
+  // loaded machine a scrape can come late: such a check is inconclusive for want of data, and made again.
   const goodAnalyses = good.doc.status.rollout.analyses as Analysis[];
-  expect(goodAnalyses.length).toBeGreaterThanOrEqual(3);
-  for (const analysis of goodAnalyses) {
-    expect(analysis).toMatchObject({ weight: 30, verdict: 'pass', summary: expect.stringMatching(/^[\d.]+ requests \(need 5\); error rate 0 % ≤ limit 5 %; latency not judged: the metrics source has no latency query/) });
+  const passed = goodAnalyses.filter((a) => a.verdict === 'pass');
+  expect(passed.length).toBeGreaterThanOrEqual(3);
+  for (const analysis of passed) {
+    expect(analysis).toMatchObject({ weight: 30, summary: expect.stringMatching(/^[\d.]+ requests \(need 5\); error rate 0 % ≤ limit 5 %; latency not judged: the metrics source has no latency query/) });
+  }
+  for (const analysis of goodAnalyses.filter((a) => a.verdict !== 'pass')) {
+    expect(analysis).toMatchObject({ verdict: 'inconclusive', summary: expect.stringMatching(/^no measurement of the new version: no data: /) });
   }
 
   // The measurement itself: requests and an error rate from HAProxy, and no p99 at all.
