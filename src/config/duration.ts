@@ -21,19 +21,7 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(ms);
 }
 
-/** Formats milliseconds the way config files write them: 90000 → "1m30s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${ms}ms`;
-  const parts: string[] = [];
-  let rest = Math.round(ms / 1_000);
-  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('');
-}
+export { formatDuration } from '../shared/duration-text';
 
 /** A zod field for a positive duration string, e.g. `24h`; parses to milliseconds. */
 export function durationField(example: string) {

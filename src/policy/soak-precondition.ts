@@ -1,3 +1,4 @@
+import { formatDuration } from '../shared/duration-text';
 import { describeInstant } from './zoned-time';
 
 /**
@@ -29,21 +30,8 @@ export function decideSoak(request: SoakRequest, nowMs: number): SoakDecision {
     kind: 'wait',
     untilMs,
     until,
-    reason: `${version} must run in ${previous.environment} for ${describeSoak(soakMs)} before it enters ${environment} (soakInPrevious); it has run there since ${describeInstant(previous.deployedAtMs, 'UTC')}`,
+    reason: `${version} must run in ${previous.environment} for ${formatDuration(soakMs)} before it enters ${environment} (soakInPrevious); it has run there since ${describeInstant(previous.deployedAtMs, 'UTC')}`,
   };
-}
-
-/** 7_200_000 → "2h", as the catalogue writes it (policy may not import config's formatDuration: it loads zod). */
-function describeSoak(ms: number): string {
-  const parts: string[] = [];
-  let rest = Math.round(ms / 1_000);
-  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('') || `${ms}ms`;
 }
 
 /** The environments whose `soakInPrevious` cannot hold, for config validation: the first has nothing before it. */
