@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -27,14 +27,8 @@ interface Backend {
 }
 
 let postgres: RunningPostgres;
-/** A PGlite folder initialised once (initdb takes seconds) and copied for each test. */
-let pgliteTemplate: string;
 beforeAll(async () => {
   postgres = await startPostgres();
-  pgliteTemplate = path.join(mkdtempSync(path.join(tmpdir(), 'gantry-audit-pglite-')), 'template');
-  const template = new SqlAuditStore(new PgliteDatabase(pgliteTemplate));
-  await template.ping();
-  await template.close();
 });
 afterAll(async () => {
   await postgres?.stop();
@@ -43,7 +37,6 @@ afterAll(async () => {
 const pglite: Backend = {
   async store() {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'gantry-audit-pglite-')), 'pglite');
-    cpSync(pgliteTemplate, dir, { recursive: true });
     const open = () => new SqlAuditStore(new PgliteDatabase(dir, { idleCloseMs: 50 }));
     const store = open();
     return {
@@ -66,7 +59,6 @@ const pglite: Backend = {
 const pgliteChild: Backend = {
   async store() {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'gantry-audit-pglite-')), 'pglite');
-    cpSync(pgliteTemplate, dir, { recursive: true });
     const program = path.join(__dirname, '..', '..', 'dist', 'providers', 'audit', 'pglite-child.js');
     if (!existsSync(program)) throw new Error(`${program} is not built: npm run build`);
     const open = () => new SqlAuditStore(new PgliteProcessDatabase(dir, { program, dbIdleCloseMs: 50 }));
@@ -215,4 +207,35 @@ describe.each([
     expect(report).toMatchObject({ intact: false, firstBad: { position, problem: expect.stringMatching(problem) } });
     await store.close();
   });
+});
+
+describe('a new PGlite folder', () => {
+  test('is seeded from an empty cluster made once in the cache: every store starts empty, and its entries are its own', async () => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'gantry-cache-'));
+    const folder = () => path.join(mkdtempSync(path.join(tmpdir(), 'gantry-audit-pglite-')), 'pglite');
+    const [first, second] = [folder(), folder()];
+    const previous = process.env.GANTRY_CACHE_DIR;
+    process.env.GANTRY_CACHE_DIR = cache;
+    try {
+      const one = new SqlAuditStore(new PgliteDatabase(first, { idleCloseMs: 50 }));
+      await one.append(releaseEvents(2));
+      await one.close();
+      const templates = readdirSync(path.join(cache, 'pglite-empty-cluster'));
+      expect(templates).toHaveLength(1); // one per PGlite version, and no half-made one left
+      expect(templates[0]).toMatch(/^\d+\.\d+\.\d+/);
+
+      const two = new SqlAuditStore(new PgliteDatabase(second, { idleCloseMs: 50 }));
+      expect(await two.ping()).toEqual({ entries: 0 });
+      await two.append(releaseEvents(1));
+      expect(await two.ping()).toEqual({ entries: 1 });
+      await two.close();
+      const reopened = new SqlAuditStore(new PgliteDatabase(first, { idleCloseMs: 50 }));
+      expect(await reopened.ping()).toEqual({ entries: 2 });
+      await reopened.close();
+      expect(existsSync(`${second}.seeding`)).toBe(false);
+    } finally {
+      if (previous === undefined) delete process.env.GANTRY_CACHE_DIR;
+      else process.env.GANTRY_CACHE_DIR = previous;
+    }
+  }, 60_000);
 });

@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import YAML from 'yaml';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { stopAllInstances } from '../../src/providers/runtime/local-process-runtime';
 import { runtimeDir } from '../../src/providers/state-dir';
 import { createGantryWorker } from '../../src/worker/worker';
+import { embeddedAuditDir } from '../../src/providers/audit/audit-store-setting';
+import { PgliteProcessDatabase } from '../../src/providers/audit/pglite-process-database';
+import { SqlAuditStore } from '../../src/providers/audit/sql-audit-store';
 import type { GantryWorker } from '../../src/worker/gantry-worker';
 import { commandLines, type CommandLines } from './command-lines';
 import { createE2EWorkspace } from './e2e-workspace';
@@ -44,6 +49,9 @@ export async function startE2EStack(name: string, options: { editConfig?: (yaml:
 
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
+  // As a worker process runs it: PGlite in a child process (the compiled one; e2e tests run
+  // after the build). In jest's process it would stall the worker's event loop while it works.
+  const auditStore = new SqlAuditStore(new PgliteProcessDatabase(embeddedAuditDir(home), { program: compiledPgliteChild() }));
   const worker: GantryWorker = await createGantryWorker({
     connection,
     namespace: 'default',
@@ -51,6 +59,7 @@ export async function startE2EStack(name: string, options: { editConfig?: (yaml:
     home,
     catalogue: { kind: 'file', file: configFile },
     workflowBundle: await gantryWorkflowBundle(),
+    auditStore,
   });
   const running = worker.run();
 
@@ -70,9 +79,16 @@ export async function startE2EStack(name: string, options: { editConfig?: (yaml:
       worker.shutdown();
       await running;
       await stopAllInstances(runtimeDir(home));
+      await auditStore.close();
       await connection.close();
     },
   };
+}
+
+function compiledPgliteChild(): string {
+  const program = path.resolve(__dirname, '../../dist/providers/audit/pglite-child.js');
+  if (!existsSync(program)) throw new Error(`${program} is missing: run npm run build before the e2e tests`);
+  return program;
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */

@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { acquireFileLock } from './exclusive-file-lock';
+import { type OpenPglite, openPgliteFolder } from './pglite-folder';
 
 /**
  * The process a worker runs PGlite in (see `PgliteProcessDatabase`): it runs the
@@ -21,33 +18,18 @@ export type ChildReply = { ready: true } | { id: number; rows: unknown[] } | { i
 
 function serve(dataDir: string, lockTimeoutMs: number, dbIdleMs: number): void {
   const send = (reply: ChildReply) => process.send?.(reply);
-  let open: { db: PGlite; unlock: () => void } | undefined;
+  let open: OpenPglite | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
   let tail = Promise.resolve();
 
-  const openDb = async (): Promise<PGlite> => {
-    if (open) return open.db;
-    mkdirSync(path.dirname(dataDir), { recursive: true });
-    const unlock = await acquireFileLock(`${dataDir}.lock`, { timeoutMs: lockTimeoutMs, what: `the audit store ${dataDir}` });
-    try {
-      const db = new PGlite(dataDir);
-      await db.waitReady;
-      open = { db, unlock };
-      return db;
-    } catch (err) {
-      unlock();
-      throw err;
-    }
+  const openDb = async (): Promise<OpenPglite['db']> => {
+    open ??= await openPgliteFolder(dataDir, { lockTimeoutMs });
+    return open.db;
   };
   const closeDb = async (): Promise<void> => {
     const current = open;
     open = undefined;
-    if (!current) return;
-    try {
-      await current.db.close();
-    } finally {
-      current.unlock();
-    }
+    await current?.close();
   };
   const exit = () => {
     clearTimeout(idleTimer);

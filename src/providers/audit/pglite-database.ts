@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { acquireFileLock } from './exclusive-file-lock';
+import { type OpenPglite, openPgliteFolder } from './pglite-folder';
 import type { Sql, SqlDatabase } from './sql-database';
 
 /** How long a process keeps the database open after its last use (appends come in bursts). */
@@ -19,17 +16,14 @@ const LOCK_TIMEOUT_MS = 30_000;
  * Committed transactions survive a killed process (PostgreSQL's own WAL).
  */
 export class PgliteDatabase implements SqlDatabase {
-  private open?: { db: PGlite; unlock: () => void };
+  private open?: OpenPglite;
   private tail: Promise<unknown> = Promise.resolve();
   private idleTimer?: NodeJS.Timeout;
-  private readonly lockFile: string;
 
   constructor(
     readonly dataDir: string,
     private readonly options: { idleCloseMs?: number; lockTimeoutMs?: number } = {},
-  ) {
-    this.lockFile = `${dataDir}.lock`;
-  }
+  ) {}
 
   get describe(): string {
     return `PGlite in ${this.dataDir}`;
@@ -64,29 +58,14 @@ export class PgliteDatabase implements SqlDatabase {
     this.idleTimer.unref();
   }
 
-  private async openDatabase(): Promise<PGlite> {
-    if (this.open) return this.open.db;
-    mkdirSync(path.dirname(this.dataDir), { recursive: true });
-    const unlock = await acquireFileLock(this.lockFile, { timeoutMs: this.options.lockTimeoutMs ?? LOCK_TIMEOUT_MS, what: `the audit store ${this.dataDir}` });
-    try {
-      const db = new PGlite(this.dataDir);
-      await db.waitReady;
-      this.open = { db, unlock };
-      return db;
-    } catch (err) {
-      unlock();
-      throw err;
-    }
+  private async openDatabase(): Promise<OpenPglite['db']> {
+    this.open ??= await openPgliteFolder(this.dataDir, { lockTimeoutMs: this.options.lockTimeoutMs ?? LOCK_TIMEOUT_MS });
+    return this.open.db;
   }
 
   private async closeDatabase(): Promise<void> {
     const open = this.open;
-    if (!open) return;
     this.open = undefined;
-    try {
-      await open.db.close();
-    } finally {
-      open.unlock();
-    }
+    await open?.close();
   }
 }
