@@ -43,6 +43,8 @@ async function main() {
   const failingHook = await startFailingWebhook();
   doc.services['notified-web'] = { ...doc.services.web, notifications: { webhooks: [{ url: failingHook.url, events: ['approval'] }] } };
   doc.services['guarded-web'] = { ...doc.services.web, approval: { approvers: [], minApprovals: 0 }, environments: { staging: {}, production: { soakInPrevious: '3s' } } };
+  // The calendar checks roles: alice practises on calendar-web, dana owns its process.
+  doc.services['calendar-web'] = { ...doc.services.web, roles: { practitioners: ['alice'], processOwners: ['dana'] } };
   doc.services['audited-web'] = progressiveService(doc.services.web, 'canary', '', { latencyToleranceMs: 200 });
   fs.writeFileSync(catalogueFile, YAML.stringify(doc));
 
@@ -83,6 +85,7 @@ async function main() {
       if (wanted('guards')) await recordGuards();
       if (wanted('notifications')) await recordNotifications();
       if (wanted('audited')) await recordAudited();
+      if (wanted('calendar-roles')) await recordCalendarRoles();
     });
   } finally {
     // Instances and routers outlive the worker by design: a failed recording must not leave them running.
@@ -219,6 +222,24 @@ async function main() {
     await rollback.result();
     await save('guards-release-rollback', rollback);
     await save('calendar-record', client.workflow.getHandle('change-calendar@record'));
+  }
+
+  /**
+   * Since the change calendar checks roles (patch 'calendar-roles'): a freeze and a
+   * quarantine refused to someone without the role, then made and undone by those with it.
+   */
+  async function recordCalendarRoles() {
+    const calendar = dist('client/change-calendar-client');
+    const service = 'calendar-web';
+    const refused = (promise) => promise.then(() => { throw new Error('the calendar should have refused this'); }, () => undefined);
+    await refused(calendar.declareFreeze(client, taskQueue, { by: 'mallory', reason: 'incident', services: [service] }));
+    const { freeze } = await calendar.declareFreeze(client, taskQueue, { by: 'alice', reason: 'incident', services: [service] });
+    await refused(calendar.endFreeze(client, taskQueue, { id: freeze.id, by: 'mallory' }));
+    await calendar.endFreeze(client, taskQueue, { id: freeze.id, by: 'dana', reason: 'fixed' });
+    await refused(calendar.quarantineVersion(client, taskQueue, { service, version: '1.0.0', by: 'mallory', reason: 'looks odd' }));
+    await calendar.quarantineVersion(client, taskQueue, { service, version: '1.0.0', by: 'alice', reason: 'corrupts carts' });
+    await calendar.liftQuarantine(client, taskQueue, { service, version: '1.0.0', by: 'dana', reason: 'carts repaired' });
+    await save('calendar-roles', client.workflow.getHandle('change-calendar@record'));
   }
 
   /**

@@ -47,7 +47,7 @@ export function applyCalendarEvent(view: CalendarView, event: Recorded<CalendarE
     return;
   }
   // A refusal is never applied: it goes to the audit only.
-  if (event.kind === 'quarantine_refused') return;
+  if (event.kind === 'quarantine_refused' || event.kind === 'freeze_refused') return;
   if (event.kind === 'freeze_declared') {
     view.active.push(event.freeze);
     return;

@@ -132,8 +132,10 @@ export type CalendarEvent =
   | { kind: 'freeze_ended'; id: string; by: string; reason?: string }
   | { kind: 'version_quarantined'; quarantine: Quarantine }
   | { kind: 'quarantine_lifted'; service: string; version: string; by: string; reason?: string }
-  /** A quarantine or lift the calendar refused (audit only: a refused update leaves no trace in history). */
-  | { kind: 'quarantine_refused'; command: 'quarantine' | 'unquarantine'; service: string; version: string; by: string; reason?: string; refusal: string };
+  /** A quarantine or lift the calendar refused: by its validator (audit only: no trace in history), or for want of the role (recorded). */
+  | { kind: 'quarantine_refused'; command: 'quarantine' | 'unquarantine'; service: string; version: string; by: string; reason?: string; refusal: string }
+  /** A freeze declaration or end refused for want of the role (recorded: the update was accepted, then refused). */
+  | { kind: 'freeze_refused'; command: 'start' | 'end'; id?: string; by: string; reason?: string; refusal: string };
 
 export type DecisionEvent = ReleaseEvent | RolloutEvent | EnvironmentEvent | CalendarEvent;
 

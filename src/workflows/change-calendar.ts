@@ -17,6 +17,7 @@ import {
 import { type CalendarEvent, decisionsQuery } from '../shared/decision-events';
 import { DecisionRecord } from './decision-record';
 import { awaitAuditStored } from './audit-outbox';
+import { calendarRefusal, refusal } from './calendar-roles';
 
 /** Recorded events the `decisions` query keeps (the audit sink has them all). */
 const EVENTS_KEPT = 200;
@@ -41,7 +42,13 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
 
   setHandler(
     declareFreezeUpdate,
-    (request) => {
+    async (request) => {
+      const services = request.services?.length ? [...request.services] : [];
+      const refused = await calendarRefusal('freeze_start', request.by, { services, what: `declare a freeze of ${services.length ? services.join(', ') : 'every service'}` });
+      if (refused) {
+        decisions.record({ kind: 'freeze_refused', command: 'start', by: request.by, reason: request.reason, refusal: refused });
+        throw refusal(refused);
+      }
       const freeze: DeclaredFreeze = {
         id: `F${nextId++}`,
         reason: request.reason.trim(),
@@ -65,7 +72,15 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
   );
   setHandler(
     endFreezeUpdate,
-    (request) => {
+    async (request) => {
+      const freeze = view.active.find((f) => f.id === request.id);
+      const refused = freeze && (await calendarRefusal('freeze_end', request.by, { services: freeze.services ?? [], what: `end freeze ${freeze.id}`, declaredBy: freeze.by }));
+      if (refused) {
+        decisions.record({ kind: 'freeze_refused', command: 'end', id: request.id, by: request.by, ...(request.reason ? { reason: request.reason } : {}), refusal: refused });
+        throw refusal(refused);
+      }
+      // Checked again: another request may have ended it while the roles were read.
+      if (!view.active.some((f) => f.id === request.id)) throw refusal(freezeNotInForce(view, request.id));
       decisions.record({ kind: 'freeze_ended', id: request.id, by: request.by, ...(request.reason ? { reason: request.reason } : {}) });
       changed = true;
       return view.ended[view.ended.length - 1];
@@ -73,14 +88,7 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
     {
       validator: (request) => {
         if (!request?.by) throw new Error('--as is required: say who ends the freeze');
-        if (!view.active.some((f) => f.id === request.id)) {
-          const ended = view.ended.find((f) => f.id === request?.id);
-          throw new Error(
-            ended
-              ? `freeze ${request.id} already ended at ${ended.ended?.at} (by ${ended.ended?.by})`
-              : `no freeze ${request?.id} is in force${view.active.length ? `; in force: ${view.active.map((f) => f.id).join(', ')}` : ''}`,
-          );
-        }
+        if (!view.active.some((f) => f.id === request.id)) throw new Error(freezeNotInForce(view, request.id));
       },
     },
   );
@@ -92,7 +100,14 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
   };
   setHandler(
     quarantineUpdate,
-    (request) => {
+    async (request) => {
+      const refused =
+        (await calendarRefusal('quarantine', request.by, { services: [request.service], what: `quarantine ${request.service} ${request.version}` })) ??
+        quarantineRefusal(view, request); // checked again: another request may have come while the roles were read
+      if (refused) {
+        decisions.record({ kind: 'quarantine_refused', command: 'quarantine', service: request.service, version: request.version, by: request.by, reason: request.reason, refusal: refused });
+        throw refusal(refused);
+      }
       const quarantine = { service: request.service, version: request.version, reason: request.reason.trim(), by: request.by, at: new Date().toISOString() };
       decisions.record({ kind: 'version_quarantined', quarantine });
       changed = true;
@@ -109,7 +124,14 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
   );
   setHandler(
     liftQuarantineUpdate,
-    (request) => {
+    async (request) => {
+      const quarantined = view.quarantined?.find((q) => q.service === request.service && q.version === request.version);
+      const what = `lift the quarantine of ${request.service} ${request.version}`;
+      const refused = (await calendarRefusal('unquarantine', request.by, { services: [request.service], what, declaredBy: quarantined?.by })) ?? liftRefusal(view, request);
+      if (refused) {
+        decisions.record({ kind: 'quarantine_refused', command: 'unquarantine', service: request.service, version: request.version, by: request.by, ...(request.reason ? { reason: request.reason } : {}), refusal: refused });
+        throw refusal(refused);
+      }
       decisions.record({ kind: 'quarantine_lifted', service: request.service, version: request.version, by: request.by, ...(request.reason ? { reason: request.reason } : {}) });
       changed = true;
       return view.lifted![view.lifted!.length - 1];
@@ -158,6 +180,12 @@ export async function changeCalendarWorkflow(input: CalendarInput = {}): Promise
       await continueAsNew<typeof changeCalendarWorkflow>({ carried: { view, nextId, lastSeq: decisions.lastSeq, watchers } });
     }
   }
+}
+
+function freezeNotInForce(view: CalendarView, id: string | undefined): string {
+  const ended = view.ended.find((f) => f.id === id);
+  if (ended) return `freeze ${id} already ended at ${ended.ended?.at} (by ${ended.ended?.by})`;
+  return `no freeze ${id} is in force${view.active.length ? `; in force: ${view.active.map((f) => f.id).join(', ')}` : ''}`;
 }
 
 function calendarDetails(view: CalendarView): string {

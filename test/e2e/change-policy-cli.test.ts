@@ -155,11 +155,17 @@ describe('gantry release quarantine: a version that must not deploy, with the re
     const shown = await stack.gantry(['release', 'status', 'web', '7.1.0']);
     expect(shown.stdout).toContain('web 7.1.0 is quarantined by carol (corrupts carts) until it is lifted (gantry release unquarantine web 7.1.0); it may deploy once the quarantine is lifted');
 
-    const lifted = await stack.gantry(['release', 'unquarantine', 'web', '7.1.0', '--as', 'dave', '--reason', 'carts repaired']);
-    expect({ code: lifted.code, stdout: lifted.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/^Lifted web 7\.1\.0 {2}quarantined .* by carol: corrupts carts; lifted .* by dave \(carts repaired\)$/m) });
+    // Only its author or a process owner lifts it (the catalogue names dana).
+    const notTheRole = await stack.gantry(['release', 'unquarantine', 'web', '7.1.0', '--as', 'dave', '--reason', 'carts repaired']);
+    expect({ code: notTheRole.code, stderr: notTheRole.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining('dave may not lift the quarantine of web 7.1.0: not its declarer (carol) or a process owner of web (process owners: dana)'),
+    });
+    const lifted = await stack.gantry(['release', 'unquarantine', 'web', '7.1.0', '--as', 'dana', '--reason', 'carts repaired']);
+    expect({ code: lifted.code, stdout: lifted.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/^Lifted web 7\.1\.0 {2}quarantined .* by carol: corrupts carts; lifted .* by dana \(carts repaired\)$/m) });
     const atApproval = await awaitStatus(handle, (s) => s.stage === 'approval' && s.waitingFor !== undefined, 120_000);
     expect(atApproval.environments.staging?.version).toBe('7.1.0');
-    expect(JSON.parse((await stack.gantry(['freeze', 'list', '--json'])).stdout)).toMatchObject({ quarantined: [], lifted: [expect.objectContaining({ version: '7.1.0', lifted: expect.objectContaining({ by: 'dave' }) })] });
+    expect(JSON.parse((await stack.gantry(['freeze', 'list', '--json'])).stdout)).toMatchObject({ quarantined: [], lifted: [expect.objectContaining({ version: '7.1.0', lifted: expect.objectContaining({ by: 'dana' }) })] });
     expect((await stack.gantry(['release', 'abort', 'web', '7.1.0', '--as', 'alice', '--reason', 'only checking the quarantine'])).code).toBe(0);
     await awaitStatus(handle, (s) => s.outcome !== undefined, 120_000);
   }, 360_000);

@@ -17,7 +17,7 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
  * today's workflow code: a change that would break running releases fails here.
  */
 describe('recorded histories replay against the current workflow code', () => {
-  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, of work placed on worker hosts, of the guards on what may progress, and of decisions stored through the outbox', () => {
+  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, of work placed on worker hosts, of the guards on what may progress, of decisions stored through the outbox, and of the calendar checking roles', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'release-succeeded.json',
@@ -55,6 +55,8 @@ describe('recorded histories replay against the current workflow code', () => {
         'audited-release-succeeded.json',
         'canary-audited-rollout.json',
         'environment-audited-web-production.json',
+        // Since the change calendar checks roles: refusals recorded, a freeze and a quarantine made and undone.
+        'calendar-roles.json',
       ]),
     );
   });

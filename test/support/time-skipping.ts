@@ -16,6 +16,7 @@ import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import type { AuditSink } from '../../src/providers/audit/audit-sink';
 import { auditSinks } from '../../src/worker/audit-sinks';
 import { testAuditSink, testAuditStore } from './audit-collector';
+import type { CalendarAuthority } from '../../src/policy/calendar-authority';
 import type { AuditStore } from '../../src/providers/audit/audit-store';
 import { createAuditActivities } from '../../src/activities/audit';
 import { StoreAuditSink } from '../../src/providers/audit/store-audit-sink';
@@ -75,6 +76,8 @@ export async function withReleaseWorker<T>(
     audit?: AuditSink;
     /** Where the workflows' outboxes store recorded decisions (default: kept in memory). */
     auditStore?: AuditStore;
+    /** The catalogue's roles as the change calendar reads them (default: none declared, so anyone may change it). */
+    calendarRoles?: CalendarAuthority;
   } = {},
 ): Promise<T> {
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('release');
@@ -96,6 +99,7 @@ export async function withReleaseWorker<T>(
       ...createChangeCalendarActivities(env.client),
       ...createSignatureActivities(),
       ...createAuditActivities(options.auditStore ?? testAuditStore),
+      calendarAuthority: async () => options.calendarRoles ?? { catalogue: {}, services: {} },
       requestLock: async (input: Parameters<typeof locks.requestLock>[0]) => {
         const view = await locks.requestLock(input);
         lockIds.add(view.lockId);
