@@ -21,7 +21,10 @@ function gist(entry: AuditEntry): string {
 }
 
 export function renderChainReport(report: ChainReport, store: string): string {
-  if (report.intact) return `intact: ${report.entries} entries in ${store}, head ${report.head}`;
+  if (report.intact) {
+    const anchors = report.anchorsChecked ? `; ${report.anchorsChecked} anchor${report.anchorsChecked === 1 ? '' : 's'} kept outside it match` : '';
+    return `intact: ${report.entries} entries in ${store}, head ${report.head}${anchors}`;
+  }
   const { position, key, problem } = report.firstBad;
   return `NOT intact: ${problem}${key ? ` (entry ${position}: ${key})` : ''}; ${report.entries} entries before it are intact (${store})`;
 }

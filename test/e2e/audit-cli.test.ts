@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -78,6 +78,43 @@ describe('gantry audit (real CLI, real PostgreSQL)', () => {
     const verify = await cli.gantry(['audit', 'verify']);
     expect(verify).toMatchObject({ code: 1, stdout: expect.stringMatching(/^NOT intact: entry 2 does not match its hash \(its content was edited\) \(entry 2: release\/web\/1\.4\.2#run-1#2\); 1 entries before it are intact/) });
     expect(JSON.parse((await cli.gantry(['audit', 'verify', '--json'])).stdout)).toMatchObject({ intact: false, firstBad: { position: 2 } });
+  });
+
+  test('--anchors: the first verify keeps the head in a file; a later one checks it, and finds a history rewritten under it', async () => {
+    const { url, cli } = await seeded();
+    const anchors = path.join(mkdtempSync(path.join(tmpdir(), 'gantry-anchors-')), 'anchors.txt');
+    const first = await cli.gantry(['audit', 'verify', '--anchors', anchors]);
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`head [0-9a-f]{64}\nanchored entry 4 in ${anchors}\n$`)) });
+    const kept = readFileSync(anchors, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(kept).toEqual([expect.stringMatching(/^4 [0-9a-f]{64} \d{4}-\d\d-\d\dT[\d:.]+Z$/)]);
+    const again = await cli.gantry(['audit', 'verify', '--anchors', anchors]);
+    expect(again).toMatchObject({ code: 0, stdout: expect.stringMatching(/; 1 anchor kept outside it match\n$/) });
+    expect(readFileSync(anchors, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(kept); // the head did not move: nothing added
+
+    // The last two entries replaced by others, every hash recomputed through the store: the chain alone looks intact.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('ALTER TABLE gantry_audit_entries DISABLE TRIGGER gantry_audit_entries_append_only');
+    const [second] = (await client.query('SELECT hash FROM gantry_audit_entries WHERE position = 2')).rows as { hash: string }[];
+    await client.query('DELETE FROM gantry_audit_entries WHERE position >= 3');
+    await client.query('UPDATE gantry_audit_head SET position = 2, hash = $1', [second.hash]);
+    await client.end();
+    const store = new SqlAuditStore(new PostgresDatabase(url));
+    await store.append([{ event: { kind: 'finished', outcome: 'rolled_back', seq: 4, at: at(40), workflowId: 'release/web/1.4.2' }, origin }, { event: events[3], origin }]);
+    await store.close();
+    expect(await cli.gantry(['audit', 'verify'])).toMatchObject({ code: 0 });
+    const caught = await cli.gantry(['audit', 'verify', '--anchors', anchors]);
+    expect(caught).toMatchObject({ code: 1, stdout: expect.stringMatching(/^NOT intact: entry 4 is not the one anchored at that position/) });
+    expect(readFileSync(anchors, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(kept); // nothing anchored on a broken chain
+  });
+
+  test('--anchors: a file that is not an anchor file exits 2 naming the line, and is left as it was', async () => {
+    const { cli } = await seeded();
+    const anchors = path.join(mkdtempSync(path.join(tmpdir(), 'gantry-anchors-')), 'anchors.txt');
+    writeFileSync(anchors, '# kept by the auditor\n4 not-a-hash\n');
+    const result = await cli.gantry(['audit', 'verify', '--anchors', anchors]);
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(`${anchors}:2: "4 not-a-hash" is not an anchor`) });
+    expect(readFileSync(anchors, 'utf8')).toBe('# kept by the auditor\n4 not-a-hash\n');
   });
 
   test.each([

@@ -207,6 +207,33 @@ describe.each([
     expect(report).toMatchObject({ intact: false, firstBad: { position, problem: expect.stringMatching(problem) } });
     await store.close();
   });
+
+  test('a history rewritten from an entry on, every hash recomputed, looks intact alone; a head anchored outside the store finds it', async () => {
+    const { store, another, tamper } = await backend.store();
+    await store.append(releaseEvents(5));
+    const original = await store.forRelease('release/web/1.4.2');
+    const anchor = { position: 4, hash: original[3].hash };
+    expect(await store.verify([anchor])).toEqual({ intact: true, entries: 5, head: original[4].hash, anchorsChecked: 1 });
+
+    // Someone who can write the database drops entries 3 to 5 and appends others through the store, which chains them anew.
+    await tamper([DISABLE_GUARD, 'DELETE FROM gantry_audit_entries WHERE position >= 3', `UPDATE gantry_audit_head SET position = 2, hash = '${original[1].hash}'`]);
+    const rewriter = another();
+    await rewriter.append(releaseEvents(3, 10));
+    expect(await rewriter.verify()).toMatchObject({ intact: true, entries: 5 });
+    expect(await rewriter.verify([anchor])).toMatchObject({ intact: false, firstBad: { position: 4, problem: expect.stringMatching(/^entry 4 is not the one anchored at that position .*: the chain was rewritten at or before it/) } });
+    await rewriter.close();
+
+    // Cut short below an anchor, head moved back with it: also found.
+    const rewritten = await another().forRelease('release/web/1.4.2');
+    await tamper([DISABLE_GUARD, 'DELETE FROM gantry_audit_entries WHERE position >= 4', `UPDATE gantry_audit_head SET position = 3, hash = '${rewritten[2].hash}'`]);
+    const reader = another();
+    expect(await reader.verify()).toMatchObject({ intact: true, entries: 3 });
+    expect(await reader.verify([{ position: 5, hash: rewritten[4].hash }])).toMatchObject({
+      intact: false,
+      firstBad: { position: 4, problem: 'entry 5 was anchored, but the chain holds only 3 entries (removed from its end)' },
+    });
+    await reader.close();
+  });
 });
 
 describe('a new PGlite folder', () => {

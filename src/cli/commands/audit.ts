@@ -5,6 +5,7 @@ import { releaseWorkflowId } from '../../shared/ids';
 import { EXIT, invalidInput, unreachable } from '../exit-codes';
 import { parseZonedInstant } from '../zoned-instant';
 import { auditEntriesCsv, renderAuditEntries, renderChainReport } from '../render-audit';
+import { addAnchor, readAnchors } from '../audit-anchors';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -45,9 +46,13 @@ export function registerAuditCommands(program: Command): void {
     .command('verify')
     .description('Walk the whole chain; exit 0 when intact, 1 naming the first entry that was edited, removed, inserted or reordered.')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const { report, store } = await withAuditStore(async (s) => ({ report: await s.verify(), store: s.describe }));
+    .option('--anchors <file>', 'also check the heads kept in this file (each still at its position), then add the head found to it')
+    .action(async (opts: { json?: boolean; anchors?: string }) => {
+      const anchors = opts.anchors ? readAnchors(opts.anchors) : [];
+      const { report, store } = await withAuditStore(async (s) => ({ report: await s.verify(anchors), store: s.describe }));
+      const anchored = opts.anchors && report.intact ? addAnchor(opts.anchors, { position: report.entries, hash: report.head }, new Date()) : false;
       print(opts.json ? JSON.stringify(report, null, 2) : renderChainReport(report, store));
+      if (anchored && !opts.json) print(`anchored entry ${report.entries} in ${opts.anchors}`);
       process.exitCode = report.intact ? EXIT.ok : EXIT.unsuccessful;
     });
 

@@ -13,6 +13,12 @@ export function entryHash(prevHash: string, position: number, content: string): 
   return createHash('sha256').update(`${prevHash}\n${position}\n${content}`).digest('hex');
 }
 
+/** An entry's position and hash, kept outside the store to check it later. */
+export interface ChainAnchor {
+  position: number;
+  hash: string;
+}
+
 /** An entry as the chain walk sees it: what was hashed, and the columns queries use. */
 export interface ChainRow {
   position: number;
@@ -35,6 +41,17 @@ export class ChainWalk {
   private expected = 1;
   private prevHash = GENESIS_HASH;
   private bad?: Extract<ChainReport, { intact: false }>['firstBad'];
+  private readonly anchors: Map<number, string>;
+
+  /**
+   * `anchors`: heads kept outside the store (`gantry audit verify --anchors FILE`). The
+   * chain alone cannot tell a history rewritten from an entry on, every hash recomputed
+   * and the head moved with it; an entry that no longer has the hash anchored for its
+   * position can.
+   */
+  constructor(anchors: readonly ChainAnchor[] = []) {
+    this.anchors = new Map(anchors.map((a) => [a.position, a.hash]));
+  }
 
   /** Checks the next row; false once a bad entry was found (stop reading). */
   next(row: ChainRow): boolean {
@@ -53,6 +70,10 @@ export class ChainWalk {
   finish(head: { position: number; hash: string }): ChainReport {
     const entries = this.expected - 1;
     if (this.bad) return { intact: false, entries, firstBad: this.bad };
+    const beyond = [...this.anchors.keys()].filter((position) => position > entries).sort((a, b) => a - b)[0];
+    if (beyond !== undefined) {
+      return { intact: false, entries, firstBad: { position: entries + 1, problem: `entry ${beyond} was anchored, but the chain holds only ${entries} entries (removed from its end)` } };
+    }
     if (head.position > entries) {
       return { intact: false, entries, firstBad: { position: entries + 1, problem: `entries ${entries + 1} to ${head.position} are missing (removed from the end of the chain, whose head is at ${head.position})` } };
     }
@@ -62,7 +83,7 @@ export class ChainWalk {
     if (head.hash !== this.prevHash) {
       return { intact: false, entries, firstBad: { position: entries, problem: `entry ${entries} is not the one the chain's head records (inserted or replaced)` } };
     }
-    return { intact: true, entries, head: head.hash };
+    return { intact: true, entries, head: head.hash, ...(this.anchors.size ? { anchorsChecked: this.anchors.size } : {}) };
   }
 
   private problemOf(row: ChainRow): { position?: number; text: string } | undefined {
@@ -74,6 +95,10 @@ export class ChainWalk {
     }
     if (entryHash(row.prevHash, row.position, row.content) !== row.hash) {
       return { text: `entry ${row.position} does not match its hash (its content was edited)` };
+    }
+    const anchored = this.anchors.get(row.position);
+    if (anchored !== undefined && anchored !== row.hash) {
+      return { text: `entry ${row.position} is not the one anchored at that position (${anchored.slice(0, 12)}…): the chain was rewritten at or before it, its hashes recomputed` };
     }
     const mismatch = disagreeingColumn(row);
     if (mismatch) return { text: `entry ${row.position}'s ${mismatch} column disagrees with its hashed content (edited)` };

@@ -1,5 +1,6 @@
 import type { Recorded } from '../../shared/decision-events';
 import type { AuditOrigin } from './audit-sink';
+import type { ChainAnchor } from './audit-chain';
 
 /**
  * The audit store: an append-only, hash-chained record of every decision, kept outside
@@ -20,7 +21,7 @@ export interface AuditStore {
   /** Entries whose event happened in [since, until), in chain order. */
   between(since: Date, until: Date): Promise<AuditEntry[]>;
   /** Walks the whole chain and names the first entry that is not as it was written. */
-  verify(): Promise<ChainReport>;
+  verify(anchors?: readonly ChainAnchor[]): Promise<ChainReport>;
   /** Answers when the store is reachable: how many entries the chain holds. */
   ping(): Promise<{ entries: number }>;
   close(): Promise<void>;
@@ -57,5 +58,5 @@ export interface AuditEntry {
 }
 
 export type ChainReport =
-  | { intact: true; entries: number; head: string }
+  | { intact: true; entries: number; head: string; anchorsChecked?: number }
   | { intact: false; entries: number; firstBad: { position: number; key?: string; problem: string } };

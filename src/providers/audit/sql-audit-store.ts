@@ -1,6 +1,6 @@
 import type { Recorded } from '../../shared/decision-events';
 import { auditKey, releaseOf } from './audit-key';
-import { ChainWalk, GENESIS_HASH, entryHash, type ChainRow } from './audit-chain';
+import { type ChainAnchor, ChainWalk, GENESIS_HASH, entryHash, type ChainRow } from './audit-chain';
 import type { AppendResult, AuditAppend, AuditEntry, AuditStore, ChainReport } from './audit-store';
 import { canonicalJson } from './canonical-json';
 import type { Sql, SqlDatabase } from './sql-database';
@@ -132,13 +132,13 @@ export class SqlAuditStore implements AuditStore {
     );
   }
 
-  async verify(): Promise<ChainReport> {
+  async verify(anchors: readonly ChainAnchor[] = []): Promise<ChainReport> {
     await this.ready();
     return this.database.transaction(async (sql) => {
       // One snapshot for the head and every page, so an append meanwhile is not a "gap".
       await sql('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       const [head] = await sql<{ position: string | number; hash: string }>('SELECT position, hash FROM gantry_audit_head WHERE id = 1');
-      const walk = new ChainWalk();
+      const walk = new ChainWalk(anchors);
       let after = 0;
       for (;;) {
         const rows = await sql<EntryRow>(`SELECT ${COLUMNS} FROM gantry_audit_entries WHERE position > $1 ORDER BY position LIMIT ${PAGE}`, [after]);
