@@ -64,6 +64,7 @@ function renderRollout(r: RolloutStatus): string[] {
   if (r.nextCheckAt) lines.push(`    next check ${r.nextCheckAt}`);
   if (r.soak) lines.push(`    soak: ${r.soak.done} of ${r.soak.planned} checks passed${r.soak.extended ? `; ${r.soak.extended}` : ''}`);
   if (r.waitingForMetrics) lines.push(`    waiting for metrics: ${r.waitingForMetrics}`);
+  if (r.waitingForAuditStore) lines.push(`    waiting for ${r.waitingForAuditStore}`);
   if (r.hostUnavailable) lines.push(`    host not answering: ${r.hostUnavailable}`);
   if (r.committedAt) lines.push(`    promotion committed at ${r.committedAt}`);
   if (r.pausedBecause) lines.push(`    paused: ${r.pausedBecause}`);

@@ -104,6 +104,11 @@ export function observeSoak(status: RolloutStatus, soak: Pick<RolloutStatus, 'ne
   if ('soak' in soak) status.soak = soak.soak;
 }
 
+/** What the rollout, its work done, waits for before it ends (not a decision): the audit store to take its record, or nothing. */
+export function observeAuditWait(status: RolloutStatus, what: string | undefined): void {
+  status.waitingForAuditStore = what;
+}
+
 /** Markdown the Temporal UI shows as a rollout's current details. */
 export function rolloutDetails(s: RolloutStatus, service: string, environment: string): string {
   const lines = [
@@ -115,6 +120,7 @@ export function rolloutDetails(s: RolloutStatus, service: string, environment: s
   if (s.nextCheckAt) lines.push(`Next check: ${s.nextCheckAt}${s.soak ? ` (${s.soak.done} of ${s.soak.planned} checks of this step done)` : ''}`);
   if (s.soak?.extended) lines.push(`Soak: ${s.soak.extended}`);
   if (s.waitingForMetrics) lines.push(`Waiting for metrics: ${s.waitingForMetrics}`);
+  if (s.waitingForAuditStore) lines.push(`Waiting for ${s.waitingForAuditStore}`);
   if (s.hostUnavailable) lines.push(`Host not answering: ${s.hostUnavailable}`);
   if (s.committedAt) lines.push(`Promotion committed at ${s.committedAt}`);
   if (s.pausedBecause) lines.push(`Paused: ${s.pausedBecause}`);

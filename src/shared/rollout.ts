@@ -102,6 +102,8 @@ export interface RolloutStatus {
   soak?: { planned: number; done: number; extended?: string };
   /** Why the rollout waits for its metrics source before moving traffic. */
   waitingForMetrics?: string;
+  /** Set while the rollout, its work done, waits for the audit store to take its record before it ends. */
+  waitingForAuditStore?: string;
   /** Set while the host that runs the environment does not pick up work: which, since when, what to do. */
   hostUnavailable?: string;
   pausedBecause?: string;

@@ -99,11 +99,14 @@ export async function awaitAuditStored(outbox: AuditOutbox | undefined, say: (wh
   if (told) say(undefined);
 }
 
-/** Runs a workflow's work, then (whatever its end) waits for its record to be stored, so nothing recorded is lost with the run. */
-export async function storedAtTheEnd<T>(outbox: AuditOutbox | undefined, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs a workflow's work, then (whatever its end) waits for its record to be stored, so
+ * nothing recorded is lost with the run; `say` tells its status while the store refuses.
+ */
+export async function storedAtTheEnd<T>(outbox: AuditOutbox | undefined, work: () => Promise<T>, say?: (what: string | undefined) => void): Promise<T> {
   try {
     return await work();
   } finally {
-    await CancellationScope.nonCancellable(() => awaitAuditStored(outbox));
+    await CancellationScope.nonCancellable(() => awaitAuditStored(outbox, say));
   }
 }

@@ -34,7 +34,7 @@ import { soakAndAnalyse } from './soak-and-analyse';
 export async function blueGreenRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const rollout = new RolloutState(input, 'blueGreen');
   // However it ends, the rollout's record reaches the audit store before the release hears of it.
-  return storedAtTheEnd(rollout.decisions.outbox, () => runBlueGreen(input, rollout));
+  return storedAtTheEnd(rollout.decisions.outbox, () => runBlueGreen(input, rollout), (what) => rollout.waitForAuditStore(what));
 }
 
 async function runBlueGreen(input: RolloutInput, rollout: RolloutState): Promise<RolloutResult> {

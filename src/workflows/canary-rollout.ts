@@ -36,7 +36,7 @@ import { holdWhileChangePolicyBlocks } from './ramp-change-hold';
 export async function canaryRolloutWorkflow(input: RolloutInput): Promise<RolloutResult> {
   const rollout = new RolloutState(input, 'canary');
   // However it ends, the rollout's record reaches the audit store before the release hears of it.
-  return storedAtTheEnd(rollout.decisions.outbox, () => runCanary(input, rollout));
+  return storedAtTheEnd(rollout.decisions.outbox, () => runCanary(input, rollout), (what) => rollout.waitForAuditStore(what));
 }
 
 async function runCanary(input: RolloutInput, rollout: RolloutState): Promise<RolloutResult> {

@@ -1,5 +1,5 @@
-import { getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow';
-import { applyRolloutEvent, observeSoak, rolloutDetails } from '../policy/rollout-projection';
+import { getExternalWorkflowHandle, log, patched, setHandler } from '@temporalio/workflow';
+import { applyRolloutEvent, observeAuditWait, observeSoak, rolloutDetails } from '../policy/rollout-projection';
 import { checkSteer } from '../policy/steering';
 import { checkRole } from '../policy/authority';
 import { type RolloutEvent, decisionsQuery } from '../shared/decision-events';
@@ -157,6 +157,17 @@ export class RolloutState {
   /** Where the soak stands (not a decision): shown at the next report. */
   observeSoak(soak: Parameters<typeof observeSoak>[1]): void {
     observeSoak(this.status, soak);
+  }
+
+  /**
+   * Says (or stops saying) that the rollout waits for the audit store before it ends, in
+   * its status and the release's. Rollouts recorded before they said so (patch
+   * 'rollout-audit-wait') replay without the report.
+   */
+  waitForAuditStore(what: string | undefined): void {
+    if (!patched('rollout-audit-wait')) return;
+    observeAuditWait(this.status, what);
+    this.report();
   }
 
   /** Publishes a change: to the UI's current details and to the release's status. */

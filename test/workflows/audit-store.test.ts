@@ -12,6 +12,10 @@ import { awaitStatus } from '../support/await-status';
 import { fakeDelivery } from '../support/fake-delivery';
 import { type RunningPostgres, startPostgres } from '../support/postgres';
 import { releaseInput } from '../support/release-input';
+import { healthy } from '../support/fake-progressive';
+import { rolloutScenario, waitForStatus } from '../support/rollout-scenario';
+import { rolloutWorkflowId } from '../../src/shared/rollout';
+import { renderStatus } from '../../src/cli/render-status';
 import { createTimeSkippingEnv, withReleaseWorker } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -109,6 +113,50 @@ describe('the audit store (time-skipping server, real PostgreSQL)', () => {
           expect(await store.verify()).toMatchObject({ intact: true });
         },
         undefined,
+        { auditStore: store },
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a rollout whose record the store does not take waits before it ends, and says so in its status and the release\'s', async () => {
+    const store = new SqlAuditStore(new PostgresDatabase(await postgres.createDatabase(), { connectTimeoutMs: 1_000 }));
+    const { service, within } = rolloutScenario(env, 'audited', '1.0.0', () => healthy());
+    try {
+      await within(
+        async (taskQueue) => {
+          const input = releaseInput({
+            service,
+            version: '2.0.0',
+            approval: { approvers: [], minApprovals: 0 },
+            production: { strategy: 'canary', canary: { steps: [{ weight: 10, soak: '20m' }, { weight: 100 }], interval: '5m' } },
+          });
+          const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/${service}/${input.version}`, args: [input] });
+          await waitForStatus(handle, (s) => s.rollout?.phase === 'progressing' && s.rollout.weights.canary === 10);
+          await postgres.pause();
+
+          let status = await handle.query(statusQuery);
+          for (let i = 0; i < 80 && !status.rollout?.waitingForAuditStore; i += 1) {
+            await env.sleep('1 minute');
+            status = await handle.query(statusQuery);
+          }
+          expect(status.rollout).toMatchObject({
+            weights: { canary: 100, stable: 0 },
+            waitingForAuditStore: expect.stringMatching(/^the audit store to take \d+ decisions?: it has refused them since .+; check it with gantry doctor$/),
+          });
+          expect(status.outcome).toBeUndefined();
+          expect(renderStatus(status)).toMatch(/\n {4}waiting for the audit store to take \d+ decisions?: /);
+
+          await postgres.resume();
+          const result = await releaseResult(handle);
+          expect(result.outcome).toBe('succeeded');
+          expect(result.status?.rollout?.waitingForAuditStore).toBeUndefined();
+          const rolloutId = rolloutWorkflowId(service, 'production', '2.0.0');
+          const stored = (await store.forRelease(`release/${service}/2.0.0`)).filter((e) => e.event.workflowId === rolloutId).map((e) => e.event.seq);
+          expect(stored).toEqual(stored.map((_, i) => i + 1));
+          expect(await store.verify()).toMatchObject({ intact: true });
+        },
         { auditStore: store },
       );
     } finally {
