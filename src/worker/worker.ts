@@ -121,7 +121,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       host,
       audit: auditStore,
   });
-  const notifier = workerNotifier(catalogue, client);
+  const notifier = workerNotifier(catalogue, client, auditStore);
   const shared = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,

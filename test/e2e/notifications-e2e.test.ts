@@ -36,7 +36,7 @@ beforeAll(async () => {
       doc.services.web.notifications = {
         webhooks: [
           { url: good.url, format: 'json', secretEnv: SECRET_VARIABLE },
-          { url: failing.url, format: 'slack', events: ['approval'] },
+          { url: failing.url, format: 'slack', events: ['approval', 'succeeded'] },
         ],
       };
       return YAML.stringify(doc);
@@ -86,6 +86,19 @@ test('the catalogue\'s webhooks hear of a release; a failing one is in gantry re
     releaseWorkflowId: `release/web/${version}`,
     url: `${UI_URL}/namespaces/default/workflows/${encodeURIComponent(`release/web/${version}`)}`,
   });
-  expect(failing.received).toHaveLength(5);
   expect(failing.received[0].json).toMatchObject({ text: expect.stringMatching(/^web 7\.0\.0 is awaiting approval/), blocks: expect.any(Array) });
+
+  // The success notification fails after the release has ended: the worker stores the failure beside the release's record.
+  const stored = await eventually(
+    'the failed success notification in the audit store',
+    async () => {
+      const shown = await stack.gantry(['audit', 'show', 'web', version, '--json']);
+      const entries = shown.code === 0 ? (JSON.parse(shown.stdout) as { event: { kind: string; seq: number; failure?: { event: string } } }[]) : [];
+      return entries.find((e) => e.event.kind === 'notification_failed' && e.event.failure?.event === 'succeeded');
+    },
+    90_000,
+  );
+  expect(stored.event).toMatchObject({ seq: 0, failure: { webhook: 1, event: 'succeeded', kind: 'finished', attempts: 5, error: 'HTTP 500' } });
+  expect(failing.received).toHaveLength(10);
+  expect((await stack.gantry(['audit', 'verify'])).code).toBe(0);
 }, 300_000);

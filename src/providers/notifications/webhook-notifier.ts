@@ -126,8 +126,8 @@ export class WebhookNotifier implements AuditSink {
     const failure: NotificationFailure = { webhook: index, origin, event: notice.event, kind: notice.kind, seq: notice.seq, attempts, error, at: new Date(this.now()).toISOString() };
     this.options.log.warn('notification not delivered', { release: notice.releaseWorkflowId, ...failure });
     await this.options.report(notice.releaseWorkflowId, failure).catch((err: Error) => {
-      // A release that has ended cannot record it any more (its last notification, typically): the log above is its trace.
-      this.options.log.warn('could not tell the release of an undelivered notification', { release: notice.releaseWorkflowId, error: err.message });
+      // Neither the release nor, once it has ended, the audit store took it: the log above is its trace.
+      this.options.log.warn('could not record an undelivered notification', { release: notice.releaseWorkflowId, error: err.message });
     });
   }
 }
