@@ -11,6 +11,7 @@ import { registerDevCommands } from './commands/dev';
 import { registerPolicyCommands } from './commands/policy';
 import { registerFreezeCommands } from './commands/freeze';
 import { registerAuditCommands } from './commands/audit';
+import { registerReportCommand } from './commands/report';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerFreezeCommands(program);
   registerAuditCommands(program);
+  registerReportCommand(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;

@@ -1,43 +1,12 @@
 import type { Command } from 'commander';
-import type { AuditStore } from '../../providers/audit/audit-store';
-import { gantryHome } from '../../providers/state-dir';
 import { releaseWorkflowId } from '../../shared/ids';
-import { EXIT, invalidInput, unreachable } from '../exit-codes';
-import { parseZonedInstant } from '../zoned-instant';
+import { EXIT, invalidInput } from '../exit-codes';
+import { withAuditStore } from '../audit-store-access';
+import { requiredInstant } from '../zoned-instant';
 import { auditEntriesCsv, renderAuditEntries, renderChainReport } from '../render-audit';
 import { addAnchor, readAnchors } from '../audit-anchors';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
-
-/**
- * Opens the store the worker writes (GANTRY_AUDIT_DATABASE_URL, else PGlite under
- * GANTRY_HOME), runs `use` and closes it. The providers load only here: PGlite is heavy,
- * and the CLI's other commands start without it. A store that does not answer is exit 3.
- */
-async function withAuditStore<T>(use: (store: AuditStore) => Promise<T>): Promise<T> {
-  const { auditStoreFor, AuditSettingError } = await import('../../providers/audit/audit-store-setting');
-  let store: AuditStore;
-  try {
-    store = auditStoreFor(gantryHome(), process.env, { idleCloseMs: 0 });
-  } catch (err) {
-    if (err instanceof AuditSettingError) throw invalidInput(err.message);
-    throw err;
-  }
-  try {
-    return await use(store);
-  } catch (err) {
-    throw unreachable(`the audit store (${store.describe}) does not answer: ${(err as Error).message}`);
-  } finally {
-    await store.close().catch(() => undefined);
-  }
-}
-
-function instant(value: string | undefined, flag: string): Date {
-  if (value === undefined) throw invalidInput(`${flag} is required: an ISO 8601 instant with a zone, e.g. 2026-12-01T00:00:00Z`);
-  const ms = parseZonedInstant(value);
-  if (Number.isNaN(ms)) throw invalidInput(`${flag} "${value}" is not an ISO 8601 instant with a zone (e.g. 2026-12-01T00:00:00Z or 2026-12-01T01:00:00+01:00)`);
-  return new Date(ms);
-}
 
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('The audit store: every decision, hash-chained (GANTRY_AUDIT_DATABASE_URL, else PGlite under GANTRY_HOME).');
@@ -73,8 +42,8 @@ export function registerAuditCommands(program: Command): void {
     .option('--until <instant>', 'ISO 8601 instant with a zone (exclusive)')
     .option('--format <format>', 'json or csv', 'json')
     .action(async (opts: { since?: string; until?: string; format: string }) => {
-      const since = instant(opts.since, '--since');
-      const until = instant(opts.until, '--until');
+      const since = requiredInstant(opts.since, '--since');
+      const until = requiredInstant(opts.until, '--until');
       if (until <= since) throw invalidInput(`--until (${opts.until}) must be after --since (${opts.since})`);
       if (opts.format !== 'json' && opts.format !== 'csv') throw invalidInput(`--format "${opts.format}" is not one of json, csv`);
       const entries = await withAuditStore((s) => s.between(since, until));
