@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { PostgresDatabase } from '../../src/providers/audit/postgres-database';
 import { SqlAuditStore } from '../../src/providers/audit/sql-audit-store';
@@ -8,6 +9,8 @@ import { commandLines } from '../support/command-lines';
 import { testServerAddress } from '../support/dev-server';
 import { type RunningPostgres, startPostgres } from '../support/postgres';
 import { quarterOfReleases } from '../support/review-fixture';
+import { launchChromium } from '../support/browser';
+import { artifactsDir } from '../support/artifacts';
 
 /**
  * `gantry report` as people run it (the built CLI), against a real PostgreSQL seeded with
@@ -57,6 +60,63 @@ describe('gantry report (real CLI, real PostgreSQL)', () => {
     expect(Object.keys(cart.dora.services)).toEqual(['cart']);
     expect(cart.dora.overall).toMatchObject({ deployments: 2, failures: 1 });
   });
+
+  test('--html writes one page that opens with no network: its charts are drawn and its figures are the JSON\'s', async () => {
+    const { home, cli } = await seeded();
+    const html = path.join(home, 'review.html');
+    const out = path.join(home, 'review.json');
+    expect((await cli.gantry(['report', '--quarter', '2026Q4', '--html', html, '--out', out, '--format', 'json'])).code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing fetched: Chart.js and the data are inline
+
+    const browser = await launchChromium();
+    try {
+      const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const requests: string[] = [];
+      tab.on('request', (request) => requests.push(request.url()));
+      await tab.goto(pathToFileURL(html).href);
+      await tab.waitForFunction('window.gantryChartsDrawn === 4', undefined, { timeout: 20_000 });
+      expect(requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
+
+      // Every chart has pixels drawn on its canvas.
+      // (A string: this project's TypeScript has no DOM types; it runs in the page.)
+      const painted = (await tab.evaluate(`[...document.querySelectorAll('canvas')].map((c) => {
+        const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let opaque = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) opaque += 1;
+        return { id: c.id, opaque };
+      })`)) as { id: string; opaque: number }[];
+      expect(painted.map((p) => p.id)).toEqual(['deploys-per-month', 'lead-time-distribution', 'failure-rate-per-month', 'per-service']);
+      for (const canvas of painted) expect(canvas.opaque).toBeGreaterThan(500);
+
+      // The tables say what the JSON says.
+      const services = await tab.$$eval('tr[data-service]', (rows) =>
+        rows.map((row) => ({
+          service: row.getAttribute('data-service'),
+          deployments: Number(row.querySelector('[data-figure="deployments"]')!.textContent),
+          failures: Number(row.querySelector('[data-figure="failures"]')!.getAttribute('data-failures')),
+          changes: Number(row.querySelector('[data-figure="failures"]')!.getAttribute('data-changes')),
+          leadTimeMedianMs: row.querySelector('[data-figure="leadTimeMedianMs"]')!.getAttribute('data-ms'),
+        })),
+      );
+      expect(services).toEqual(
+        Object.entries(report.dora.services as Record<string, { deployments: number; failures: number; productionChanges: number; leadTime: { medianMs?: number } }>).map(([service, f]) => ({
+          service,
+          deployments: f.deployments,
+          failures: f.failures,
+          changes: f.productionChanges,
+          leadTimeMedianMs: String(f.leadTime.medianMs ?? ''),
+        })),
+      );
+      expect(await tab.textContent('[data-figure="overall.deployments"]')).toBe(`${report.dora.overall.deployments} deploys · 0.05/day`);
+      const shot = path.join(artifactsDir(), 'review-2026Q4.png');
+      await tab.screenshot({ path: shot, fullPage: true });
+      process.stdout.write(`review report screenshot: ${shot}\n`);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   test('an empty period is a report that says there is nothing', async () => {
     const { cli } = await seeded();

@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type ReviewPeriod, quarterPeriod } from '../../review/period';
@@ -6,6 +6,7 @@ import { buildReview } from '../../review/review-report';
 import { withAuditStore } from '../audit-store-access';
 import { invalidInput } from '../exit-codes';
 import { renderReview } from '../render-review';
+import { renderReviewHtml } from '../render-review-html';
 import { requiredInstant } from '../zoned-instant';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -25,6 +26,13 @@ function periodOf(opts: { quarter?: string; since?: string; until?: string }): R
   return { since, until, label: `${since.toISOString()} to ${until.toISOString()}` };
 }
 
+/** Written whole or not at all: a report half-written is worse than none. */
+function writeWhole(file: string, text: string): void {
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial`);
+  writeFileSync(partial, text);
+  renameSync(partial, file);
+}
+
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
@@ -35,18 +43,18 @@ export function registerReportCommand(program: Command): void {
     .option('--service <service>', 'only this service')
     .option('--format <format>', 'text or json', 'text')
     .option('--out <file>', 'also write the report as JSON to this file')
-    .action(async (opts: { quarter?: string; since?: string; until?: string; service?: string; format: string; out?: string }) => {
+    .option('--html <file>', 'also write it as one self-contained HTML page with charts (opens with no network)')
+    .action(async (opts: { quarter?: string; since?: string; until?: string; service?: string; format: string; out?: string; html?: string }) => {
       const period = periodOf(opts);
       if (opts.format !== 'text' && opts.format !== 'json') throw invalidInput(`--format "${opts.format}" is not one of text, json`);
       if (opts.service !== undefined && !SERVICE_NAME.test(opts.service)) throw invalidInput(`--service "${opts.service}" is not a service name (lowercase letters, digits and dashes)`);
+      for (const [flag, file] of [['--out', opts.out], ['--html', opts.html]] as const) {
+        if (file !== undefined && !existsSync(path.dirname(path.resolve(file)))) throw invalidInput(`${flag} ${file}: the folder ${path.dirname(path.resolve(file))} does not exist; create it or write elsewhere`);
+      }
       const report = await withAuditStore((store) => buildReview(store, period, { ...(opts.service ? { service: opts.service } : {}), now: new Date() }));
       const json = `${JSON.stringify(report, null, 2)}\n`;
-      if (opts.out) {
-        // Written whole or not at all: a report half-written is worse than none.
-        const partial = path.join(path.dirname(opts.out), `.${path.basename(opts.out)}.partial`);
-        writeFileSync(partial, json);
-        renameSync(partial, opts.out);
-      }
+      if (opts.out) writeWhole(opts.out, json);
+      if (opts.html) writeWhole(opts.html, renderReviewHtml(report));
       process.stdout.write(opts.format === 'json' ? json : `${renderReview(report)}\n`);
     });
 }
