@@ -61,7 +61,7 @@ const reaches = (version: string, check: (s: ReleaseStatus) => boolean) =>
   }, 120_000);
 
 test('the catalogue\'s webhooks hear of a release; a failing one is in gantry release status and the release ships', async () => {
-  const version = '7.0.0';
+  const version = '8.4.0'; // unique to this file: release IDs are shared by every e2e file on the dev server
   const started = await stack.gantry(['release', 'start', '--service', 'web', '--version', version, '--commit', stack.commit, '--author', 'alice']);
   expect(started.code).toBe(0);
 
@@ -86,7 +86,7 @@ test('the catalogue\'s webhooks hear of a release; a failing one is in gantry re
     releaseWorkflowId: `release/web/${version}`,
     url: `${UI_URL}/namespaces/default/workflows/${encodeURIComponent(`release/web/${version}`)}`,
   });
-  expect(failing.received[0].json).toMatchObject({ text: expect.stringMatching(/^web 7\.0\.0 is awaiting approval/), blocks: expect.any(Array) });
+  expect(failing.received[0].json).toMatchObject({ text: expect.stringMatching(/^web 8\.4\.0 is awaiting approval/), blocks: expect.any(Array) });
 
   // The success notification fails after the release has ended: the worker stores the failure beside the release's record.
   const stored = await eventually(
