@@ -86,6 +86,7 @@ async function main() {
       if (wanted('notifications')) await recordNotifications();
       if (wanted('audited')) await recordAudited();
       if (wanted('calendar-roles')) await recordCalendarRoles();
+      if (wanted('review')) await recordReview();
     });
   } finally {
     // Instances and routers outlive the worker by design: a failed recording must not leave them running.
@@ -222,6 +223,13 @@ async function main() {
     await rollback.result();
     await save('guards-release-rollback', rollback);
     await save('calendar-record', client.workflow.getHandle('change-calendar@record'));
+  }
+
+  /** Since the quarterly review: one run, reviewing a quarter of this recording's store (no webhooks in the catalogue). */
+  async function recordReview() {
+    const handle = await client.workflow.start('quarterlyReviewWorkflow', { taskQueue, workflowId: 'quarterly-review/record', args: [{ quarter: '2026Q4' }] });
+    await handle.result();
+    await save('review-quarter', handle);
   }
 
   /**

@@ -22,6 +22,7 @@ import { createPlacementActivities, type WorkerHost } from './placement';
 import { createSignatureActivities } from './signatures';
 import type { AuditStore } from '../providers/audit/audit-store';
 import { createAuditActivities } from './audit';
+import { createReviewActivities } from './review';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -43,6 +44,8 @@ export interface ActivityDeps {
   host: WorkerHost;
   /** Where recorded decisions are kept (PGlite under the state folder, or PostgreSQL). */
   audit: AuditStore;
+  /** Where the quarterly review writes its reports (`<state folder>/reviews`). */
+  reviewsRoot: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -62,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCatalogueActivities(deps.catalogue),
     ...createSignatureActivities(),
     ...createAuditActivities(deps.audit),
+    ...createReviewActivities({ audit: deps.audit, reviewsRoot: deps.reviewsRoot, catalogue: deps.catalogue }),
   };
 }
 

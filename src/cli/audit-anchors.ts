@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../providers/write-file-atomically';
 import type { ChainAnchor } from '../providers/audit/audit-chain';
 import { invalidInput } from './exit-codes';
 
@@ -44,8 +45,6 @@ export function addAnchor(file: string, head: ChainAnchor, at: Date): boolean {
   const anchors = readAnchors(file);
   if (head.position === 0 || anchors.some((a) => a.position === head.position)) return false;
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '# gantry audit anchors: <position> <sha256> <verified at>; keep this file where the database\'s writers cannot change it\n';
-  const partial = `${file}.partial`;
-  writeFileSync(partial, `${before}${before.endsWith('\n') || before === '' ? '' : '\n'}${head.position} ${head.hash} ${at.toISOString()}\n`);
-  renameSync(partial, file);
+  writeFileAtomically(file, `${before}${before.endsWith('\n') || before === '' ? '' : '\n'}${head.position} ${head.hash} ${at.toISOString()}\n`);
   return true;
 }

@@ -12,6 +12,7 @@ import { registerPolicyCommands } from './commands/policy';
 import { registerFreezeCommands } from './commands/freeze';
 import { registerAuditCommands } from './commands/audit';
 import { registerReportCommand } from './commands/report';
+import { registerReviewCommands } from './commands/review';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerFreezeCommands(program);
   registerAuditCommands(program);
   registerReportCommand(program);
+  registerReviewCommands(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;

@@ -31,33 +31,52 @@ function webhookUrlProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** Where a webhook is and how it is signed: the same for a service's notifications and for the review. */
+const webhookTarget = {
+  url: z
+    .string()
+    .superRefine((text, ctx) => {
+      const problem = webhookUrlProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .describe('Where notifications are POSTed: an http:// or https:// URL. It is recorded with the release (a URL that is itself a secret, such as a Slack incoming webhook, goes in urlEnv).'),
+  urlEnv: envName('The worker environment variable that holds the URL instead, for URLs that are secrets (Slack incoming webhooks carry their token in the path).').optional(),
+  format: z.enum(WEBHOOK_FORMATS).default('json').describe('slack: a Slack-compatible body (text and blocks); json: a plain JSON document.'),
+  secretEnv: envName(
+    'The worker environment variable that holds the HMAC secret: each request then carries X-Gantry-Timestamp and X-Gantry-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">. The secret itself never goes in the catalogue.',
+  ).optional(),
+};
+
+/** Exactly one of url and urlEnv. */
+function oneUrl(webhook: { url?: string; urlEnv?: string }, ctx: z.RefinementCtx): void {
+  if ((webhook.url === undefined) === (webhook.urlEnv === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'give the webhook either url or urlEnv (one of them)' });
+  }
+}
+
 export const WebhookSchema = z
   .strictObject({
-    url: z
-      .string()
-      .superRefine((text, ctx) => {
-        const problem = webhookUrlProblem(text);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .optional()
-      .describe('Where notifications are POSTed: an http:// or https:// URL. It is recorded with the release (a URL that is itself a secret, such as a Slack incoming webhook, goes in urlEnv).'),
-    urlEnv: envName('The worker environment variable that holds the URL instead, for URLs that are secrets (Slack incoming webhooks carry their token in the path).').optional(),
-    format: z.enum(WEBHOOK_FORMATS).default('json').describe('slack: a Slack-compatible body (text and blocks); json: a plain JSON document.'),
+    ...webhookTarget,
     events: z
       .array(z.enum(NOTIFICATION_EVENTS))
       .min(1, `list at least one event, or leave events out for all of them (${NOTIFICATION_EVENTS.join(', ')})`)
       .default([...NOTIFICATION_EVENTS])
       .describe(`Which moments are sent: ${NOTIFICATION_EVENTS.join(', ')} (default all).`),
-    secretEnv: envName(
-      'The worker environment variable that holds the HMAC secret: each request then carries X-Gantry-Timestamp and X-Gantry-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">. The secret itself never goes in the catalogue.',
-    ).optional(),
   })
-  .superRefine((webhook, ctx) => {
-    if ((webhook.url === undefined) === (webhook.urlEnv === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give the webhook either url or urlEnv (one of them)' });
-    }
-  })
+  .superRefine(oneUrl)
   .describe('A webhook told of releases of this service.');
+
+export const ReviewSchema = z
+  .strictObject({
+    webhooks: z
+      .array(z.strictObject(webhookTarget).superRefine(oneUrl).describe('A webhook sent each quarterly review.'))
+      .default([])
+      .describe('Webhooks sent the quarterly review when it is made: its headline figures and where its files are.'),
+  })
+  .describe('The quarterly review (gantry review schedule): who is sent it.');
+
+export type ReviewConfig = z.output<typeof ReviewSchema>;
 
 export const NotificationsSchema = z
   .strictObject({

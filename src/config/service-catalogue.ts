@@ -8,7 +8,7 @@ import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names'
 import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
-import { NotificationsSchema, notificationSecretProblems } from './notifications';
+import { NotificationsSchema, ReviewSchema, notificationSecretProblems } from './notifications';
 
 /**
  * The service catalogue (`gantry.yaml`): what Gantry needs to know to build, test,
@@ -201,6 +201,7 @@ export const CatalogueSchema = z
     roles: RolesSchema.optional().describe('Who may do what, for every service: practitioners, process owners, emergency approvers, auditors.'),
     groups: GroupsSchema.optional(),
     signers: SignersSchema.optional(),
+    review: ReviewSchema.optional(),
   })
   .describe('Gantry service catalogue.');
 

@@ -120,6 +120,7 @@ export async function createGantryWorker(options: GantryWorkerOptions): Promise<
       workspacesRoot: path.join(options.home, 'workspaces'),
       host,
       audit: auditStore,
+      reviewsRoot: path.join(options.home, 'reviews'),
   });
   const notifier = workerNotifier(catalogue, client, auditStore);
   const shared = await Worker.create({

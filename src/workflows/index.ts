@@ -6,3 +6,4 @@ export { blueGreenRolloutWorkflow } from './blue-green-rollout';
 export { catalogueWorkflow } from './catalogue';
 export { environmentWorkflow } from './environment';
 export { changeCalendarWorkflow } from './change-calendar';
+export { quarterlyReviewWorkflow } from './quarterly-review';

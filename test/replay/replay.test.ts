@@ -17,7 +17,7 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
  * today's workflow code: a change that would break running releases fails here.
  */
 describe('recorded histories replay against the current workflow code', () => {
-  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, of work placed on worker hosts, of the guards on what may progress, of decisions stored through the outbox, and of the calendar checking roles', () => {
+  test('there are histories of every release ending, of both rollouts, of a committed promotion refusing late steering, of a canary rollback, of the environment lock, of admission by the platform, of work placed on worker hosts, of the guards on what may progress, of decisions stored through the outbox, of the calendar checking roles, and of a quarterly review', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'release-succeeded.json',
@@ -57,22 +57,26 @@ describe('recorded histories replay against the current workflow code', () => {
         'environment-audited-web-production.json',
         // Since the change calendar checks roles: refusals recorded, a freeze and a quarantine made and undone.
         'calendar-roles.json',
+        // Since the quarterly review: one run writing its report.
+        'review-quarter.json',
       ]),
     );
   });
 
   test.each(files)('%s', async (file) => {
     const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
-    // The file name says what it holds: lock-…, environment-…, calendar-…, <strategy>[-scenario]-rollout, or a release.
+    // The file name says what it holds: lock-…, environment-…, calendar-…, review-…, <strategy>[-scenario]-rollout, or a release.
     const workflowType = file.startsWith('lock-')
       ? 'environmentLockWorkflow'
       : file.startsWith('environment-')
         ? 'environmentWorkflow'
         : file.startsWith('calendar-')
           ? 'changeCalendarWorkflow'
-          : file.endsWith('-rollout.json')
-            ? `${file.split('-')[0]}RolloutWorkflow`
-            : 'releaseWorkflow';
+          : file.startsWith('review-')
+            ? 'quarterlyReviewWorkflow'
+            : file.endsWith('-rollout.json')
+              ? `${file.split('-')[0]}RolloutWorkflow`
+              : 'releaseWorkflow';
     await expect(
       Worker.runReplayHistory({ workflowBundle: await gantryWorkflowBundle(), sinks: auditSinks(audit) }, history, `replay-${file}`),
     ).resolves.toBeUndefined();

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
+import { writeFileAtomically } from '../../providers/write-file-atomically';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, type ConfigIssue } from '../../config/config-error';
@@ -114,22 +113,6 @@ function printOrWriteSchema(text: string, target: string | undefined): void {
     throw new CliError(EXIT.unsuccessful, `cannot write ${target}: ${(err as Error).message}`);
   }
   process.stdout.write(`wrote ${target}\n`);
-}
-
-/**
- * Writes through a temporary file in the same directory and renames it over the
- * target, so a reader (an editor, a concurrent build) never sees half a schema.
- */
-function writeFileAtomically(target: string, text: string): void {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    fs.writeFileSync(temporary, text);
-    fs.renameSync(temporary, target);
-  } catch (err) {
-    fs.rmSync(temporary, { force: true });
-    throw err;
-  }
 }
 
 /** `gantry.yaml is invalid: 3 problems`. */

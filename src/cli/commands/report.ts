@@ -1,12 +1,13 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type ReviewPeriod, quarterPeriod } from '../../review/period';
 import { buildReview } from '../../review/review-report';
+import { writeFileAtomically } from '../../providers/write-file-atomically';
 import { withAuditStore } from '../audit-store-access';
 import { invalidInput } from '../exit-codes';
-import { renderReview } from '../render-review';
-import { renderReviewHtml } from '../render-review-html';
+import { renderReview } from '../../review/render-review';
+import { renderReviewHtml } from '../../review/render-review-html';
 import { requiredInstant } from '../zoned-instant';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -24,13 +25,6 @@ function periodOf(opts: { quarter?: string; since?: string; until?: string }): R
   const until = requiredInstant(opts.until, '--until');
   if (until <= since) throw invalidInput(`--until (${opts.until}) must be after --since (${opts.since})`);
   return { since, until, label: `${since.toISOString()} to ${until.toISOString()}` };
-}
-
-/** Written whole or not at all: a report half-written is worse than none. */
-function writeWhole(file: string, text: string): void {
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial`);
-  writeFileSync(partial, text);
-  renameSync(partial, file);
 }
 
 export function registerReportCommand(program: Command): void {
@@ -53,8 +47,8 @@ export function registerReportCommand(program: Command): void {
       }
       const report = await withAuditStore((store) => buildReview(store, period, { ...(opts.service ? { service: opts.service } : {}), now: new Date() }));
       const json = `${JSON.stringify(report, null, 2)}\n`;
-      if (opts.out) writeWhole(opts.out, json);
-      if (opts.html) writeWhole(opts.html, renderReviewHtml(report));
+      if (opts.out) writeFileAtomically(opts.out, json);
+      if (opts.html) writeFileAtomically(opts.html, renderReviewHtml(report));
       process.stdout.write(opts.format === 'json' ? json : `${renderReview(report)}\n`);
     });
 }

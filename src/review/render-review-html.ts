@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DoraFigures } from '../review/dora';
-import type { ReviewReport } from '../review/review-report';
+import type { DoraFigures } from './dora';
+import type { ReviewReport } from './review-report';
 import { formatDuration } from '../shared/duration-text';
 import { renderFigures } from './render-review';
 

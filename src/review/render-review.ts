@@ -1,5 +1,5 @@
-import type { DoraFigures } from '../review/dora';
-import type { ReviewReport } from '../review/review-report';
+import type { DoraFigures } from './dora';
+import type { ReviewReport } from './review-report';
 import { formatDuration } from '../shared/duration-text';
 
 const percent = (rate: number | undefined) => (rate === undefined ? 'n/a' : `${(rate * 100).toFixed(1)} %`);
