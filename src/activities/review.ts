@@ -3,7 +3,7 @@ import type { AuditStore } from '../providers/audit/audit-store';
 import type { PlatformCatalogue } from '../providers/catalogue/platform-catalogue';
 import { writeFileAtomically } from '../providers/write-file-atomically';
 import { DEFAULT_RETRY, type RetryPolicy, deliverWebhook } from '../providers/notifications/webhook-delivery';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from '../providers/notifications/webhook-signature';
+import { resolveWebhook, signingHeaders } from '../providers/notifications/webhook-target';
 import { renderReviewHtml } from '../review/render-review-html';
 import { buildReview } from '../review/review-report';
 import { type ReviewSummary, reviewSummary, reviewWebhookBody } from '../review/review-summary';
@@ -46,19 +46,11 @@ export function createReviewActivities(deps: { audit: AuditStore; reviewsRoot: s
       const webhooks = (await deps.catalogue.refresh()).inForce?.catalogue.catalogue.review?.webhooks ?? [];
       return Promise.all(
         webhooks.map(async (webhook, index): Promise<ReviewDelivery> => {
-          const url = webhook.url ?? (webhook.urlEnv ? env[webhook.urlEnv] : undefined);
-          const secret = webhook.secretEnv ? env[webhook.secretEnv] : undefined;
-          const origin = url && URL.canParse(url) ? new URL(url).origin : `(${webhook.urlEnv ?? 'no url'})`;
-          if (!url || !URL.canParse(url)) return { webhook: index, origin, ok: false, attempts: 0, error: `the worker's ${webhook.urlEnv} does not hold an http(s) URL` };
-          if (webhook.secretEnv && !secret) return { webhook: index, origin, ok: false, attempts: 0, error: `the worker has no secret in ${webhook.secretEnv}` };
+          const target = resolveWebhook(webhook, env);
+          if (!target.ok) return { webhook: index, origin: target.origin, ok: false, attempts: 0, error: target.error };
           const body = reviewWebhookBody(summary, webhook.format);
-          const headers = (): Record<string, string> => {
-            if (!secret) return {};
-            const timestamp = Math.floor(Date.now() / 1000);
-            return { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body) };
-          };
-          const result = await deliverWebhook(url, body, headers, deps.retry ?? DEFAULT_RETRY);
-          return { webhook: index, origin, ok: result.ok, attempts: result.attempts, ...(result.ok ? {} : { error: result.error }) };
+          const result = await deliverWebhook(target.url, body, signingHeaders(target.secret, body), deps.retry ?? DEFAULT_RETRY);
+          return { webhook: index, origin: target.origin, ok: result.ok, attempts: result.attempts, ...(result.ok ? {} : { error: result.error }) };
         }),
       );
     },

@@ -5,7 +5,7 @@ import type { NotificationFailure } from '../../shared/notifications';
 import type { AuditOrigin, AuditSink } from '../audit/audit-sink';
 import { DEFAULT_RETRY, type RetryPolicy, deliverWebhook } from './webhook-delivery';
 import { webhookBody } from './webhook-payload';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature';
+import { resolveWebhook, signingHeaders } from './webhook-target';
 
 export interface NotifierLogger {
   warn(message: string, meta: Record<string, unknown>): void;
@@ -103,23 +103,14 @@ export class WebhookNotifier implements AuditSink {
   }
 
   private async notify(notice: Notice, webhook: WebhookConfig, index: number, namespace: string): Promise<void> {
-    const { env } = this.options;
-    const url = webhook.url ?? (webhook.urlEnv ? env[webhook.urlEnv] : undefined);
-    const secret = webhook.secretEnv ? env[webhook.secretEnv] : undefined;
-    const origin = url && URL.canParse(url) ? new URL(url).origin : `(${webhook.urlEnv ?? 'no url'})`;
-    let error: string | undefined;
+    const target = resolveWebhook(webhook, this.options.env);
+    const { origin } = target;
+    let error: string;
     let attempts = 0;
-    if (!url || !URL.canParse(url)) error = `the worker's ${webhook.urlEnv} does not hold an http(s) URL`;
-    // Never sent unsigned when the catalogue says it is signed: the receiver would have to refuse it anyway.
-    else if (webhook.secretEnv && !secret) error = `the worker has no secret in ${webhook.secretEnv}`;
+    if (!target.ok) error = target.error;
     else {
       const body = webhookBody(notice, webhook.format, this.options.uiUrl ? { url: this.options.uiUrl, namespace } : undefined);
-      const headers = (): Record<string, string> => {
-        if (!secret) return {};
-        const timestamp = Math.floor(this.now() / 1000);
-        return { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body) };
-      };
-      const result = await deliverWebhook(url, body, headers, this.retry);
+      const result = await deliverWebhook(target.url, body, signingHeaders(target.secret, body, () => this.now()), this.retry);
       if (result.ok) return;
       ({ error, attempts } = result);
     }
