@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { reviewScheduleId } from '../../src/client/review-schedule';
+import { previousQuarter } from '../../src/review/period';
 import { eventually, startE2EStack, type E2EStack } from '../support/e2e-stack';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -20,12 +21,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The quarter that ended last, as the review workflow reckons it. */
-function lastQuarter(now = new Date()): string {
-  const q = Math.floor(now.getUTCMonth() / 3);
-  return q === 0 ? `${now.getUTCFullYear() - 1}Q4` : `${now.getUTCFullYear()}Q${q}`;
-}
-
 test('enable shows when it runs; trigger runs the review now and writes its report; disable pauses it', async () => {
   const none = await stack.gantry(['review', 'schedule']);
   expect(none).toMatchObject({ code: 0, stdout: expect.stringMatching(/^No review Schedule on task queue \S+: gantry review schedule --enable creates one/) });
@@ -39,9 +34,9 @@ test('enable shows when it runs; trigger runs the review now and writes its repo
 
   const triggered = await stack.gantry(['review', 'schedule', '--trigger']);
   expect(triggered.code).toBe(0);
-  const report = path.join(stack.home, 'reviews', `${lastQuarter()}.json`);
+  const report = path.join(stack.home, 'reviews', `${previousQuarter(new Date()).label}.json`);
   await eventually('the triggered review\'s report', async () => (existsSync(report) ? true : undefined), 60_000);
-  expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({ period: { label: lastQuarter() }, chain: { intact: true } });
+  expect(JSON.parse(readFileSync(report, 'utf8'))).toMatchObject({ period: { label: previousQuarter(new Date()).label }, chain: { intact: true } });
   expect(existsSync(report.replace(/\.json$/, '.html'))).toBe(true);
   const shown = JSON.parse((await stack.gantry(['review', 'schedule', '--json'])).stdout);
   expect(shown.recent).toEqual([expect.objectContaining({ workflowId: expect.stringMatching(new RegExp(`^quarterly-review/${stack.taskQueue}`)) })]);

@@ -9,6 +9,7 @@ import { fileCatalogueSource } from '../../src/providers/catalogue/file-catalogu
 import { PlatformCatalogue } from '../../src/providers/catalogue/platform-catalogue';
 import { PgliteDatabase } from '../../src/providers/audit/pglite-database';
 import { SqlAuditStore } from '../../src/providers/audit/sql-audit-store';
+import type { RetryPolicy } from '../../src/providers/notifications/webhook-delivery';
 import { verifyWebhookSignature } from '../../src/providers/notifications/webhook-signature';
 import { quarterlyReviewWorkflow } from '../../src/workflows/quarterly-review';
 import { quarterOfReleases } from '../support/review-fixture';
@@ -50,26 +51,25 @@ function catalogueWithReviewWebhooks(): PlatformCatalogue {
   doc.review = { webhooks: [{ url: good.url, format: 'json', secretEnv: 'GANTRY_TEST_REVIEW_SECRET' }, { url: failing.url, format: 'slack' }] };
   const file = path.join(dir, 'gantry.yaml');
   writeFileSync(file, YAML.stringify(doc));
-  const errors: string[] = [];
-  const quiet = { info: () => undefined, warn: () => undefined, error: (_: object, message: string) => void errors.push(message) };
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
   return new PlatformCatalogue(fileCatalogueSource(file), { logger: quiet });
 }
 
-test('writes the quarter\'s report into the state folder and sends its headline, signed; a failing webhook is in the result, not a failure', async () => {
+/** A worker with the review workflow and its real activities, on a queue and state folder of its own. */
+async function reviewWorker(retry: RetryPolicy): Promise<{ worker: Worker; taskQueue: string; reviewsRoot: string }> {
   const reviewsRoot = path.join(mkdtempSync(path.join(tmpdir(), 'gantry-home-')), 'reviews');
   const taskQueue = uniqueTaskQueue('review');
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await gantryWorkflowBundle(),
-    activities: createReviewActivities({
-      audit: store,
-      reviewsRoot,
-      catalogue: catalogueWithReviewWebhooks(),
-      env: { GANTRY_TEST_REVIEW_SECRET: SECRET },
-      retry: { attempts: 2, firstDelayMs: 10, maxDelayMs: 10, timeoutMs: 2_000 },
-    }),
+    activities: createReviewActivities({ audit: store, reviewsRoot, catalogue: catalogueWithReviewWebhooks(), env: { GANTRY_TEST_REVIEW_SECRET: SECRET }, retry }),
   });
+  return { worker, taskQueue, reviewsRoot };
+}
+
+test('writes the quarter\'s report into the state folder and sends its headline, signed; a failing webhook is in the result, not a failure', async () => {
+  const { worker, taskQueue, reviewsRoot } = await reviewWorker({ attempts: 2, firstDelayMs: 10, maxDelayMs: 10, timeoutMs: 2_000 });
   const result = await worker.runUntil(env.client.workflow.execute(quarterlyReviewWorkflow, { taskQueue, workflowId: `quarterly-review-${taskQueue}`, args: [{ quarter: '2026Q4' }] }));
 
   expect(result.summary).toMatchObject({
@@ -96,14 +96,7 @@ test('writes the quarter\'s report into the state folder and sends its headline,
 });
 
 test('without a quarter it reviews the one that ended last, by the workflow\'s clock; a malformed one fails the run with the reason', async () => {
-  const reviewsRoot = path.join(mkdtempSync(path.join(tmpdir(), 'gantry-home-')), 'reviews');
-  const taskQueue = uniqueTaskQueue('review');
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await gantryWorkflowBundle(),
-    activities: createReviewActivities({ audit: store, reviewsRoot, catalogue: catalogueWithReviewWebhooks(), env: { GANTRY_TEST_REVIEW_SECRET: SECRET }, retry: { attempts: 1, firstDelayMs: 1, maxDelayMs: 1, timeoutMs: 1_000 } }),
-  });
+  const { worker, taskQueue } = await reviewWorker({ attempts: 1, firstDelayMs: 1, maxDelayMs: 1, timeoutMs: 1_000 });
   await worker.runUntil(async () => {
     const now = new Date(await env.currentTimeMs());
     const expected = `${now.getUTCMonth() < 3 ? now.getUTCFullYear() - 1 : now.getUTCFullYear()}Q${now.getUTCMonth() < 3 ? 4 : Math.floor(now.getUTCMonth() / 3)}`;
