@@ -47,9 +47,3 @@ export async function startLocalStack(options: { port: number; uiPort: number; h
     stop: () => server.stop(),
   };
 }
-
-/** Link to one workflow in the Temporal UI. */
-export function workflowUiLink(uiUrl: string, namespace: string, workflowId: string, runId?: string): string {
-  const base = `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-  return runId ? `${base}/${runId}/history` : base;
-}

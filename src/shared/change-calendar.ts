@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DeclaredFreezeRule } from '../policy/change-window';
 import { DEFAULT_TASK_QUEUE } from './ids';
 
 /**
@@ -111,4 +112,16 @@ export const calendarChangedSignal = defineSignal<[]>('calendarChanged');
 
 export function changeCalendarWorkflowId(taskQueue: string): string {
   return taskQueue === DEFAULT_TASK_QUEUE ? 'change-calendar' : `change-calendar@${taskQueue}`;
+}
+
+/** The freezes in force as the change decision reads them (their ends as instants). */
+export function declaredRules(freezes: DeclaredFreeze[]): DeclaredFreezeRule[] {
+  return freezes.map(({ id, reason, by, services, environments, until }) => ({
+    id,
+    reason,
+    by,
+    ...(services ? { services } : {}),
+    ...(environments ? { environments } : {}),
+    ...(until ? { untilMs: Date.parse(until) } : {}),
+  }));
 }

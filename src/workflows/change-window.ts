@@ -1,8 +1,8 @@
 import { ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { type ChangeDecision, type ChangePolicy, type ChangeRequest, type DeclaredFreezeRule, decideChange } from '../policy/change-window';
+import { type ChangeDecision, type ChangePolicy, type ChangeRequest, decideChange } from '../policy/change-window';
 import { effectiveChangePolicy } from '../policy/effective-change-policy';
 import { FAILURE_TYPE } from '../policy/outcome';
-import { type DeclaredFreeze, calendarChangedSignal } from '../shared/change-calendar';
+import { calendarChangedSignal, declaredRules } from '../shared/change-calendar';
 import type { ChangeException } from '../shared/rollout';
 import { exceptionMayPass } from '../policy/change-exceptions';
 import { NOTHING_IN_FORCE, readCalendarInForce, watchCalendarInForce } from './calendar-in-force';
@@ -29,17 +29,6 @@ export class CalendarWatch {
       this.changed = true;
     });
   }
-}
-
-export function declaredRules(freezes: DeclaredFreeze[]): DeclaredFreezeRule[] {
-  return freezes.map(({ id, reason, by, services, environments, until }) => ({
-    id,
-    reason,
-    by,
-    ...(services ? { services } : {}),
-    ...(environments ? { environments } : {}),
-    ...(until ? { untilMs: Date.parse(until) } : {}),
-  }));
 }
 
 /** What else ends a wait at a change gate besides the gate opening. */

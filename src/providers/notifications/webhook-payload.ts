@@ -1,15 +1,9 @@
 import type { Notice } from '../../policy/notification-events';
 import type { WebhookFormat } from '../../shared/notifications';
-
-/** Where a person opens a release in the Temporal UI, when the worker knows the UI's address. */
-export interface UiLocation {
-  url: string;
-  namespace: string;
-}
+import { type UiLocation, workflowUiLink } from '../../shared/temporal-ui';
 
 function releaseLink(notice: Notice, ui: UiLocation | undefined): string | undefined {
-  if (!ui) return undefined;
-  return `${ui.url.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(notice.releaseWorkflowId)}`;
+  return ui ? workflowUiLink(ui, notice.releaseWorkflowId) : undefined;
 }
 
 /** The plain JSON document: every fact of the notice, flat, for receivers that act on it. */
