@@ -13,6 +13,7 @@ import { registerFreezeCommands } from './commands/freeze';
 import { registerAuditCommands } from './commands/audit';
 import { registerReportCommand } from './commands/report';
 import { registerReviewCommands } from './commands/review';
+import { registerBoardCommand } from './commands/board';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerReportCommand(program);
   registerReviewCommands(program);
+  registerBoardCommand(program);
   registerDevCommands(program);
   registerDoctorCommand(program);
   return program;

@@ -16,6 +16,10 @@ import { sharedArtifactFolderFromEnv } from './artifact-store-setting';
 import { WorkerSettingError } from './worker-host';
 import { AuditSettingError, auditStoreFor } from '../providers/audit/audit-store-setting';
 import type { AuditStore } from '../providers/audit/audit-store';
+import { Client } from '@temporalio/client';
+import { BoardReader } from '../board/read-board';
+import { type BoardServer, startBoardServer } from '../board/board-server';
+import { boardAddressFromEnv } from './board-setting';
 
 /** The worker was told to load its catalogue from somewhere that does not exist: a setting to fix, not an outage to wait out. */
 export class CatalogueLocationError extends Error {
@@ -67,6 +71,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const host = workerHostFromEnv();
   const sharedArtifacts = sharedArtifactFolderFromEnv();
   const auditStore = auditStoreFromEnv(home);
+  const boardAddress = boardAddressFromEnv();
   const repositories = gitRepositoriesFor(home);
   let spec: CatalogueSpec;
   try {
@@ -85,6 +90,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   await catalogue.refresh();
   catalogue.start();
   const connection = await NativeConnection.connect(options.settings.connectionOptions);
+  let board: BoardServer | undefined;
   try {
     const auditLog = process.env.GANTRY_AUDIT_LOG;
     const audit = auditLog
@@ -106,15 +112,36 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       },
       'gantry worker started',
     );
+    if (boardAddress) {
+      const uiUrl = process.env.GANTRY_UI_URL;
+      const reader = new BoardReader({
+        client: new Client({ connection, namespace: options.settings.namespace }),
+        taskQueue,
+        ...(uiUrl ? { ui: { url: uiUrl, namespace: options.settings.namespace } } : {}),
+      });
+      board = await startBoardServer({
+        ...boardAddress,
+        intervalMs: BOARD_INTERVAL_MS,
+        read: () => reader.read(),
+        onReadError: (err) => options.logger.warn({ error: err.message }, 'could not read the release board'),
+      }).catch((err: Error) => {
+        throw new WorkerSettingError(`GANTRY_BOARD: cannot listen on ${boardAddress.host}:${boardAddress.port} (${err.message}); choose another port`);
+      });
+      options.logger.info({ url: board.url }, 'release board serving');
+    }
     if (options.until) await worker.runUntil(options.until);
     else await worker.run();
     options.logger.info('gantry worker stopped');
   } finally {
+    await board?.close();
     catalogue.stop();
     await auditStore.close().catch(() => undefined);
     await connection.close();
   }
 }
+
+/** How often the worker's board reads Temporal while somebody watches it. */
+const BOARD_INTERVAL_MS = 1_000;
 
 /** The audit store the settings name; a URL that cannot be a PostgreSQL URL stops the worker (exit 2). One that does not connect does not: releases wait for it. */
 function auditStoreFromEnv(home: string): AuditStore {
