@@ -3,6 +3,9 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 
 /** The demo's platform: the catalogue the worker enforces and the example service's repository. */
+/** When the example's commit was made, for every run (its figures' lead times count from it). */
+export const EXAMPLE_COMMIT_DATE = '2026-01-01T00:00:00Z';
+
 export interface DemoPlatform {
   catalogueFile: string;
   /** The commit of the example service every demo release builds. */
@@ -31,8 +34,8 @@ export function prepareDemoPlatform(examplesDir: string, home: string): DemoPlat
     GIT_AUTHOR_EMAIL: 'alice@example.com',
     GIT_COMMITTER_NAME: 'Alice Example',
     GIT_COMMITTER_EMAIL: 'alice@example.com',
-    GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-    GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+    GIT_AUTHOR_DATE: EXAMPLE_COMMIT_DATE,
+    GIT_COMMITTER_DATE: EXAMPLE_COMMIT_DATE,
   };
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd: repository, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();

@@ -10,10 +10,11 @@ import { startOrAttachRelease } from '../client/release-client';
 import { buildReleaseRequest } from '../cli/commands/release';
 import { loadCatalogue } from '../config/load-catalogue';
 import { DemoFreeze, HELD_THEN_LET_GO } from './demo-freeze';
-import { type DemoPlatform, prepareDemoPlatform } from './demo-platform';
+import { type DemoPlatform, EXAMPLE_COMMIT_DATE, prepareDemoPlatform } from './demo-platform';
 import { followRelease } from '../cli/follow-release';
 import { EXIT } from '../cli/exit-codes';
-import { type LocalStack, startLocalStack, workflowUiLink } from '../dev/local-stack';
+import { type LocalStack, startLocalStack } from '../dev/local-stack';
+import { workflowUiLink } from '../shared/temporal-ui';
 import { stopAllRouters } from '../providers/router/embedded-router-provider';
 import { type DemoLoad, describeServed, startDemoLoad } from './demo-load';
 import { stopAllInstances } from '../providers/runtime/local-process-runtime';
@@ -23,6 +24,9 @@ import { type ApprovePayload, approveUpdate, statusQuery } from '../shared/messa
 import { signApproval, writeSignedApprovals } from '../cli/sign-decision';
 import type { Outcome, ReleaseResult, ReleaseStatus } from '../shared/release';
 import { createLogger } from '../worker/logger';
+import type { BoardAddress } from '../board/board-address';
+import { type BoardServer, startBoardServer } from '../board/board-server';
+import { BoardReader } from '../board/read-board';
 import { runWorker } from '../worker/run-worker';
 
 export interface DemoOptions {
@@ -32,6 +36,8 @@ export interface DemoOptions {
   /** How long the demo's change freeze holds the first release before production. */
   freezeForMs: number;
   keep: boolean;
+  /** Where the release board listens while the demo runs (0: a free port). */
+  board: BoardAddress;
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -76,9 +82,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const worker = runWorker({ settings: stack.settings, logger, home, until: workerStop, catalogue: { kind: 'file', file: platform.catalogueFile } });
   const loads: DemoLoad[] = [];
   let freeze: DemoFreeze | undefined;
+  let board: BoardServer | undefined;
   try {
     const client = await connectClient(stack.settings);
     const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+    const ui = stack.uiUrl ? { url: stack.uiUrl, namespace: stack.settings.namespace } : undefined;
+    board = await startDemoBoard(new BoardReader({ client, taskQueue, ...(ui ? { ui } : {}) }), options.board);
+    say(`Release board (what runs where, releases in flight, live): ${board.url}`);
     const checks: { what: string; expected: string; actual: string }[] = [];
     const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome, underFreeze?: DemoFreeze, signWith?: string) => {
       const result = await demoRelease(client, stack, worker, platform, { service, version, approveAfterMs, freeze: underFreeze, signWith });
@@ -88,7 +98,6 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     say('\n== 1. All at once: build, test, artifact, staging, approval, held by a change freeze, production');
     const webVersion = await nextUnreleasedVersion(client, 'web');
-    const ui = stack.uiUrl ? { url: stack.uiUrl, namespace: stack.settings.namespace } : undefined;
     freeze = await DemoFreeze.declare({ client, taskQueue, service: 'web', environment: 'production', holdMs: options.freezeForMs, ui, say });
     await release('web', webVersion, options.approveAfterMs, 'succeeded', freeze, platform.approverKey);
     checks.push({ what: `web ${webVersion}: the signed approval`, expected: SIGNATURE_GOOD, actual: verifySignedApproval(await client.workflow.getHandle(releaseWorkflowId('web', webVersion)).query(statusQuery), home) });
@@ -119,11 +128,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     for (const record of await listEnvironments(client, taskQueue)) say(`  ${environmentLine(record)}`);
 
     checks.push({ what: 'the audit store (gantry audit verify)', expected: 'intact', actual: verifyAuditStore(home) });
+    checks.push({ what: "the review of the demo's releases (gantry report)", expected: REPORT_WRITTEN, actual: reportDemo(home, started) });
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(`\n== Summary (${seconds} s)`);
     for (const c of checks) say(`  ${c.actual === c.expected ? 'as expected' : 'UNEXPECTED '}  ${c.what}: ${c.actual}${c.actual === c.expected ? '' : ` (expected ${c.expected})`}`);
     if (stack.uiUrl) say(`All releases: ${stack.uiUrl}/namespaces/${stack.settings.namespace}/workflows?query=${encodeURIComponent('WorkflowType="releaseWorkflow"')}`);
+    say(`Release board: ${board.url}${options.keep ? '' : ' (it stops with the demo: --keep keeps it, or run gantry board)'}`);
 
     if (options.keep) {
       say('\nThe stack keeps running so you can explore the UI; press Ctrl-C to stop it.');
@@ -134,6 +145,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
     return checks.every((c) => c.actual === c.expected) ? EXIT.ok : EXIT.unsuccessful;
   } finally {
+    await board?.close();
     await freeze?.liftIfInForce();
     await Promise.all(loads.map((l) => l.stop()));
     await stopAllInstances(runtimeDir(home));
@@ -158,7 +170,7 @@ async function demoRelease(
   const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const { handle } = await startOrAttachRelease(client, input, { taskQueue });
   const { runId } = await handle.describe();
-  const link = stack.uiUrl ? workflowUiLink(stack.uiUrl, stack.settings.namespace, handle.workflowId, runId) : handle.workflowId;
+  const link = stack.uiUrl ? workflowUiLink({ url: stack.uiUrl, namespace: stack.settings.namespace }, handle.workflowId, runId) : handle.workflowId;
   say(`\nReleasing ${service} ${version} (production: ${strategy}) as ${DEMO_AUTHOR}: ${link}`);
   const approver = demoApprover(handle, options.approveAfterMs, options.signWith);
   const freezeWatch = options.freeze?.watch(handle, link);
@@ -231,6 +243,41 @@ function verifyAuditStore(home: string): string {
   const verified = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'gantry.js'), 'audit', 'verify'], { env: { ...process.env, GANTRY_HOME: home }, encoding: 'utf8' });
   for (const line of `${verified.stdout}${verified.stderr}`.trim().split('\n')) say(`  ${line}`);
   return verified.status === 0 ? 'intact' : `exit ${verified.status}`;
+}
+
+/** The board on the address asked for; when its port is taken (another board runs), on a free one. */
+async function startDemoBoard(reader: BoardReader, address: BoardAddress): Promise<BoardServer> {
+  const options = { ...address, intervalMs: 500, read: () => reader.read() };
+  try {
+    return await startBoardServer(options);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    return startBoardServer({ ...options, port: 0 });
+  }
+}
+
+const REPORT_WRITTEN = 'written';
+
+/**
+ * The review of what the demo did, as a platform team reads it each quarter: the real
+ * `gantry report` over the demo's own period, written beside the worker's reviews.
+ */
+function reportDemo(home: string, startedMs: number): string {
+  say("\n== The review of the demo's releases (gantry report)");
+  const dir = path.join(home, 'reviews');
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date(startedMs).toISOString().replace(/[:.]/g, '-');
+  const [json, html] = [path.join(dir, `demo-${stamp}.json`), path.join(dir, `demo-${stamp}.html`)];
+  const args = ['report', '--since', new Date(startedMs).toISOString(), '--until', new Date(Date.now() + 1000).toISOString(), '--out', json, '--html', html];
+  const report = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'gantry.js'), ...args], { env: { ...process.env, GANTRY_HOME: home }, encoding: 'utf8' });
+  const lines = `${report.stdout}${report.stderr}`.trim().split('\n');
+  // The headline: the period, its chain, and DORA's four keys overall and per service.
+  const byMonth = lines.findIndex((line) => line.startsWith('By month'));
+  for (const line of lines.slice(0, byMonth < 0 ? lines.length : byMonth)) say(`  ${line}`.trimEnd());
+  say(`  (Lead times count from the example's commit, dated ${EXAMPLE_COMMIT_DATE} so that every run builds the same commit.)`);
+  if (report.status !== 0) return `exit ${report.status}`;
+  say(`  The whole review: ${html} (charts, opens with no network) and ${json}`);
+  return REPORT_WRITTEN;
 }
 
 /** The first 1.0.N of the service that has never been released (versions are immutable). */

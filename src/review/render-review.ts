@@ -24,7 +24,10 @@ export function renderReview(r: ReviewReport): string {
       ? `The audit chain is intact (${r.chain.entries} entries, head ${r.chain.head}).`
       : `WARNING: the audit chain does NOT verify: ${r.chain.firstBad.problem}. These figures come from a record that was changed.`,
   );
-  lines.push(`Review of ${r.period.label}${r.service ? ` for ${r.service}` : ''}: ${r.period.since} to ${r.period.until}, ${r.releases} release${r.releases === 1 ? '' : 's'} with a decision in it.`);
+  const range = `${r.period.since} to ${r.period.until}`;
+  // A period given by its bounds is labelled with them: they are said once.
+  const period = r.period.label === range ? range : `${r.period.label}: ${range}`;
+  lines.push(`Review of ${period}${r.service ? ` for ${r.service}` : ''}, ${r.releases} release${r.releases === 1 ? '' : 's'} with a decision in it.`);
   if (r.releases === 0) {
     lines.push('Nothing happened in this period: no release, so no figures.');
     return lines.join('\n');

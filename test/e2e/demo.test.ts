@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/dev/ports';
@@ -15,7 +15,7 @@ test('the demo shows an all-at-once release held by a change freeze until it is 
   const [port, uiPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { ...process.env, GANTRY_HOME: mkdtempSync(path.join(os.tmpdir(), 'gantry-demo-')), GANTRY_TASK_QUEUE: 'demo-test' };
   delete env.TEMPORAL_ADDRESS;
-  const child = spawn(process.execPath, [GANTRY, 'demo', '--port', String(port), '--ui-port', String(uiPort), '--approve-after', '1', '--freeze-for', '1', '--no-keep'], {
+  const child = spawn(process.execPath, [GANTRY, 'demo', '--port', String(port), '--ui-port', String(uiPort), '--approve-after', '1', '--freeze-for', '1', '--no-keep', '--board', '127.0.0.1:0'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,6 +43,19 @@ test('the demo shows an all-at-once release held by a change freeze until it is 
   expect(stdout).toMatch(/== What runs where now \(gantry env list\)\n {2}shop\/production\s+1\.0\.1 since/);
   expect(stdout).toMatch(/ {2}web\/staging\s+1\.0\.0 since/);
   expect(stdout).toMatch(/ {2}store\/production\s+1\.0\.1 since/);
+  // The release board served the demo live, and its address closes the run.
+  const board = /^Release board \(what runs where, releases in flight, live\): (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout)?.[1];
+  expect(board).toBeDefined();
+  expect(stdout).toContain(`\nRelease board: ${board} (it stops with the demo`);
+  // It ends with the review of its own releases: the real gantry report, written as JSON and HTML.
+  expect(stdout).toMatch(/== The review of the demo's releases \(gantry report\)\n {2}The audit chain is intact \(\d+ entries, head [0-9a-f]{64}\)\.\n {2}Review of \S+ to \S+, 6 releases with a decision in it\./);
+  expect(stdout).toMatch(/^ {2}Overall: 5 deploys .*change failure rate 16\.7 % \(low\) \(1 of 6\)/m);
+  const html = /The whole review: (\S+\.html) \(charts, opens with no network\) and (\S+\.json)/.exec(stdout);
+  expect(html).not.toBeNull();
+  const review = JSON.parse(readFileSync(html![2], 'utf8'));
+  expect({ releases: review.releases, deployments: review.dora.overall.deployments, failures: review.dora.overall.failures }).toEqual({ releases: 6, deployments: 5, failures: 1 });
+  expect(readFileSync(html![1], 'utf8')).toContain('<canvas');
+  expect(stdout).toMatch(/as expected {2}the review of the demo's releases \(gantry report\): written/);
 }, 240_000);
 
 /** The freeze the demo declares holds web 1.0.0 before production, is shown where people look, and is ended; then the release deploys. */

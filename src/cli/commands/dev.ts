@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, invalidInput } from '../exit-codes';
+import { parseBoardAddress } from '../../board/board-address';
 
 // The worker, the local stack and the demo load the Temporal worker SDK and the
 // providers (a few hundred milliseconds): loaded by the commands that run them, so the
@@ -9,6 +10,14 @@ function port(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw invalidInput(`${flag} must be a port number from 1 to 65535, got "${value}"`);
   return n;
+}
+
+function boardAddress(value: string) {
+  try {
+    return parseBoardAddress(value, '--board');
+  } catch (err) {
+    throw invalidInput((err as Error).message);
+  }
 }
 
 /**
@@ -93,6 +102,7 @@ export function registerDevCommands(program: Command): void {
     .option('--freeze-for <seconds>', 'how long the demo\'s change freeze holds the first release before production', '10')
     .option('--keep', 'keep the stack running after the release until Ctrl-C (default on a terminal)')
     .option('--no-keep', 'exit when the release ends')
+    .option('--board <address>', 'where the release board listens while the demo runs: PORT or HOST:PORT (0: a free port)', '127.0.0.1:8090')
     .action((opts) =>
       settingsErrorsAsInvalidInput(async () => {
         const approveAfterSeconds = Number(opts.approveAfter);
@@ -110,6 +120,7 @@ export function registerDevCommands(program: Command): void {
           approveAfterMs: approveAfterSeconds * 1000,
           freezeForMs: freezeForSeconds * 1000,
           keep: opts.keep ?? Boolean(process.stdout.isTTY),
+          board: boardAddress(opts.board),
         });
       }),
     );
