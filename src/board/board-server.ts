@@ -59,11 +59,16 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
       }
     })());
 
+  /** Whether the read-wait-read chain runs: it stops when the last watcher leaves. */
+  let polling = false;
   const poll = () => {
     timer = undefined;
-    if (closed || watchers.size === 0) return;
+    polling = !closed && watchers.size > 0;
+    if (!polling) return;
+    // A read already under way (for /board.json) is shared, and the chain goes on after it.
     void refresh().finally(() => {
       if (!closed && watchers.size > 0) timer = setTimeout(poll, options.intervalMs);
+      else polling = false;
     });
   };
 
@@ -93,7 +98,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
         clearInterval(keepalive);
         watchers.delete(res);
       });
-      if (!timer && !reading) poll();
+      if (!polling) poll();
       return;
     }
     answer(res, 404, 'text/plain', 'not found: the board serves /, /board.json and /events\n');
@@ -134,7 +139,7 @@ function answer(res: ServerResponse, status: number, type: string, body: string)
 }
 
 function addressedToLoopback(req: IncomingMessage): boolean {
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
   return isLoopback(host);
 }
 
