@@ -14,6 +14,7 @@ import { registerAuditCommands } from './commands/audit';
 import { registerReportCommand } from './commands/report';
 import { registerReviewCommands } from './commands/review';
 import { registerBoardCommand } from './commands/board';
+import { registerMigrationCommands } from './commands/migrations';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerArtifactCommands(program);
   registerEnvironmentCommands(program);
   registerPolicyCommands(program);
+  registerMigrationCommands(program);
   registerFreezeCommands(program);
   registerAuditCommands(program);
   registerReportCommand(program);
