@@ -22,7 +22,13 @@ export function hodgesLehmann(canary: Float64Array, stable: Float64Array, confid
   const m = stable.length;
   const pairs = n * m;
   const descending = Float64Array.from(stable).reverse();
-  const rank = (k: number) => pairwiseDifferenceOfRank(canary, descending, k);
+  // Each selection starts from the last counts of the one before: the ranks are close.
+  let last: Sweep | undefined;
+  const rank = (k: number) => {
+    const selected = selectDifference(canary, descending, k, last);
+    last = selected.last;
+    return selected.value;
+  };
   const estimate = pairs % 2 === 1 ? rank((pairs + 1) / 2) : (rank(pairs / 2) + rank(pairs / 2 + 1)) / 2;
   const z = normalQuantile(1 - (1 - confidence) / 2);
   const k = Math.max(1, Math.round(pairs / 2 - z * Math.sqrt((pairs * (n + m + 1)) / 12)));
@@ -42,6 +48,21 @@ const LIST_BELOW = 1024;
  * differences left between them are listed.
  */
 export function pairwiseDifferenceOfRank(a: Float64Array, b: Float64Array, k: number): number {
+  return selectDifference(a, b, k).value;
+}
+
+/** Two close values counted in one sweep, and the smallest difference above each. */
+interface Sweep {
+  below: number;
+  above: number;
+  countBelow: number;
+  countAbove: number;
+  nextBelow: number;
+  nextAbove: number;
+}
+
+/** `pairwiseDifferenceOfRank`, starting from a sweep already made (for a nearby rank), and giving its own last. */
+function selectDifference(a: Float64Array, b: Float64Array, k: number, from?: Sweep): { value: number; last: Sweep | undefined } {
   const n = a.length;
   const m = b.length;
   // (lo, hi] holds every difference: lo just below the smallest.
@@ -62,28 +83,40 @@ export function pairwiseDifferenceOfRank(a: Float64Array, b: Float64Array, k: nu
   // The smallest difference above lo: where a flat count (ties) is stepped over.
   let nextAfterLo = smallest;
   let exact = false;
+  let stalls = 0;
+  let lastWidth = Number.NaN;
+  let last = from;
+  let reuse = from !== undefined;
   for (;;) {
-    // Aims beyond the bounds stop just inside them (what lies beyond is known).
-    const edge = (hi - lo) / 1e6;
-    [below, above] = [Math.min(Math.max(below, lo + edge), hi - edge), Math.min(Math.max(above, lo + edge), hi - edge)];
-    if (exact) [below, above] = [nextAfterLo, nextAfterLo];
-    else if (!(below > lo && above < hi && below <= above)) [below, above, aimedAt] = [lo + (hi - lo) / 2, lo + (hi - lo) / 2, undefined];
-    const swept = countAtMost(a, b, below, above);
-    const [countBelow, countAbove] = swept;
+    if (reuse) [below, above] = [last!.below, last!.above];
+    else {
+      // Aims beyond the bounds stop just inside them (what lies beyond is known).
+      const edge = (hi - lo) / 1e6;
+      [below, above] = [Math.min(Math.max(below, lo + edge), hi - edge), Math.min(Math.max(above, lo + edge), hi - edge)];
+      if (exact) [below, above] = [nextAfterLo, nextAfterLo];
+      else if (!(below > lo && above < hi && below <= above)) [below, above, aimedAt] = [lo + (hi - lo) / 2, lo + (hi - lo) / 2, undefined];
+      const [countBelow, countAbove, nextBelow, nextAbove] = countAtMost(a, b, below, above);
+      last = { below, above, countBelow, countAbove, nextBelow, nextAbove };
+    }
+    reuse = false;
+    const { countBelow, countAbove } = last!;
     // Nothing lies between lo and a difference that reaches rank k: it is the answer.
-    if (exact && countBelow >= k) return nextAfterLo;
+    if (exact && countBelow >= k) return { value: nextAfterLo, last };
     if (aimedAt !== undefined) miss = Math.abs(countBelow - aimedAt);
     if (countBelow >= k) [hi, countHi] = [below, countBelow];
     else {
-      [lo, countLo, nextAfterLo] = [below, countBelow, swept[2]];
+      [lo, countLo, nextAfterLo] = [below, countBelow, last!.nextBelow];
       if (countAbove >= k) [hi, countHi] = [above, countAbove];
-      else [lo, countLo, nextAfterLo] = [above, countAbove, swept[3]];
+      else [lo, countLo, nextAfterLo] = [above, countAbove, last!.nextAbove];
     }
     const width = countHi - countLo;
     if (width <= LIST_BELOW) break;
     const slope = countAbove > countBelow ? (countAbove - countBelow) / (above - below) : 0;
-    // A flat count is a run of ties: step to the next difference itself.
-    exact = slope === 0 && !(aimedAt === undefined && below !== above) && nextAfterLo < hi;
+    // Rounds that narrow the values but not the count: a run of ties at hi. Step to the
+    // next difference itself, whose count says whether it is the answer.
+    stalls = width === lastWidth ? stalls + 1 : 0;
+    lastWidth = width;
+    exact = stalls >= 2 && nextAfterLo > lo && nextAfterLo < hi;
     if (exact) continue;
     if (slope > 0 && (aimedAt === undefined || miss < width / 4)) {
       const reach = margin + 2 * miss;
@@ -98,8 +131,8 @@ export function pairwiseDifferenceOfRank(a: Float64Array, b: Float64Array, k: nu
     }
   }
   // Bounds that no value splits any more hold one value only (ties): it is the answer.
-  if (countHi - countLo > LIST_BELOW) return hi;
-  return listedRank(a, b, lo, hi, k - countLo);
+  if (countHi - countLo > LIST_BELOW) return { value: hi, last };
+  return { value: listedRank(a, b, lo, hi, k - countLo), last };
 }
 
 /**
