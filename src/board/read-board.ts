@@ -9,8 +9,8 @@ import { statusQuery } from '../shared/messages';
 import type { UiLocation } from '../shared/temporal-ui';
 import { type BoardView, type RunningRelease, buildBoardView } from './board-view';
 
-/** How long the board keeps the catalogue it asked a worker for: asking starts a workflow, and the rules change seldom. */
-const CATALOGUE_TTL_MS = 30_000;
+/** How long the board keeps the catalogue it asked a worker for: each question is a short workflow (in the UI's list), and the rules change seldom. */
+const CATALOGUE_TTL_MS = 60_000;
 
 export interface BoardSource {
   client: Client;
@@ -22,7 +22,7 @@ export interface BoardSource {
 
 /**
  * Reads the board from Temporal: the environment entities, the running releases (their
- * status queries), the change calendar and, every 30 s at most, the catalogue in force.
+ * status queries), the change calendar and, once a minute at most, the catalogue in force.
  * Whatever cannot be read is named in `problems` and the rest is shown.
  */
 export class BoardReader {
