@@ -3,11 +3,14 @@ import type { ReleaseHandle } from '../client/release-client';
 import { releaseResult } from '../client/release-client';
 import { statusQuery } from '../shared/messages';
 import type { ReleaseResult, ReleaseStatus, StageRecord } from '../shared/release';
+import { LiveArea } from './live-area';
 import { stageLine } from './render-status';
+import { rolloutLogLine, rolloutPanel } from './rollout-panel';
 
 /**
  * Follows a running release to its end, printing each change of stage or of what it
- * waits for: one rewritten line on a terminal, plain lines otherwise (CI logs).
+ * waits for, and a progressive rollout's step, traffic split, soak and last verdict:
+ * redrawn in place on a terminal, timestamped lines otherwise (CI logs).
  */
 export async function followRelease(
   handle: ReleaseHandle,
@@ -18,31 +21,32 @@ export async function followRelease(
   const result = releaseResult(handle).finally(() => {
     done = true;
   });
-  const live = Boolean(out.isTTY);
-  let last = '';
+  // On a terminal the stage and the rollout panel are redrawn in place; elsewhere (CI logs) each change is a timestamped line.
+  const live = out.isTTY ? new LiveArea(out) : undefined;
+  const print = (text: string) => (live ? live.print(text) : out.write(text.endsWith('\n') ? text : `${text}\n`));
+  let lastWaiting = '';
+  let lastRollout = '';
   let printedStages = 0;
   let approvalHintShown = false;
   while (!done) {
     try {
       const status = await handle.query(statusQuery);
       options.onStatus?.(status);
-      // Every stage is printed once from the timeline, so a stage that passed between two
-      // polls still shows; on a terminal the current line is also rewritten as it changes.
-      for (const record of status.timeline.slice(printedStages)) {
-        if (live) out.write(`\r\x1b[2K`);
-        out.write(`${stageRecordLine(status, record)}\n`);
-        last = '';
-      }
+      // Every stage is printed once from the timeline, so a stage that passed between two polls still shows.
+      for (const record of status.timeline.slice(printedStages)) print(stageRecordLine(status, record));
       printedStages = status.timeline.length;
-      const line = stageLine(status);
-      if (line !== last) {
-        if (live) out.write(`\r\x1b[2K${line}`);
-        else if (status.waitingFor) out.write(`${new Date().toISOString()}   waiting for ${status.waitingFor}\n`);
-        last = line;
+      const rollout = status.rollout && !status.outcome ? status.rollout : undefined;
+      if (live) live.render([stageLine(status), ...(rollout ? rolloutPanel(rollout, Date.now()) : [])]);
+      else {
+        if (status.waitingFor && status.waitingFor !== lastWaiting) out.write(`${new Date().toISOString()}   waiting for ${status.waitingFor}\n`);
+        lastWaiting = status.waitingFor ?? '';
+        const rolloutLine = rollout ? rolloutLogLine(rollout) : '';
+        if (rolloutLine && rolloutLine !== lastRollout) out.write(`${new Date().toISOString()}   ${rolloutLine}\n`);
+        lastRollout = rolloutLine;
       }
       if (status.stage === 'approval' && !status.outcome && !approvalHintShown) {
         approvalHintShown = true;
-        out.write(`${live ? '\n' : ''}${approvalHint(status)}\n`);
+        print(approvalHint(status));
       }
     } catch {
       // A query can fail while no worker is up; the release itself goes on. Keep watching.
@@ -51,7 +55,7 @@ export async function followRelease(
   }
   // The stages that passed after the last poll.
   const final = await result;
-  if (live && last) out.write('\r\x1b[2K');
+  live?.clear();
   for (const record of final.status?.timeline.slice(printedStages) ?? []) {
     if (record.stage !== 'done') out.write(`${stageRecordLine(final.status!, record)}\n`);
   }
