@@ -51,14 +51,12 @@ export function pairwiseDifferenceOfRank(a: Float64Array, b: Float64Array, k: nu
   return selectDifference(a, b, k).value;
 }
 
-/** Two close values counted in one sweep, and the smallest difference above each. */
+/** Two close values counted in one sweep. */
 interface Sweep {
   below: number;
   above: number;
   countBelow: number;
   countAbove: number;
-  nextBelow: number;
-  nextAbove: number;
 }
 
 /** `pairwiseDifferenceOfRank`, starting from a sweep already made (for a nearby rank), and giving its own last. */
@@ -95,8 +93,8 @@ function selectDifference(a: Float64Array, b: Float64Array, k: number, from?: Sw
       [below, above] = [Math.min(Math.max(below, lo + edge), hi - edge), Math.min(Math.max(above, lo + edge), hi - edge)];
       if (exact) [below, above] = [nextAfterLo, nextAfterLo];
       else if (!(below > lo && above < hi && below <= above)) [below, above, aimedAt] = [lo + (hi - lo) / 2, lo + (hi - lo) / 2, undefined];
-      const [countBelow, countAbove, nextBelow, nextAbove] = countAtMost(a, b, below, above);
-      last = { below, above, countBelow, countAbove, nextBelow, nextAbove };
+      const [countBelow, countAbove] = countAtMost(a, b, below, above);
+      last = { below, above, countBelow, countAbove };
     }
     reuse = false;
     const { countBelow, countAbove } = last!;
@@ -105,9 +103,9 @@ function selectDifference(a: Float64Array, b: Float64Array, k: number, from?: Sw
     if (aimedAt !== undefined) miss = Math.abs(countBelow - aimedAt);
     if (countBelow >= k) [hi, countHi] = [below, countBelow];
     else {
-      [lo, countLo, nextAfterLo] = [below, countBelow, last!.nextBelow];
+      [lo, countLo] = [below, countBelow];
       if (countAbove >= k) [hi, countHi] = [above, countAbove];
-      else [lo, countLo, nextAfterLo] = [above, countAbove, last!.nextAbove];
+      else [lo, countLo] = [above, countAbove];
     }
     const width = countHi - countLo;
     if (width <= LIST_BELOW) break;
@@ -116,10 +114,12 @@ function selectDifference(a: Float64Array, b: Float64Array, k: number, from?: Sw
     // next difference itself, whose count says whether it is the answer.
     stalls = width === lastWidth ? stalls + 1 : 0;
     lastWidth = width;
+    if (stalls >= 2) nextAfterLo = smallestAbove(a, b, lo);
     exact = stalls >= 2 && nextAfterLo > lo && nextAfterLo < hi;
     if (exact) continue;
     if (slope > 0 && (aimedAt === undefined || miss < width / 4)) {
-      const reach = margin + 2 * miss;
+      // Wide enough for the last miss, never wider than a quarter of what is left.
+      const reach = margin + Math.min(2 * miss, width / 4);
       aimedAt = k - reach;
       [below, above] = [below + (k - reach - countBelow) / slope, below + (k + reach - countBelow) / slope];
     } else {
@@ -135,15 +135,10 @@ function selectDifference(a: Float64Array, b: Float64Array, k: number, from?: Sw
   return { value: listedRank(a, b, lo, hi, k - countLo), last };
 }
 
-/**
- * How many differences are at most d1, and at most d2 (d1 ≤ d2), in one sweep; and the
- * smallest difference above each (Infinity when none).
- */
-function countAtMost(a: Float64Array, b: Float64Array, d1: number, d2: number): [number, number, number, number] {
+/** How many differences are at most d1, and at most d2 (d1 ≤ d2), in one sweep. */
+function countAtMost(a: Float64Array, b: Float64Array, d1: number, d2: number): [number, number] {
   let count1 = 0;
   let count2 = 0;
-  let next1 = Number.POSITIVE_INFINITY;
-  let next2 = Number.POSITIVE_INFINITY;
   let j1 = b.length;
   let j2 = b.length;
   for (let i = 0; i < a.length; i++) {
@@ -152,10 +147,19 @@ function countAtMost(a: Float64Array, b: Float64Array, d1: number, d2: number): 
     while (j2 > 0 && ai - b[j2 - 1] > d2) j2--;
     count1 += j1;
     count2 += j2;
-    if (j1 < b.length && ai - b[j1] < next1) next1 = ai - b[j1];
-    if (j2 < b.length && ai - b[j2] < next2) next2 = ai - b[j2];
   }
-  return [count1, count2, next1, next2];
+  return [count1, count2];
+}
+
+/** The smallest difference above d (Infinity when none): where a run of ties begins. */
+function smallestAbove(a: Float64Array, b: Float64Array, d: number): number {
+  let smallest = Number.POSITIVE_INFINITY;
+  let j = b.length;
+  for (let i = 0; i < a.length; i++) {
+    while (j > 0 && a[i] - b[j - 1] > d) j--;
+    if (j < b.length && a[i] - b[j] < smallest) smallest = a[i] - b[j];
+  }
+  return smallest;
 }
 
 /** The r-th smallest (1-based) of the differences in (lo, hi]. */
