@@ -87,6 +87,8 @@ describe('a release end to end: real builds, tests, processes and the real CLIs'
     const workflowId = releaseWorkflowId('web', version);
     const { done } = stack.spawnGantry(startArgs(version, ['--wait']));
     await eventually('the approval stage', async () => ((await queryStatus(workflowId)).stage === 'approval' ? true : undefined));
+    // Someone else follows the same release from another shell.
+    const watching = stack.spawnGantry(['release', 'watch', 'web', version]).done;
 
     const bySelf = await stack.temporal(['workflow', 'signal', '-w', workflowId, '--name', 'approve', '--input', '{"by":"alice"}']);
     expect(bySelf.code).toBe(0);
@@ -112,6 +114,18 @@ describe('a release end to end: real builds, tests, processes and the real CLIs'
       expect(result.stdout).toMatch(new RegExp(`web 3\\.1\\.0: ${stage}\\b`));
     }
     expect(result.stdout).toMatch(new RegExp(`web ${version.replace(/\./g, '\\.')} succeeded`));
+
+    // gantry release watch followed it to the same end, and exits as --wait does.
+    const watched = await watching;
+    expect({ code: watched.code, stderr: watched.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(watched.stdout).toMatch(/web 3\.1\.0: production\b/);
+    expect(watched.stdout.trimEnd().split('\n').pop()).toBe('web 3.1.0 succeeded');
+    // Once it has ended there is nothing to follow: the outcome is the answer.
+    const after = await stack.gantry(['release', 'watch', 'web', version]);
+    expect({ code: after.code, stdout: after.stdout }).toEqual({ code: 0, stdout: 'web 3.1.0 succeeded\n' });
+    const none = await stack.gantry(['release', 'watch', 'web', '9.8.7']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no release of web 9\.8\.7 exists/);
   });
 
   test('a CI retry attaches to the running release; rejected, then retried as a new run and aborted', async () => {

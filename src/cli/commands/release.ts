@@ -197,6 +197,19 @@ export function registerReleaseCommands(program: Command): void {
     });
 
   release
+    .command('watch <service> <version>')
+    .description('Follow a release to its end as --wait does: stages, and a canary or blue/green rollout redrawn in place (exit code as the outcome).')
+    .action(async (service: string, version: string) => {
+      const client = await connectClient();
+      const handle = await existingRelease(client, service, version);
+      const { status } = await handle.describe();
+      // An ended release has nothing to follow: its outcome is the answer.
+      const result = status.name === 'RUNNING' ? await followRelease(handle, process.stdout) : await releaseResult(handle);
+      print(renderResult(result, service, version));
+      process.exitCode = exitCodeFor(result);
+    });
+
+  release
     .command('list')
     .description('List releases, newest first.')
     .option('--service <name>', 'only this service')
