@@ -32,7 +32,7 @@ const KEEPALIVE_MS = 15_000;
 export async function startBoardServer(options: BoardServerOptions): Promise<BoardServer> {
   const watchers = new Set<ServerResponse>();
   const page = boardPage();
-  let latest: { view: BoardView; json: string; key: string; atMs: number } | undefined;
+  let latest: { json: string; key: string; atMs: number } | undefined;
   let reading: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -49,7 +49,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
         // Only a change is pushed: the instant it was read changes every time.
         const key = JSON.stringify({ ...view, generatedAt: undefined });
         const changed = key !== latest?.key;
-        latest = { view, json, key, atMs: Date.now() };
+        latest = { json, key, atMs: Date.now() };
         if (changed) broadcast(`data: ${json}\n\n`);
       } catch (err) {
         options.onReadError?.(err as Error);

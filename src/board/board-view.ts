@@ -4,7 +4,7 @@ import { effectiveChangePolicy } from '../policy/effective-change-policy';
 import { type CalendarView, declaredRules } from '../shared/change-calendar';
 import type { EnvironmentRecord } from '../shared/environment';
 import type { ReleaseStatus } from '../shared/release';
-import type { RolloutStatus } from '../shared/rollout';
+import { type RolloutStatus, rolloutHeldBy } from '../shared/rollout';
 import { type UiLocation, workflowUiLink } from '../shared/temporal-ui';
 
 /**
@@ -167,7 +167,7 @@ function boardRelease(release: RunningRelease, link: string | undefined): BoardR
   const [service = '?', version = '?'] = release.workflowId.replace(/^release\//, '').split('/');
   if (!status) return { workflowId: release.workflowId, ...optional('link', link), service, version, author: '?', stage: 'unknown', startedAt: release.startedAt };
   const rollout = status.rollout;
-  const stoppedBy = rollout ? (rollout.pausedBecause ?? rollout.changeGate ?? rollout.waitingForMetrics ?? rollout.hostUnavailable ?? rollout.waitingForAuditStore) : undefined;
+  const stoppedBy = rollout ? rolloutHeldBy(rollout) : undefined;
   return {
     workflowId: release.workflowId,
     ...optional('link', link),

@@ -1,4 +1,4 @@
-import type { RolloutStatus } from '../shared/rollout';
+import { type RolloutStatus, rolloutHeldBy } from '../shared/rollout';
 
 /**
  * How a person follows a progressive rollout: which step, the traffic split as a bar,
@@ -22,7 +22,7 @@ export function rolloutPanel(r: RolloutStatus, nowMs: number, barWidth = 20): st
   }
   const last = r.analyses[r.analyses.length - 1];
   if (last) lines.push(`  last     ${last.verdict} at ${last.weight} %: ${last.summary}`);
-  const stopped = r.pausedBecause ?? r.changeGate ?? r.waitingForMetrics ?? r.hostUnavailable ?? r.waitingForAuditStore;
+  const stopped = rolloutHeldBy(r);
   if (stopped) lines.push(`  held     ${stopped}`);
   return lines;
 }
@@ -31,7 +31,7 @@ export function rolloutPanel(r: RolloutStatus, nowMs: number, barWidth = 20): st
 export function rolloutLogLine(r: RolloutStatus): string {
   const last = r.analyses[r.analyses.length - 1];
   const soak = r.soak && r.strategy === 'canary' ? `; ${r.soak.done}/${r.soak.planned} checks passed` : '';
-  const stopped = r.pausedBecause ?? r.changeGate ?? r.waitingForMetrics ?? r.hostUnavailable ?? r.waitingForAuditStore;
+  const stopped = rolloutHeldBy(r);
   return `${trafficLine(r)}${soak}${last ? `; last check ${last.verdict}: ${last.summary}` : ''}${stopped ? `; held: ${stopped}` : ''}`;
 }
 

@@ -116,6 +116,11 @@ export interface RolloutStatus {
   reason?: string;
 }
 
+/** What stops a rollout from moving now, in words (a pause, a change gate, metrics, a host, the audit store), if anything. */
+export function rolloutHeldBy(r: RolloutStatus): string | undefined {
+  return r.pausedBecause ?? r.changeGate ?? r.waitingForMetrics ?? r.hostUnavailable ?? r.waitingForAuditStore;
+}
+
 export interface RolloutResult {
   outcome: 'promoted' | 'rolled_back';
   reason?: string;

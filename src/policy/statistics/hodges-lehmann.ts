@@ -15,7 +15,7 @@ export interface ShiftEstimate {
  * differences, k from the Mann-Whitney distribution's normal approximation (Hollander &
  * Wolfe, Nonparametric Statistical Methods, 3rd ed., §4.3). Both inputs ascending and
  * non-empty. The n·m differences are never listed: each order statistic is found by
- * counting (see `pairwiseDifferenceOfRank`).
+ * counting (see `selectDifference`).
  */
 export function hodgesLehmann(canary: Float64Array, stable: Float64Array, confidence = 0.95): ShiftEstimate {
   const n = canary.length;
@@ -38,19 +38,6 @@ export function hodgesLehmann(canary: Float64Array, stable: Float64Array, confid
 /** Once this few differences lie between the bounds, they are listed and sorted. */
 const LIST_BELOW = 1024;
 
-/**
- * The k-th smallest (1-based) of a[i] − b[j] over every pair, a ascending and b
- * descending. How many differences are at most d is one monotone sweep, O(n + m): row i
- * counts the b[j] ≥ a[i] − d, a prefix of b that shortens as a[i] grows. Each round
- * interpolates two values expected just below and just above rank k, and counts both in
- * one sweep; the bounds (lo, hi] close on both sides at once (a few rounds for the
- * samples a canary has), with bisection when interpolation gains little; then the few
- * differences left between them are listed.
- */
-export function pairwiseDifferenceOfRank(a: Float64Array, b: Float64Array, k: number): number {
-  return selectDifference(a, b, k).value;
-}
-
 /** Two close values counted in one sweep. */
 interface Sweep {
   below: number;
@@ -59,7 +46,16 @@ interface Sweep {
   countAbove: number;
 }
 
-/** `pairwiseDifferenceOfRank`, starting from a sweep already made (for a nearby rank), and giving its own last. */
+/**
+ * The k-th smallest (1-based) of a[i] − b[j] over every pair, a ascending and b
+ * descending. How many differences are at most d is one monotone sweep, O(n + m): row i
+ * counts the b[j] ≥ a[i] − d, a prefix of b that shortens as a[i] grows. Each round
+ * interpolates two values expected just below and just above rank k, and counts both in
+ * one sweep; the bounds (lo, hi] close on both sides at once (a few rounds for the
+ * samples a canary has), with bisection when interpolation gains little; then the few
+ * differences left between them are listed. `from`, a sweep already made for a nearby
+ * rank, saves the first; the last sweep is given back for the next rank.
+ */
 function selectDifference(a: Float64Array, b: Float64Array, k: number, from?: Sweep): { value: number; last: Sweep | undefined } {
   const n = a.length;
   const m = b.length;
