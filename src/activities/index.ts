@@ -8,6 +8,7 @@ import { createLockActivities } from './locks';
 import { createEnvironmentActivities } from './environments';
 import { createChangeCalendarActivities } from './change-calendar';
 import { createMeasureActivities } from './measure';
+import { createEarlyStopActivities } from './early-stop-watch';
 import { createPreviewTrafficActivities } from './preview-traffic';
 import { createRoutingActivities } from './routing';
 import type { MetricsSourceConfig, RouterConfig } from '../config/progressive-delivery';
@@ -58,6 +59,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChangeCalendarActivities(deps.client),
     ...createRoutingActivities(deps.routerFor),
     ...createMeasureActivities(deps.metricsFor),
+    ...createEarlyStopActivities(deps.metricsFor),
     ...createPreviewTrafficActivities(),
     ...createAdmissionActivities(deps),
     ...createWorkspaceActivities({ root: deps.workspacesRoot, repositories: deps.repositories, host: deps.host }),

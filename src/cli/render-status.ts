@@ -69,7 +69,12 @@ function renderRollout(r: RolloutStatus): string[] {
   if (r.committedAt) lines.push(`    promotion committed at ${r.committedAt}`);
   if (r.pausedBecause) lines.push(`    paused: ${r.pausedBecause}`);
   for (const e of r.exceptions ?? []) lines.push(`    exception: ${e.exception} by ${e.by} at ${e.at} passed the hold at ${e.weight ?? 0} % (${e.passed[0] ?? 'held'}): ${e.reason}`);
-  for (const a of r.analyses.slice(-5)) lines.push(`    ${a.at} at ${a.weight} %: ${a.verdict} — ${a.summary}`);
+  const shown = r.analyses.slice(-5);
+  shown.forEach((a, i) => {
+    lines.push(`    ${a.at} at ${a.weight} %: ${a.judged ? `${a.judged.verdict}${a.judged.score !== undefined ? ` (score ${Math.round(a.judged.score)})` : ''}` : a.verdict} — ${a.summary}`);
+    // The figures behind the latest verdict; earlier ones are in --json.
+    if (i === shown.length - 1) for (const figure of a.figures ?? []) lines.push(`      ${figure}`);
+  });
   if (r.analyses.length > 5) lines.push(`    (${r.analyses.length - 5} earlier analyses in --json)`);
   for (const d of r.decisions) {
     lines.push(`    ${d.kind} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}${d.result === 'refused' ? ` — refused: ${d.refusal}` : ''}`);

@@ -21,7 +21,10 @@ export function rolloutPanel(r: RolloutStatus, nowMs: number, barWidth = 20): st
     lines.push(`  checks   next ${next > 0 ? `in ${seconds(next)}` : 'now'}`);
   }
   const last = r.analyses[r.analyses.length - 1];
-  if (last) lines.push(`  last     ${last.verdict} at ${last.weight} %: ${last.summary}`);
+  if (last) {
+    lines.push(`  last     ${last.judged?.verdict ?? last.verdict} at ${last.weight} %: ${last.summary}`);
+    for (const figure of last.figures ?? []) lines.push(`           ${figure}`);
+  }
   const stopped = rolloutHeldBy(r);
   if (stopped) lines.push(`  held     ${stopped}`);
   return lines;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PLACEHOLDERS, unknownPlaceholders } from '../providers/metrics/promql-template';
 import { durationField } from './duration';
+import { JudgeSettingsSchema } from './judge-settings';
 
 /**
  * How progressive strategies (canary, blue/green) route traffic, measure it and judge
@@ -72,6 +73,7 @@ export const AnalysisSchema = z
     failureLimit: z.number().int().min(1).default(2).describe('Failed checks that trigger a rollback.'),
     failureMode: z.enum(['consecutive', 'total']).default('consecutive').describe('Count failed checks in a row, or in total.'),
     inconclusiveLimit: z.number().int().min(1).default(3).describe('Inconclusive checks in a row after which the rollout pauses and asks a human.'),
+    judge: JudgeSettingsSchema.optional(),
   })
   .describe('How a new version is judged against the stable one.');
 

@@ -16,6 +16,12 @@ export type Measurement =
       errorRate: number;
       /** Latency percentiles in milliseconds; absent when no request completed. */
       latencyMs: { p50?: number; p99?: number };
+      /**
+       * Every request's latency as [ms, count] pairs (a histogram), when the source keeps
+       * them (the embedded router does): what the statistical judge compares by rank and at
+       * the tail. Absent, the judge has no latency samples.
+       */
+      latencyHistogram?: Array<[number, number]>;
       /** Set when the source cannot measure latency at all, by configuration: why. Latency is then not judged. */
       latencyUnmeasured?: string;
     }

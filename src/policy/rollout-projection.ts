@@ -27,7 +27,21 @@ export function applyRolloutEvent(status: RolloutStatus, event: Recorded<Rollout
       status.weights = event.weights;
       return;
     case 'analysis':
-      status.analyses.push({ at: event.at, weight: event.weight, verdict: event.verdict, summary: event.summary });
+      status.analyses.push({
+        at: event.at,
+        weight: event.weight,
+        verdict: event.verdict,
+        summary: event.summary,
+        ...(event.judgement
+          ? {
+              judged: { verdict: event.judgement.verdict, ...(event.judgement.score !== undefined ? { score: event.judgement.score } : {}) },
+              figures: event.judgement.metrics.map((metric) => `${metric.name}${metric.critical ? ' (critical)' : ''}: ${metric.explanation}`),
+            }
+          : {}),
+      });
+      return;
+    case 'early_stop':
+      status.analyses.push({ at: event.at, weight: event.weight, verdict: 'fail', summary: event.summary, figures: earlyStopFigures(event) });
       return;
     case 'message':
       status.decisions.push({
@@ -125,7 +139,19 @@ export function rolloutDetails(s: RolloutStatus, service: string, environment: s
   if (s.committedAt) lines.push(`Promotion committed at ${s.committedAt}`);
   if (s.pausedBecause) lines.push(`Paused: ${s.pausedBecause}`);
   const last = s.analyses[s.analyses.length - 1];
-  if (last) lines.push(`Last analysis (${last.weight} %): ${last.verdict} — ${last.summary}`);
+  if (last) {
+    lines.push(`Last analysis (${last.weight} %): ${last.verdict} — ${last.summary}`);
+    for (const figure of last.figures ?? []) lines.push(`- ${figure}`);
+  }
   if (s.reason) lines.push(`Reason: ${s.reason}`);
   return lines.join('\n');
+}
+
+/** The early stop's figures, one line each: the evidence, and the counts it rests on. */
+export function earlyStopFigures(event: Extract<RolloutEvent, { kind: 'early_stop' }>): string[] {
+  const rate = (t: { requests: number; errors: number }) => (t.requests > 0 ? `${Number(((100 * t.errors) / t.requests).toPrecision(3))} %` : 'n/a');
+  return [
+    `evidence ${Number(event.evidence.toPrecision(3))} ≥ 1/alpha = ${Number((1 / event.alpha).toPrecision(3))} (always-valid p = ${event.alwaysValidP.toExponential(1)}): ${event.canaryEvents} canary and ${event.stableEvents} stable errors counted`,
+    `canary ${event.canary.errors}/${event.canary.requests} errors (${rate(event.canary)}) vs stable ${event.stable.errors}/${event.stable.requests} (${rate(event.stable)}) in the ${Number((event.afterMs / 1000).toFixed(1))} s before the stop`,
+  ];
 }

@@ -47,6 +47,11 @@ export function percentile(histogram: LatencyHistogram, p: number): number | und
   return undefined;
 }
 
+/** The histogram as [ms, count] pairs in rising order, each bucket's count at its middle (to 0.01 ms). */
+export function latencyPairs(histogram: LatencyHistogram): Array<[number, number]> {
+  return [...histogram.entries()].sort(([a], [b]) => a - b).map(([bucket, count]) => [Math.round(bucketMiddle(bucket) * 100) / 100, count]);
+}
+
 function bucketMiddle(bucket: number): number {
   return bucket === 0 ? SMALLEST_MS / 2 : SMALLEST_MS * GROWTH ** (bucket - 0.5);
 }

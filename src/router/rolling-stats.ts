@@ -1,6 +1,6 @@
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import type { RouterStats, VersionStats } from '../contracts/router-protocol';
-import { mergeInto, percentile, recordLatency } from './latency-histogram';
+import { latencyPairs, mergeInto, percentile, recordLatency } from './latency-histogram';
 import type { LatencyHistogram } from './latency-histogram';
 
 interface VersionBucket {
@@ -87,6 +87,7 @@ export function summarizeWindow(windowMs: number, parts: WindowCounts[]): Router
       requests: bucket.requests,
       errors: bucket.errors,
       latencyMs: { ...(p50 === undefined ? {} : { p50 }), ...(p99 === undefined ? {} : { p99 }) },
+      latencyHistogram: latencyPairs(bucket.latency),
     };
   }
   return { windowMs, versions };

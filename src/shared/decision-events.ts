@@ -1,4 +1,5 @@
 import { defineQuery } from '@temporalio/workflow';
+import type { CanaryJudgement } from '../policy/canary-judge';
 import type { ServiceConfig } from '../config/service-catalogue';
 import type { Measurement } from '../contracts/measurements';
 import type { Check, Verdict } from '../policy/analysis';
@@ -95,6 +96,25 @@ export type RolloutEvent =
       measurements: { candidate: Measurement; baseline?: Measurement };
       /** What the verdict policy made of it. */
       decision: 'continue' | 'rollback' | 'pause';
+      /** The statistical judge's full judgement, when the catalogue asks for the judge. */
+      judgement?: CanaryJudgement;
+    }
+  /** The early stop's sequential test found the canary's errors conclusively worse than stable's between two checks. */
+  | {
+      kind: 'early_stop';
+      weight: number;
+      /** The mixture likelihood ratio it stopped at (≥ 1/alpha), and its always-valid p-value (1/evidence). */
+      evidence: number;
+      alwaysValidP: number;
+      alpha: number;
+      /** Bad events of each side the test counted over the whole rollout so far. */
+      canaryEvents: number;
+      stableEvents: number;
+      /** Requests and errors of each side while the last watch ran, and how long it had run. */
+      canary: { requests: number; errors: number };
+      stable: { requests: number; errors: number };
+      afterMs: number;
+      summary: string;
     }
   | MessageEvent
   /** The rollout holds where it is: a person paused it, or the policy did (`why`; `changeGate` when it is the change policy or a freeze). */

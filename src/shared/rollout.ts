@@ -64,6 +64,10 @@ export interface AnalysisRecord {
   weight: number;
   verdict: 'pass' | 'fail' | 'inconclusive';
   summary: string;
+  /** The statistical judge's verdict (`marginal` shows as inconclusive above) and score, when it judged. */
+  judged?: { verdict: 'pass' | 'marginal' | 'fail'; score?: number };
+  /** The figures behind a judged or stopped check, one line per metric: estimates, intervals, p-values or evidence, sample counts. */
+  figures?: string[];
 }
 
 /** A person's steering message as the rollout took it: honoured, or refused with the reason. */

@@ -91,6 +91,18 @@ export type MeasuringStub = Pick<GantryActivities, 'measure' | 'metricsSourceRea
 export const measuring = proxyActivities<MeasuringStub>(MEASURING_OPTIONS);
 
 /**
+ * The early stop's watch: it runs as long as the soak waits for its next check (up to an
+ * interval), heartbeating at every look, and is cancelled when the soak stops waiting.
+ */
+const WATCHING_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: HEARTBEAT,
+  retry: { maximumAttempts: 3 },
+};
+export type WatchingStub = Pick<GantryActivities, 'watchForEarlyStop'>;
+export const watching = proxyActivities<WatchingStub>(WATCHING_OPTIONS);
+
+/**
  * The same stubs, sent to another task queue (a worker host's own) and failing with a
  * schedule-to-start timeout when no worker picks the task up within `scheduleToStart`:
  * a host whose worker is gone is then noticed, not waited on in silence.
@@ -104,6 +116,7 @@ export function stubsOn(taskQueue: string, scheduleToStartTimeout: ActivityOptio
     control: proxyActivities<ControlStub>(on(CONTROL_OPTIONS)),
     routing: proxyActivities<RoutingStub>(on(ROUTING_OPTIONS)),
     measuring: proxyActivities<MeasuringStub>(on(MEASURING_OPTIONS)),
+    watching: proxyActivities<WatchingStub>(on(WATCHING_OPTIONS)),
   };
 }
 

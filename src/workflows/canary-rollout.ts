@@ -85,6 +85,7 @@ async function runSteps(input: RolloutInput, rollout: RolloutState, stable: Inst
       counts: 'passes',
       tally,
       measuring: onRolloutHost(input, rollout).measuring,
+      watching: onRolloutHost(input, rollout).watching,
     });
     tally = soak.tally;
     if (soak.ended === 'rollback_requested') return rolledBack(input, rollout, stable, canary, rolledBackBy(soak.request));

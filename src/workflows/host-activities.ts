@@ -1,6 +1,6 @@
 import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
 import { type Placement, hostNotAnswering } from '../policy/placement';
-import { type ActivityStubs, commands, control, delivery, measuring, routing, sourcing, stubsOn } from './activity-stubs';
+import { type ActivityStubs, commands, control, delivery, measuring, routing, sourcing, stubsOn, watching } from './activity-stubs';
 
 /**
  * Activities that touch one machine (an environment's instances and router, a release's
@@ -18,7 +18,7 @@ export interface HostWatch {
 }
 
 /** The shared-queue stubs: workflows recorded before hosts existed, and tests on one queue, use these. */
-const SHARED: ActivityStubs = { commands, delivery, sourcing, control, routing, measuring };
+const SHARED: ActivityStubs = { commands, delivery, sourcing, control, routing, measuring, watching };
 
 /** Whether an activity failed because no worker started it in time (its host is gone). */
 export function notPickedUp(err: unknown): boolean {
@@ -47,6 +47,7 @@ export function activitiesOn(placement: Placement | undefined, watch: HostWatch)
     control: guard(raw.control),
     routing: guard(raw.routing),
     measuring: guard(raw.measuring),
+    watching: guard(raw.watching),
   };
 }
 

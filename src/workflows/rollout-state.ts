@@ -1,6 +1,7 @@
 import { getExternalWorkflowHandle, log, patched, setHandler } from '@temporalio/workflow';
 import { applyRolloutEvent, observeAuditWait, observeSoak, rolloutDetails } from '../policy/rollout-projection';
 import { checkSteer } from '../policy/steering';
+import type { EarlyStopState } from '../policy/early-stop';
 import { checkRole } from '../policy/authority';
 import { type RolloutEvent, decisionsQuery } from '../shared/decision-events';
 import { DecisionRecord } from './decision-record';
@@ -24,7 +25,7 @@ import {
  * What a stage that waits on people needs of a rollout (see `soakAndAnalyse` and
  * `waitWhilePaused`): the steering requests, the status it keeps, and a way to publish it.
  */
-export type SteeredRollout = Pick<RolloutState, 'paused' | 'promoteRequest' | 'rollbackRequest' | 'report' | 'now' | 'record' | 'observeSoak'> & {
+export type SteeredRollout = Pick<RolloutState, 'paused' | 'promoteRequest' | 'rollbackRequest' | 'report' | 'now' | 'record' | 'observeSoak' | 'earlyStop'> & {
   readonly status: Pick<RolloutStatus, 'phase' | 'nextCheckAt' | 'soak' | 'analyses' | 'pausedBecause'>;
 };
 
@@ -45,6 +46,8 @@ export class RolloutState {
   emergency?: ChangeException;
   /** A process owner's override of the change gate holding the canary now. */
   override?: ChangeException;
+  /** The early stop's evidence so far: one sequential test for the whole rollout (see soakAndAnalyse). */
+  earlyStop?: EarlyStopState;
   private revision = 0;
   /** Every decision of this rollout, in order: its status, UI details and audit follow from it. */
   readonly decisions: DecisionRecord<RolloutEvent>;

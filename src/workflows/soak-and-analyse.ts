@@ -1,11 +1,18 @@
-import { condition } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, log } from '@temporalio/workflow';
+import type { JudgeSettings } from '../config/judge-settings';
 import type { MetricsSourceConfig } from '../config/progressive-delivery';
 import { type AnalysisRules, analyse } from '../policy/analysis';
+import type { CanaryJudgement } from '../policy/canary-judge';
+import { startEarlyStop } from '../policy/early-stop';
+import { judgeCheck } from '../policy/judged-analysis';
+import { earlyStopFigures } from '../policy/rollout-projection';
 import { checksIn } from '../policy/rollout-plan';
-import { type AnalysisTally, type DecisionRules, type Judge, judge as byPolicy, resumedTally } from '../policy/rollout-verdict';
+import { type AnalysisTally, type DecisionRules, type Judge, type Judgement, judge as byPolicy, resumedTally } from '../policy/rollout-verdict';
+import type { Measurement } from '../contracts/measurements';
 import { repeatedCheck, soakExtension, waitBeforeCheckMs } from '../policy/soak';
 import type { RolloutPhase, SteerPayload } from '../shared/rollout';
-import { type ActivityStubs, measuring } from './activity-stubs';
+import { type ActivityStubs, measuring, watching } from './activity-stubs';
+import type { EarlyStopWatchResult } from '../activities/early-stop-watch';
 import { waitWhilePaused } from './rollout-actions';
 import type { SteeredRollout } from './rollout-state';
 
@@ -48,8 +55,8 @@ export interface SoakOptions {
   phase: RolloutPhase;
   /** The candidate's share of traffic during the soak, recorded with each analysis. */
   weight: number;
-  /** What an analysis holds the candidate to, and when the verdicts roll back or pause. */
-  rules: AnalysisRules & DecisionRules;
+  /** What an analysis holds the candidate to, and when the verdicts roll back or pause; with `judge`, the statistical judge decides instead of the limits. */
+  rules: AnalysisRules & DecisionRules & { judge?: JudgeSettings };
   /**
    * Which checks count towards the planned number: `passes` (a check that failed below
    * the limit, or could not judge, is made again, so the soak ends only after all its
@@ -62,13 +69,15 @@ export interface SoakOptions {
   judge?: Judge;
   /** Where measurements are taken: the stubs of the environment's host (default: the shared queue). */
   measuring?: ActivityStubs['measuring'];
+  /** Where the early stop watches (the environment's host, like measuring; default: the shared queue). */
+  watching?: ActivityStubs['watching'];
 }
 
 /** How a soak ended, with the tally it left for the next soak. */
 export type SoakEnd = { tally: AnalysisTally } & (
   | { ended: 'passed' }
   | { ended: 'promoted' }
-  | { ended: 'failed'; reason: string }
+  | { ended: 'failed'; reason: string; early?: boolean }
   | { ended: 'rollback_requested'; request: SteerPayload }
 );
 
@@ -87,9 +96,12 @@ export async function soakAndAnalyse(rollout: SteeredRollout, options: SoakOptio
     rollout.observeSoak({ nextCheckAt: new Date(dueAt).toISOString() });
     rollout.report();
     const started = Date.now();
-    await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined, waitLeftMs);
+    const watch = earlyStopWatch(rollout, options, waitLeftMs);
+    await condition(() => rollout.paused || rollout.promoteRequest !== undefined || rollout.rollbackRequest !== undefined || watch?.stopped() !== undefined, waitLeftMs);
+    const stopped = await watch?.end();
 
     if (rollout.rollbackRequest) return { ended: 'rollback_requested', request: rollout.rollbackRequest, tally };
+    if (stopped) return { ended: 'failed', reason: stopped, tally, early: true };
     if (rollout.promoteRequest) {
       promoted = true;
       break;
@@ -101,8 +113,8 @@ export async function soakAndAnalyse(rollout: SteeredRollout, options: SoakOptio
       continue;
     }
     const extended = soakExtension(dueAt, Date.now(), intervalMs);
-    const { result, measurements } = await measureAndAnalyse(options.subject, intervalMs, rules, options.measuring);
-    const judged = judge(tally, result, rules);
+    const { result, measurements, judgement, decision } = await measureAndAnalyse(options.subject, intervalMs, rules, options.measuring);
+    const judged = overruled(judge(tally, result, rules), decision, result.summary);
     rollout.record({
       kind: 'analysis',
       weight: options.weight,
@@ -111,6 +123,7 @@ export async function soakAndAnalyse(rollout: SteeredRollout, options: SoakOptio
       checks: result.checks,
       measurements,
       decision: judged.decision,
+      ...(judgement ? { judgement } : {}),
     });
     const counted = options.counts === 'all' || result.verdict === 'pass';
     if (counted) done += 1;
@@ -129,12 +142,114 @@ export async function soakAndAnalyse(rollout: SteeredRollout, options: SoakOptio
   return { ended: promoted ? 'promoted' : 'passed', tally };
 }
 
-/** One check: the candidate (and its baseline, at the same time) over the last interval, judged against the rules. */
-async function measureAndAnalyse(subject: SoakSubject, windowMs: number, rules: AnalysisRules, measurer: ActivityStubs['measuring'] = measuring) {
+/**
+ * One check: the candidate (and its baseline, at the same time) over the last interval,
+ * judged against the rules, or by the statistical judge when the rules name one and
+ * there is a baseline to compare with (blue kept after a switch serves nothing: green is
+ * then held to the limits).
+ */
+async function measureAndAnalyse(
+  subject: SoakSubject,
+  windowMs: number,
+  rules: SoakOptions['rules'],
+  measurer: ActivityStubs['measuring'] = measuring,
+): Promise<{ result: ReturnType<typeof analyse>; measurements: { candidate: Measurement; baseline?: Measurement }; judgement?: CanaryJudgement; decision?: 'rollback' | 'pause' }> {
   const { service, environment, metrics } = subject;
   const [candidate, baseline] = await Promise.all([
     measurer.measure({ service, environment, version: subject.candidate, role: 'canary', windowMs, metrics }),
     subject.baseline === undefined ? undefined : measurer.measure({ service, environment, version: subject.baseline, role: 'stable', windowMs, metrics }),
   ]);
-  return { result: analyse(candidate, baseline, rules), measurements: { candidate, ...(baseline ? { baseline } : {}) } };
+  const measurements = { candidate, ...(baseline ? { baseline } : {}) };
+  if (rules.judge && baseline) {
+    const { result, judgement, decision } = judgeCheck(candidate, baseline, rules.judge);
+    return { result, measurements, ...(judgement ? { judgement } : {}), ...(decision ? { decision } : {}) };
+  }
+  return { result: analyse(candidate, baseline, rules), measurements };
+}
+
+/** The judge's own decision wins over the tally's: its Fail rolls back, its Marginal asks a person. */
+function overruled(judged: Judgement, decision: 'rollback' | 'pause' | undefined, summary: string): Judgement {
+  if (decision === undefined || judged.decision === 'rollback') return judged;
+  const reason = decision === 'rollback' ? `the judge failed the canary: ${summary}` : `the judge found the canary marginal (a person decides): ${summary}`;
+  return { ...judged, decision, reason };
+}
+
+/** A running early-stop watch: whether it stopped the canary yet, and a way to end it that says why it stopped, if it did. */
+interface RunningWatch {
+  stopped(): string | undefined;
+  end(): Promise<string | undefined>;
+}
+
+/**
+ * Starts the early stop's watch for the time the soak waits, when the judge asks for it
+ * and there is a stable version whose traffic the embedded router counts beside the
+ * canary's (its per-second counts make each look exact; other sources answer over a
+ * sliding window, and are judged at the interval only). The evidence is carried from
+ * watch to watch in the rollout: one sequential test for the whole rollout.
+ */
+function earlyStopWatch(rollout: SteeredRollout, options: SoakOptions, forMs: number): RunningWatch | undefined {
+  const settings = options.rules.judge?.earlyStop;
+  const { subject } = options;
+  if (!settings || subject.baseline === undefined || subject.metrics.kind !== 'embedded' || forMs <= 0) return undefined;
+  const stub = options.watching ?? watching;
+  const scope = new CancellationScope();
+  let stopped: string | undefined;
+  const running = scope
+    .run(() =>
+      stub.watchForEarlyStop({
+        service: subject.service,
+        environment: subject.environment,
+        metrics: subject.metrics,
+        candidate: subject.candidate,
+        baseline: subject.baseline as string,
+        forMs,
+        everyMs: settings.every,
+        alpha: settings.alpha,
+        tolerance: settings.tolerance,
+        state: rollout.earlyStop ?? startEarlyStop(),
+      }),
+    )
+    .then(
+      (result: EarlyStopWatchResult) => {
+        rollout.earlyStop = result.state;
+        if (result.stopped) stopped = recordEarlyStop(rollout, options.weight, settings.alpha, result.stopped);
+      },
+      (err: unknown) => {
+        // A cancelled watch ended with the wait; a failed one only loses the early stop for this interval (the check still judges it).
+        if (!isCancellation(err)) log.warn('the early stop could not watch this interval', { error: err instanceof Error ? err.message : String(err) });
+      },
+    );
+  return {
+    stopped: () => stopped,
+    async end() {
+      // At the check's due time the watch ends by itself (its evidence is kept); any other wake-up cancels it.
+      if (!rollout.paused && rollout.promoteRequest === undefined && rollout.rollbackRequest === undefined) {
+        await running;
+        return stopped;
+      }
+      scope.cancel();
+      await running;
+      return stopped;
+    },
+  };
+}
+
+function recordEarlyStop(rollout: SteeredRollout, weight: number, alpha: number, stop: NonNullable<EarlyStopWatchResult['stopped']>): string {
+  const event = {
+    kind: 'early_stop' as const,
+    weight,
+    evidence: stop.evidence,
+    alwaysValidP: stop.alwaysValidP,
+    alpha,
+    canaryEvents: stop.canaryEvents,
+    stableEvents: stop.stableEvents,
+    canary: stop.canary,
+    stable: stop.stable,
+    afterMs: stop.afterMs,
+    summary: '',
+  };
+  const [evidence] = earlyStopFigures(event);
+  const summary = `early stop: the canary's errors are conclusively above stable's (${evidence})`;
+  rollout.record({ ...event, summary });
+  return summary;
 }

@@ -111,6 +111,19 @@ describe('gantry config validate', () => {
     ]);
   });
 
+  test("a canary judge whose marginal mark is above its pass mark exits 2 naming the field and the fix", async () => {
+    const file = path.join(workDir, 'judge-thresholds.yaml');
+    const judged = 'production: { strategy: canary, canary: { analysis: { judge: { thresholds: { pass: 70, marginal: 80 } } } } }';
+    fs.writeFileSync(file, VALID.replace('environments: { staging: {}, production: {} }', `environments: { staging: {}, ${judged} }`));
+    const run = await runGantry(['config', 'validate', file]);
+    expect(exitCodeOf(run)).toBe(EXIT.invalidInput);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${file}:\\d+:\\d+ services\\.web\\.environments\\.production\\.canary\\.analysis\\.judge\\.thresholds\\.marginal: marginal \\(80\\) is above pass \\(70\\).*make marginal ≤ pass`),
+      ),
+    ]);
+  });
+
   test('--json reports a valid catalogue for machines', async () => {
     const run = await runGantry(['config', 'validate', validFile, '--json']);
     expect(exitCodeOf(run)).toBe(EXIT.ok);

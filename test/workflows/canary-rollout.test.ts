@@ -6,6 +6,7 @@ import { pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, abortUpdate, 
 import { instanceIdFor } from '../../src/policy/environment-restore';
 import { rolloutWorkflowId } from '../../src/shared/rollout';
 import { releaseWorkflow } from '../../src/workflows/release';
+import type { Measurement } from '../../src/contracts/measurements';
 import { canaryWeights, failing, healthy, noData, slow, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
 import { rolloutScenario, waitForStatus } from '../support/rollout-scenario';
@@ -157,6 +158,59 @@ describe('canary rollout (time-skipping server: hours of soak pass in moments)',
       expect(progressive.tables[progressive.tables.length - 1]).toEqual([expect.objectContaining({ version: STABLE, weight: 100 })]);
       expect(world.active.get(`${service}/production`)?.artifact.version).toBe(STABLE);
       expect(world.stopped.some((s) => s.startsWith(`production/${input.version}-`))).toBe(true);
+    });
+  });
+});
+
+describe('canary rollout judged statistically (analysis.judge; the early stop, which needs the embedded router, is off here)', () => {
+  const JUDGE = { judge: { earlyStop: false, errors: { minRequests: 100 } } };
+  /** 200 requests whose latencies all sit at `ms`, as the embedded router's histogram reports them. */
+  const withLatency = (ms: number, errors = 0): Measurement => ({
+    kind: 'value',
+    requests: 200,
+    errors,
+    errorRate: errors / 200,
+    latencyMs: { p50: ms, p99: ms },
+    latencyHistogram: [
+      [ms * 0.9, 50],
+      [ms, 100],
+      [ms * 1.1, 50],
+    ],
+  });
+
+  test('a marginal canary (slower, not failing) pauses with the figures in its status; resumed by a person, it goes on', async () => {
+    let resumed = false;
+    const { service, within } = run((version) => (version === STABLE || resumed ? withLatency(100) : withLatency(300)));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue, JUDGE);
+      await env.sleep('2 minutes'); // the first one-minute check
+      const paused = await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+      expect(paused.rollout?.pausedBecause).toMatch(/^the judge found the canary marginal \(a person decides\): marginal: score 60 \(pass ≥ 90, marginal ≥ 60\) — latency canary higher/);
+      const last = paused.rollout?.analyses.at(-1);
+      expect(last).toMatchObject({ verdict: 'inconclusive', judged: { verdict: 'marginal', score: 60 } });
+      expect(last?.figures).toEqual([
+        expect.stringMatching(/^errors \(critical\): no meaningful difference: 0\/200 \(0 %\) vs 0\/200 \(0 %\)/),
+        expect.stringMatching(/^latency: canary higher: shift \+200 .*Mann-Whitney p = .*200 vs 200 samples$/),
+      ]);
+      expect(await uiDetails(rolloutWorkflowId(service, 'production', input.version))).toMatch(/- latency: canary higher: shift \+200/);
+
+      resumed = true;
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall', reason: 'the slower path is the new cache warming' }] });
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(result.status?.rollout?.stableVersion).toBe(input.version);
+    });
+  });
+
+  test('a canary whose errors are above stable fails the judge and is rolled back at its first check (no failure limit to reach)', async () => {
+    const { service, progressive, within } = run((version) => (version === STABLE ? withLatency(100, 1) : withLatency(100, 30)));
+    await within(async (taskQueue) => {
+      const { input, handle } = await startCanaryRelease(service, taskQueue, JUDGE);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toMatch(/^canary at 5 %: the judge failed the canary: fail: critical metric errors failed — errors \(critical\) canary higher: 30\/200 \(15 %\) vs 1\/200 \(0.5 %\)/);
+      expect(result.status?.rollout?.analyses).toHaveLength(1);
+      expect(canaryWeights(progressive.tables, input.version).slice(-1)).toEqual([0]);
     });
   });
 });

@@ -28,6 +28,7 @@ const StatsSchema = z.object({
       requests: z.number().nonnegative(),
       errors: z.number().nonnegative(),
       latencyMs: z.object({ p50: nullableMs, p99: nullableMs }).partial().default({}),
+      latencyHistogram: z.array(z.tuple([z.number().nonnegative(), z.number().int().nonnegative()])).optional(),
     }),
   ),
 });
@@ -66,6 +67,7 @@ export class EmbeddedMetricsProvider implements MetricsProvider {
       errors: counts.errors,
       errorRate: Math.min(1, counts.errors / counts.requests),
       latencyMs,
+      ...(counts.latencyHistogram ? { latencyHistogram: counts.latencyHistogram } : {}),
     };
   }
 
