@@ -43,8 +43,9 @@ export function createRuntimeActivities(runtime: RuntimeProvider) {
       return (await runtime.active(input.service, input.environment)) ?? null;
     },
 
+    /** Heartbeats while it works: on a command target, activating runs the target's own command. */
     async activateInstance(input: InstanceLocator): Promise<void> {
-      await runtime.activate(input.service, input.environment, input.instanceId);
+      await heartbeatWhile(`activating ${input.instanceId}`, runtime.activate(input.service, input.environment, input.instanceId));
     },
 
     /** Heartbeats while the instance drains: a stop can take as long as the service's grace period. */

@@ -109,11 +109,87 @@ export const DirectorySchema = z
   .transform(normalizeDirectory)
   .describe("Folder inside the repository that holds the service: its commands run there and artifact paths are relative to it. Defaults to the repository's root (.).");
 
+/** Longest a single target command may run: a deploy and its retries must fit the 15 minutes Gantry gives a start. */
+const MAX_TARGET_COMMAND_MS = 10 * 60_000;
+
+const targetCommand = (what: string, example: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `must be a shell command that ${what}, e.g. ${example}`)
+    .describe(`Shell command (run with sh -c in the worker's folder for this service environment) that ${what}.`);
+
+export const CommandTargetSchema = z
+  .strictObject({
+    kind: z.literal('command').describe('Runs the service through shell commands of your own: kubectl, helm, nomad, ssh, a PaaS CLI.'),
+    deploy: targetCommand(
+      'starts the new version beside the running one and prints the URL it answers on as its last line (http://…)',
+      'sh "$GANTRY_CATALOGUE_DIR/deploy/deploy.sh"',
+    ),
+    activate: targetCommand('makes the instance $GANTRY_INSTANCE the one serving the environment', 'kubectl rollout resume deploy/web'),
+    stop: targetCommand('stops the instance $GANTRY_INSTANCE; stopping a stopped one must succeed', 'kubectl delete deploy/web-$GANTRY_INSTANCE --ignore-not-found'),
+    status: targetCommand(
+      'exits 0 when the instance $GANTRY_INSTANCE is healthy and non-zero otherwise; polled until healthy after a deploy',
+      'kubectl rollout status deploy/web --timeout=5s',
+    ),
+    timeout: durationField('2m')
+      .refine((ms) => ms <= MAX_TARGET_COMMAND_MS, 'must be at most 10m: a deploy and its retries must finish within the 15 minutes a start may take')
+      .prefault('1m')
+      .describe('How long each run of a command may take before its whole process group is killed (default 1m).'),
+    retries: z
+      .number()
+      .int('must be a whole number of retries')
+      .min(0)
+      .max(10)
+      .default(0)
+      .describe('How many times deploy, activate and stop are run again after failing (non-zero exit or time-out) before Gantry gives up.'),
+  })
+  .superRefine((target, ctx) => {
+    // A time-out over the limit has its own message already.
+    if (target.timeout <= MAX_TARGET_COMMAND_MS && target.timeout * (target.retries + 1) > MAX_TARGET_COMMAND_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retries'],
+        message: `${target.retries + 1} runs of up to ${target.timeout / 1000} s each exceed the 10 minutes a deploy may take; lower retries or timeout`,
+      });
+    }
+  })
+  .describe('Deploys through shell commands; they get GANTRY_SERVICE, GANTRY_ENVIRONMENT, GANTRY_INSTANCE, GANTRY_VERSION, GANTRY_ARTIFACT and more in their environment.');
+
+/** The kinds an object target may have, for the message about an unknown one. */
+const TARGET_KINDS = ['command'] as const;
+
+/**
+ * A union reports only "invalid input"; this says which of its forms the value was
+ * meant to be and what is wrong with it, naming the key inside the target.
+ */
+function targetProblem(issue: z.core.$ZodRawIssue): string {
+  const input = issue.input;
+  const objectForm = `an object { kind: ${TARGET_KINDS.join(' | ')}, deploy, activate, stop, status }`;
+  const forms = `write target: local, or ${objectForm}`;
+  if (typeof input === 'string') return `unknown target ${JSON.stringify(input)}; expected "local", or ${objectForm}`;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return `expected "local" or an object; ${forms}`;
+  const kind: unknown = (input as Record<string, unknown>).kind;
+  if (kind === undefined) return `missing required key "kind"; ${forms}`;
+  if (!(TARGET_KINDS as readonly unknown[]).includes(kind)) {
+    return `unknown target kind ${JSON.stringify(kind)} in target.kind; the kinds are ${TARGET_KINDS.join(', ')} (or write target: local)`;
+  }
+  // The object form was meant: its own problems, each named by its key.
+  const branches = issue.code === 'invalid_union' ? issue.errors : [];
+  const problems = (branches.at(-1) ?? []).map((inner) => `${inner.path.length > 0 ? `target.${inner.path.join('.')}: ` : ''}${inner.message}`);
+  return problems.length > 0 ? problems.join('; ') : `not a valid ${String(kind)} target; ${forms}`;
+}
+
+export const TargetSchema = z
+  .union([z.literal('local').describe('Runs the service as a process on the worker machine.'), CommandTargetSchema], { error: targetProblem })
+  .describe('What runs the service: `local` (a process on the worker machine, the default) or { kind: command, … } (your own deploy commands).');
+
 export const STRATEGIES = ['allAtOnce', 'canary', 'blueGreen'] as const;
 
 export const EnvironmentSchema = z
   .strictObject({
-    target: z.enum(['local']).default('local').describe('Runtime that runs the service: `local` runs it as a process on the worker machine.'),
+    // prefault, not default: a default over a schema with transforms (durations) is left out of the JSON Schema.
+    target: TargetSchema.prefault('local'),
     strategy: z.enum(STRATEGIES).default('allAtOnce').describe('How a new version replaces the running one.'),
     gate: z
       .enum(['approval', 'none'])
@@ -208,5 +284,7 @@ export const CatalogueSchema = z
 export type Catalogue = z.output<typeof CatalogueSchema>;
 export type ServiceConfig = z.output<typeof ServiceSchema>;
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
+export type TargetConfig = z.output<typeof TargetSchema>;
+export type CommandTargetConfig = z.output<typeof CommandTargetSchema>;
 export type { ApprovalConfig } from './approval-policy';
 

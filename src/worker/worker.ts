@@ -3,6 +3,13 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { LocalProcessRuntime } from '../providers/runtime/local-process-runtime';
+import { CommandRuntime } from '../providers/runtime/command-runtime';
+import { TargetRuntime } from '../providers/runtime/target-runtime';
+import { catalogueTargetOf } from '../providers/runtime/catalogue-target';
+import type { RuntimeProvider } from '../providers/runtime/runtime';
+import type { CommandTargetConfig } from '../config/service-catalogue';
+import type { ArtifactStore } from '../providers/artifacts/artifact-store';
+import { LocalArtifactStore } from '../providers/artifacts/local-artifact-store';
 import { WORKER_TUNING } from './tuning';
 import type { AuditSink } from '../providers/audit/audit-sink';
 import { LoggingAuditSink } from '../providers/audit/logging-audit-sink';
@@ -96,6 +103,24 @@ function memoiseByConfig<C, P>(create: (config: C) => P): (config: C) => P {
 }
 
 /**
+ * Runs each service environment on the target the catalogue names: local processes under
+ * `<home>/runtime`, or the environment's own commands, run in workspaces under `<home>/targets`.
+ */
+function runtimeFor(home: string, artifacts: ArtifactStore, catalogue: PlatformCatalogue): RuntimeProvider {
+  // unpack() leaves every artifact in this machine's own store (fetched from the shared one when there is one): that file is GANTRY_ARTIFACT.
+  const localBlobs = new LocalArtifactStore(path.join(home, 'artifacts'));
+  const commandRuntimeFor = memoiseByConfig(
+    ({ target, catalogueDir }: { target: CommandTargetConfig; catalogueDir: string | undefined }) =>
+      new CommandRuntime({ root: path.join(home, 'targets'), artifacts, target, catalogueDir, artifactFile: (artifact) => localBlobs.blobOf(artifact) }),
+  );
+  return new TargetRuntime({
+    local: new LocalProcessRuntime({ root: path.join(home, 'runtime'), artifacts }),
+    command: (target, catalogueDir) => commandRuntimeFor({ target, catalogueDir }),
+    targetOf: catalogueTargetOf(catalogue),
+  });
+}
+
+/**
  * A worker for Gantry's workflows and activities with the embedded default providers:
  * one SDK Worker on the shared task queue (workflows, and activities any machine can
  * run) and one on this host's own queue (activities that touch this machine's instances,
@@ -104,10 +129,10 @@ function memoiseByConfig<C, P>(create: (config: C) => P): (config: C) => P {
 export async function createGantryWorker(options: GantryWorkerOptions): Promise<GantryWorker> {
   const host = workerHost(options.host ?? workerHostFromEnv());
   const artifacts = artifactStoreFor(options.home, options.sharedArtifacts ?? sharedArtifactFolderFromEnv());
-  const runtime = new LocalProcessRuntime({ root: path.join(options.home, 'runtime'), artifacts });
   const client = new Client({ connection: options.connection, namespace: options.namespace });
   const repositories = options.repositories ?? gitRepositoriesFor(options.home);
   const catalogue = options.catalogue instanceof PlatformCatalogue ? options.catalogue : platformCatalogueFor(repositories, options.catalogue);
+  const runtime = runtimeFor(options.home, artifacts, catalogue);
   const auditStore = options.auditStore ?? auditStoreFor(options.home, process.env, { isolated: true });
   const activities = createActivities({
       artifacts,
