@@ -26,6 +26,11 @@ const ErrorsSchema = z
 const LatencySchema = z
   .strictObject({
     tolerance: z.number().min(0).default(0.1).describe("The shift of latency over stable's median (and of the tail over stable's) tolerated before it counts (0.1: 10 %)."),
+    toleranceMs: z
+      .number()
+      .min(0)
+      .default(10)
+      .describe('Shifts of the median or the tail smaller than this many ms are noise, whatever their share (on a 1 ms service 0.5 ms is 50 %).'),
     critical: z.boolean().default(false).describe('A critical metric that fails fails the canary, whatever the score.'),
     noData: NoDataSchema,
     tailQuantile: z.number().gt(0.5).lt(1).default(0.99).describe('Also compare this quantile: a change of spread or tail with the same median (0.99: p99).'),

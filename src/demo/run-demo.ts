@@ -187,6 +187,8 @@ async function demoRelease(
   if (rollout) {
     const verdicts = rollout.analyses.map((a) => a.verdict);
     say(`  ${rollout.strategy}: ${rollout.phase}, ${verdicts.length} analyses (${verdicts.filter((v) => v === 'pass').length} passed)`);
+    // The figures behind the last verdict, as `gantry release status` prints them.
+    for (const figure of rollout.analyses.at(-1)?.figures ?? []) say(`    ${figure}`);
   }
   const production = result.status?.environments.production;
   if (production) say(`  production serves ${await fetchText(production.url)} at ${production.url}`);

@@ -37,6 +37,11 @@ export interface ValueMetricConfig extends MetricConfigBase {
   removeOutliers?: boolean;
   /** Fewer samples on either side is no data (default 10). */
   minSamples?: number;
+  /**
+   * The smallest change that counts, in the metric's own unit, whatever `tolerance` says:
+   * on a 1 ms service a 0.5 ms shift is 50 % and still noise (default 0).
+   */
+  minimumChange?: number;
 }
 
 /** Events among trials (errors among requests): compared as proportions. */
@@ -120,7 +125,10 @@ function judgeValues(config: ValueMetricConfig, samples: { canary: readonly numb
   const stableMedian = quantileOfSorted(stable, 0.5);
   const relative = stableMedian !== 0 ? hl.estimate / Math.abs(stableMedian) : hl.estimate === 0 ? 0 : Math.sign(hl.estimate) * Number.POSITIVE_INFINITY;
   const significant = test.pValue < alpha;
-  let classification: Classification = significant && relative > config.tolerance ? 'high' : significant && relative < -config.tolerance ? 'low' : 'pass';
+  const floor = config.minimumChange ?? 0;
+  const meaningful = Math.abs(hl.estimate) > floor;
+  let classification: Classification =
+    significant && meaningful && relative > config.tolerance ? 'high' : significant && meaningful && relative < -config.tolerance ? 'low' : 'pass';
   const parts = [
     `shift ${signed(hl.estimate)} (${percent(relative)} of stable's median ${round(stableMedian)}; ${Math.round((1 - alpha) * 100)} % CI ${round(hl.lower)} to ${round(hl.upper)})`,
     `Mann-Whitney p = ${pValue(test.pValue)}`,
@@ -130,7 +138,7 @@ function judgeValues(config: ValueMetricConfig, samples: { canary: readonly numb
     // The tail is read from every value: outlier removal would hide the very change looked for.
     const q = config.tailQuantile;
     tail = { canary: quantileInterval(raw.canary.sorted, q, 1 - alpha), stable: quantileInterval(raw.stable.sorted, q, 1 - alpha) };
-    const limit = Math.abs(tail.stable.estimate) * config.tolerance;
+    const limit = Math.max(Math.abs(tail.stable.estimate) * config.tolerance, floor);
     const tailHigh = tail.canary.lower > tail.stable.upper && tail.canary.estimate - tail.stable.estimate > limit;
     const tailLow = tail.canary.upper < tail.stable.lower && tail.stable.estimate - tail.canary.estimate > limit;
     parts.push(`p${round(q * 100)} ${round(tail.canary.estimate)} vs ${round(tail.stable.estimate)} (CIs ${round(tail.canary.lower)}–${round(tail.canary.upper)} and ${round(tail.stable.lower)}–${round(tail.stable.upper)})`);
@@ -241,6 +249,9 @@ export function judgeConfigProblems(config: JudgeConfig, at = 'judge'): string[]
     seen.add(m.name);
     if (!groupNames.includes(m.group)) problems.push(`${field}.group: ${m.group} is not a group; declare it under ${at}.groups (has ${groupNames.join(', ') || 'none'})`);
     if (!(m.tolerance >= 0)) problems.push(`${field}.tolerance: ${m.tolerance} must be 0 or more (0.1 tolerates a 10 % change)`);
+    if (m.kind === 'values' && m.minimumChange !== undefined && !(m.minimumChange >= 0)) {
+      problems.push(`${field}.minimumChange: ${m.minimumChange} must be 0 or more, in the metric's unit`);
+    }
     if (m.kind === 'values' && m.tailQuantile !== undefined && !(m.tailQuantile > 0.5 && m.tailQuantile < 1)) {
       problems.push(`${field}.tailQuantile: ${m.tailQuantile} is not a tail quantile; use e.g. 0.95 or 0.99`);
     }

@@ -64,6 +64,7 @@ export function judgeConfigOf(settings: JudgeSettings): JudgeConfig {
       group: 'latency',
       direction: 'increase',
       tolerance: l.tolerance,
+      minimumChange: l.toleranceMs,
       critical: l.critical,
       noData: l.noData,
       tailQuantile: l.tailQuantile,

@@ -35,7 +35,9 @@ test('the demo shows an all-at-once release held by a change freeze until it is 
   expect(stdout).toMatch(/== The audit store \(gantry audit verify\)\n {2}intact: \d+ entries in PGlite .*, head /);
   expect(stdout).toMatch(/as expected {2}the audit store \(gantry audit verify\): intact/);
   expect(stdout).toMatch(/as expected {2}shop 1\.0\.1: succeeded/);
-  expect(stdout).toMatch(/Release shop 1\.0\.2-bad rolled_back: canary at 10 %: 2 failed checks in a row \(limit 2\): error rate/);
+  // The bad canary is stopped by the early stop between two checks, with the figures behind it.
+  expect(stdout).toMatch(/Release shop 1\.0\.2-bad rolled_back: canary at 10 %: early stop: the canary's errors are conclusively above stable's \(evidence \d/);
+  expect(stdout).toMatch(/^ {4}canary \d+\/\d+ errors \(\d+(\.\d+)? %\) vs stable 0\/\d+ \(0 %\) in the \d+(\.\d)? s before the stop$/m);
   expect(stdout).toMatch(/as expected {2}store 1\.0\.1: succeeded/);
   expect(stdout).toMatch(/blueGreen: promoted, \d+ analyses/);
   expect(stdout).not.toMatch(/UNEXPECTED/);
