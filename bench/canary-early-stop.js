@@ -102,12 +102,15 @@ async function main() {
       if (i <= FIXED_RUNS) plan.push(['fixed', i]);
     }
     for (const [service, i] of plan) {
-      const version = `1.1.${i}-bad`;
+      // Versions differ between the services: the first failure is noted per version.
+      const version = `${service === 'judged' ? '1.1' : '1.2'}.${i}-bad`;
       const outcome = release(service, version);
       let ended;
+      let routed = false;
       for (;;) {
         const route = (await services[service].admin.getRoutes()).find((r) => r.version === version);
-        if (firstFailure.has(version) && (!route || route.weight === 0)) {
+        routed ||= route !== undefined && route.weight > 0;
+        if (routed && firstFailure.has(version) && (!route || route.weight === 0)) {
           ended = Date.now();
           break;
         }

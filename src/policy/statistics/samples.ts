@@ -1,3 +1,5 @@
+import { sortNonNegative } from './sort';
+
 /** What cleaning left of one side's samples, and what it dropped. */
 export interface CleanSamples {
   /** Ascending. */
@@ -24,7 +26,7 @@ export function cleanSamples(values: readonly number[], options: { removeOutlier
     else if (v < 0) negative++;
     else kept[length++] = v;
   }
-  let sorted = kept.subarray(0, length).sort();
+  let sorted = sortNonNegative(kept.subarray(0, length));
   let outliers = 0;
   if (options.removeOutliers && sorted.length >= 4) {
     const q1 = quantileOfSorted(sorted, 0.25);
