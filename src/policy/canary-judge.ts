@@ -2,7 +2,7 @@ import { type MannWhitney, mannWhitney } from './statistics/mann-whitney';
 import { type ShiftEstimate, hodgesLehmann } from './statistics/hodges-lehmann';
 import { type Counts, type ProportionTest, compareProportions } from './statistics/proportions';
 import { type QuantileInterval, quantileInterval } from './statistics/quantile-interval';
-import { type CleanSamples, cleanSamples, quantileOfSorted } from './statistics/samples';
+import { type CleanSamples, cleanSamples, quantileOfSorted, withoutOutliers } from './statistics/samples';
 
 /**
  * The statistical canary judge: each metric of the canary compared with stable's over the
@@ -112,7 +112,7 @@ type Judged = Omit<MetricJudgement, 'name' | 'group' | 'critical' | 'direction' 
 
 function judgeValues(config: ValueMetricConfig, samples: { canary: readonly number[]; stable: readonly number[] }, alpha: number): Judged {
   const raw = { canary: cleanSamples(samples.canary), stable: cleanSamples(samples.stable) };
-  const forRanks = config.removeOutliers ? { canary: cleanSamples(samples.canary, { removeOutliers: true }), stable: cleanSamples(samples.stable, { removeOutliers: true }) } : raw;
+  const forRanks = config.removeOutliers ? { canary: withoutOutliers(raw.canary), stable: withoutOutliers(raw.stable) } : raw;
   const dropped = { canary: droppedOf(forRanks.canary), stable: droppedOf(forRanks.stable) };
   const counts = { canary: forRanks.canary.sorted.length, stable: forRanks.stable.sorted.length, ...(anyDropped(dropped) ? { dropped } : {}) };
   const minSamples = config.minSamples ?? 10;
