@@ -24,6 +24,7 @@ import { createSignatureActivities } from './signatures';
 import type { AuditStore } from '../providers/audit/audit-store';
 import { createAuditActivities } from './audit';
 import { createReviewActivities } from './review';
+import { createMigrationActivities } from './migrations';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -68,6 +69,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSignatureActivities(),
     ...createAuditActivities(deps.audit),
     ...createReviewActivities({ audit: deps.audit, reviewsRoot: deps.reviewsRoot, catalogue: deps.catalogue }),
+    // Database URLs are read from this worker's environment when a migration runs, never from a workflow.
+    ...createMigrationActivities(),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ReleaseResult, ReleaseStatus } from '../shared/release';
 import type { RolloutStatus } from '../shared/rollout';
+import { changeLine } from '../policy/schema-release';
 
 /** Human-readable views of a release for the terminal. */
 
@@ -19,6 +20,8 @@ export function renderStatus(s: ReleaseStatus): string {
   if (s.waitingFor) lines.push(`  waiting for ${s.waitingFor}`);
   if (s.source) lines.push(`  source ${s.source.repository}${s.source.directory !== '.' ? ` (${s.source.directory})` : ''} at ${s.source.commit} (${s.source.requested}, committed ${s.source.committedAt})`);
   if (s.catalogue) lines.push(`  rules  catalogue ${s.catalogue.digest}${s.catalogue.revision ? ` (commit ${s.catalogue.revision})` : ''} from ${s.catalogue.source}`);
+  if (s.change) lines.push(`  change ${changeLine(s.change)}`);
+  for (const m of s.migrations ?? []) lines.push(`  migration ${m.environment.padEnd(10)} ${m.file} applied in ${m.durationMs} ms, sha256 ${m.checksum.slice(0, 12)}…, approved by ${m.approvedBy}`);
   if (s.artifact) lines.push(`  artifact ${s.artifact.digest} (${s.artifact.sizeBytes} bytes)`);
   if (s.hosts) {
     const where = [...(s.hosts.workspace ? [`checkout on ${s.hosts.workspace}`] : []), ...Object.entries(s.hosts.environments).map(([env, host]) => `${env} on ${host}`)];
@@ -71,7 +74,8 @@ function renderRollout(r: RolloutStatus): string[] {
   for (const e of r.exceptions ?? []) lines.push(`    exception: ${e.exception} by ${e.by} at ${e.at} passed the hold at ${e.weight ?? 0} % (${e.passed[0] ?? 'held'}): ${e.reason}`);
   const shown = r.analyses.slice(-5);
   shown.forEach((a, i) => {
-    lines.push(`    ${a.at} at ${a.weight} %: ${a.judged ? `${a.judged.verdict}${a.judged.score !== undefined ? ` (score ${Math.round(a.judged.score)})` : ''}` : a.verdict} — ${a.summary}`);
+    // A judged check's summary starts with its own verdict and score ("marginal: score 60 …").
+    lines.push(`    ${a.at} at ${a.weight} %: ${a.judged ? a.summary : `${a.verdict} — ${a.summary}`}`);
     // The figures behind the latest verdict; earlier ones are in --json.
     if (i === shown.length - 1) for (const figure of a.figures ?? []) lines.push(`      ${figure}`);
   });

@@ -22,7 +22,7 @@ export function rolloutPanel(r: RolloutStatus, nowMs: number, barWidth = 20): st
   }
   const last = r.analyses[r.analyses.length - 1];
   if (last) {
-    lines.push(`  last     ${last.judged?.verdict ?? last.verdict} at ${last.weight} %: ${last.summary}`);
+    lines.push(`  last     ${last.judged ? `at ${last.weight} %: ${last.summary}` : `${last.verdict} at ${last.weight} %: ${last.summary}`}`);
     for (const figure of last.figures ?? []) lines.push(`           ${figure}`);
   }
   const stopped = rolloutHeldBy(r);
@@ -35,7 +35,8 @@ export function rolloutLogLine(r: RolloutStatus): string {
   const last = r.analyses[r.analyses.length - 1];
   const soak = r.soak && r.strategy === 'canary' ? `; ${r.soak.done}/${r.soak.planned} checks passed` : '';
   const stopped = rolloutHeldBy(r);
-  return `${trafficLine(r)}${soak}${last ? `; last check ${last.verdict}: ${last.summary}` : ''}${stopped ? `; held: ${stopped}` : ''}`;
+  const lastCheck = last ? `; last check ${last.judged ? last.summary : `${last.verdict}: ${last.summary}`}` : '';
+  return `${trafficLine(r)}${soak}${lastCheck}${stopped ? `; held: ${stopped}` : ''}`;
 }
 
 function trafficLine(r: RolloutStatus): string {

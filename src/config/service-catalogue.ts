@@ -9,6 +9,7 @@ import { durationField } from './duration';
 import { STATS_RETENTION_MS } from '../contracts/router-protocol';
 import { BlueGreenSchema, CanarySchema, MetricsSourceSchema, RouterSchema } from './progressive-delivery';
 import { NotificationsSchema, ReviewSchema, notificationSecretProblems } from './notifications';
+import { DatabaseSchema, MigrationsSchema } from './migrations-settings';
 
 /**
  * The service catalogue (`gantry.yaml`): what Gantry needs to know to build, test,
@@ -208,6 +209,7 @@ export const EnvironmentSchema = z
       .describe(
         'How long a version must have run in the previous environment (the one before this in the list) before it may enter this one, e.g. 2h: the release waits durably, counted from when it finished deploying there. Not on the first environment.',
       ),
+    database: DatabaseSchema.optional(),
   })
   .superRefine((environment, ctx) => {
     // Each analysis measures the last `interval`; the embedded router keeps only so much.
@@ -252,6 +254,7 @@ export const ServiceSchema = z
     groups: GroupsSchema.optional().describe("Groups this service's roles and approvals may name, besides the catalogue's."),
     signers: SignersSchema.optional().describe("People's SSH public keys for this service's signed decisions, besides the catalogue's."),
     notifications: NotificationsSchema.optional(),
+    migrations: MigrationsSchema.optional(),
   })
   .superRefine((service, ctx) => {
     for (const problem of gateProblems(service.environments)) {

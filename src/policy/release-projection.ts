@@ -1,5 +1,6 @@
 import type { Recorded, ReleaseEvent } from '../shared/decision-events';
 import type { ReleaseStatus, StageRecord } from '../shared/release';
+import { changeLine } from './schema-release';
 import type { RolloutStatus } from '../shared/rollout';
 import { type ApprovalRules, eligibleApprovers } from './approval';
 import { approvalPolicyOf } from './approval-rules';
@@ -90,6 +91,16 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
     case 'notification_failed':
       status.notificationFailures = [...(status.notificationFailures ?? []), event.failure];
       return;
+    case 'change_classified':
+      status.change = event.change;
+      return;
+    case 'migration_applied': {
+      const { kind: _kind, seq: _seq, workflowId: _workflowId, at, ...applied } = event;
+      status.migrations = [...(status.migrations ?? []), { ...applied, at }];
+      return;
+    }
+    case 'migrations_current':
+      return;
     case 'rollback_allowed':
       status.rollback = { reason: event.reason, replaced: [...(status.rollback?.replaced ?? []), { environment: event.environment, version: event.replaces }] };
       return;
@@ -151,6 +162,8 @@ export function releaseDetails(s: ReleaseStatus): string {
     lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);
     lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);
   }
+  if (s.change) lines.push(changeLine(s.change));
+  for (const m of s.migrations ?? []) lines.push(`Migration ${m.file} applied to ${m.environment} in ${m.durationMs} ms (sha256 ${m.checksum.slice(0, 12)}…, approved by ${m.approvedBy})`);
   if (s.source) lines.push(`Commit: ${s.source.commit} (${s.source.requested})`);
   if (s.catalogue) lines.push(`Rules: catalogue ${s.catalogue.digest}`);
   for (const [env, deployed] of Object.entries(s.environments)) {

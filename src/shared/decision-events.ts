@@ -9,7 +9,7 @@ import type { LockRequest } from './messages';
 import type { DeclaredFreeze, Quarantine } from './change-calendar';
 import type { NotificationFailure } from './notifications';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
-import type { ArtifactRef, GateException, Outcome, SignedRecord, Stage } from './release';
+import type { AppliedMigration, ArtifactRef, GateException, Outcome, ReleaseChange, SignedRecord, Stage } from './release';
 import type { RolloutPhase, RolloutStatus } from './rollout';
 
 /**
@@ -76,6 +76,12 @@ export type ReleaseEvent =
   | { kind: 'environment_placed'; environment: string; host: string }
   /** The worker gave up on telling a webhook of one of this release's moments (the release goes on regardless). */
   | { kind: 'notification_failed'; failure: NotificationFailure }
+  /** What the commit changes (a service with migrations): a schema release, a code release, or a first release with both. */
+  | { kind: 'change_classified'; change: ReleaseChange }
+  /** One migration applied to an environment's database (file, checksum, who approved, how long it took). */
+  | ({ kind: 'migration_applied' } & Omit<AppliedMigration, 'at'>)
+  /** The environment's database had every migration of the release already: nothing to apply. */
+  | { kind: 'migrations_current'; environment: string; alreadyApplied: number }
   | { kind: 'finished'; outcome: Outcome; reason?: string };
 
 /** What a rollout decided and did. */

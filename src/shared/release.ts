@@ -66,6 +66,42 @@ export interface Admission {
   config: ServiceConfig;
   catalogue: CatalogueRef;
   source: SourceRevision;
+  /** What the commit changes, for a service that declares migrations (absent otherwise, and in older releases). */
+  change?: ReleaseChange;
+}
+
+/**
+ * What a release's commit changes since the version running in the service's first
+ * environment, for a service with migrations: `schema` (only its migrations folder: the
+ * release applies them and ships no code), `code` (no migration, or only migrations an
+ * earlier schema release applied there already) or `first` (nothing ran yet and it
+ * carries both: each environment gets the migrations, then the code).
+ */
+export interface ReleaseChange {
+  kind: 'schema' | 'code' | 'first';
+  /** The commit it was compared with (absent when nothing ran yet). */
+  base?: { commit: string; version: string };
+  /** The migrations folder inside the repository. */
+  folder: string;
+  /** Migration files the commit adds or changes (names inside the folder). */
+  migrations: string[];
+  /** How many other files of the service it changes. */
+  otherFiles: number;
+  /** The worker environment variable of each environment's database, by environment (names, never URLs). */
+  databases: Record<string, string>;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+/** One migration a release applied to an environment's database, as the runner recorded it there. */
+export interface AppliedMigration {
+  environment: string;
+  file: string;
+  /** sha256 of the file, hex. */
+  checksum: string;
+  approvedBy: string;
+  durationMs: number;
+  at: string;
 }
 
 /** The answer to the admission update: what the starter is told at once. */
@@ -174,6 +210,10 @@ export interface ReleaseStatus {
   emergency?: EmergencyRequest & { approval?: { by: string; reason: string; at: string } };
   /** Gates passed by an exception (an approved emergency, a process owner's override): flagged for the review. */
   exceptions?: GateException[];
+  /** What the commit changes, for a service with migrations: a schema release ships no code. */
+  change?: ReleaseChange;
+  /** Migrations this release applied, environment by environment, in order. */
+  migrations?: AppliedMigration[];
   /** Notifications the worker gave up on after its retries (webhooks that failed or timed out); the release did not wait for them. */
   notificationFailures?: NotificationFailure[];
 }

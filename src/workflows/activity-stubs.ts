@@ -103,6 +103,25 @@ export type WatchingStub = Pick<GantryActivities, 'watchForEarlyStop'>;
 export const watching = proxyActivities<WatchingStub>(WATCHING_OPTIONS);
 
 /**
+ * Migrations of a schema release: each statement is bounded by the catalogue's statement
+ * time-out, so half an hour covers a long folder. Nothing is retried by Temporal except a
+ * lost worker: an unreachable or busy database comes back to the workflow, which says in
+ * its status that it waits for the database and asks again; the other failures need a
+ * person. A cancelled release waits for the running migration to commit or roll back.
+ */
+const MIGRATING_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: HEARTBEAT,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: {
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['MigrationFolderInvalid', 'MigrationChanged', 'MigrationFailed', 'MigrationDatabaseRefused', 'MigrationDatabaseUnreachable', 'MigrationBusy', 'MigrationDatabaseUnset'],
+  },
+};
+export type MigratingStub = Pick<GantryActivities, 'applyMigrations'>;
+export const migrating = proxyActivities<MigratingStub>(MIGRATING_OPTIONS);
+
+/**
  * The same stubs, sent to another task queue (a worker host's own) and failing with a
  * schedule-to-start timeout when no worker picks the task up within `scheduleToStart`:
  * a host whose worker is gone is then noticed, not waited on in silence.
@@ -117,6 +136,7 @@ export function stubsOn(taskQueue: string, scheduleToStartTimeout: ActivityOptio
     routing: proxyActivities<RoutingStub>(on(ROUTING_OPTIONS)),
     measuring: proxyActivities<MeasuringStub>(on(MEASURING_OPTIONS)),
     watching: proxyActivities<WatchingStub>(on(WATCHING_OPTIONS)),
+    migrating: proxyActivities<MigratingStub>(on(MIGRATING_OPTIONS)),
   };
 }
 

@@ -1,6 +1,6 @@
 import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
 import { type Placement, hostNotAnswering } from '../policy/placement';
-import { type ActivityStubs, commands, control, delivery, measuring, routing, sourcing, stubsOn, watching } from './activity-stubs';
+import { type ActivityStubs, commands, control, delivery, measuring, migrating, routing, sourcing, stubsOn, watching } from './activity-stubs';
 
 /**
  * Activities that touch one machine (an environment's instances and router, a release's
@@ -18,7 +18,7 @@ export interface HostWatch {
 }
 
 /** The shared-queue stubs: workflows recorded before hosts existed, and tests on one queue, use these. */
-const SHARED: ActivityStubs = { commands, delivery, sourcing, control, routing, measuring, watching };
+const SHARED: ActivityStubs = { commands, delivery, sourcing, control, routing, measuring, watching, migrating };
 
 /** Whether an activity failed because no worker started it in time (its host is gone). */
 export function notPickedUp(err: unknown): boolean {
@@ -48,6 +48,7 @@ export function activitiesOn(placement: Placement | undefined, watch: HostWatch)
     routing: guard(raw.routing),
     measuring: guard(raw.measuring),
     watching: guard(raw.watching),
+    migrating: guard(raw.migrating),
   };
 }
 

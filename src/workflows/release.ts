@@ -33,6 +33,7 @@ import { RISKS } from '../policy/change-window';
 import { checkRole } from '../policy/authority';
 import { checkEmergencyRequest } from '../policy/change-exceptions';
 import { awaitAuditStored } from './audit-outbox';
+import { migrateEnvironment, runSchemaRelease } from './schema-migrations';
 
 /**
  * One release of one service version, from build to production:
@@ -64,7 +65,9 @@ export async function releaseWorkflow(input: ReleaseInput): Promise<ReleaseResul
   try {
     await pipeline.run(async () => {
       if (admittedByPlatform) await admitAndCheckOut(release);
-      await runPipeline(release);
+      // Only a service with migrations has a classified change; older histories never do.
+      if (release.status.change?.kind === 'schema') await runSchemaRelease(release, { awaitApproval, beforeEnvironment: enterEnvironment, withTurn: withEnvironmentTurn });
+      else await runPipeline(release);
     });
   } catch (err) {
     if (!(err instanceof TemporalFailure)) throw err; // a bug in workflow code: fail the task, keep the release
@@ -105,10 +108,11 @@ async function admitAndCheckOut(release: ReleaseState): Promise<void> {
     throw ApplicationFailure.create({ type: FAILURE_TYPE.refused, message: `refused: ${cause.message}`, nonRetryable: true });
   }
   release.admit(admission);
+  if (admission.change) release.record({ kind: 'change_classified', change: admission.change });
   const starter = checkRole('start', release.input.startedBy ?? author, release.authority());
   if (!starter.ok) throw ApplicationFailure.create({ type: FAILURE_TYPE.refused, message: `refused: ${starter.reason}`, nonRetryable: true });
   const { source } = admission;
-  release.enter('build');
+  release.enter('build', admission.change?.kind === 'schema' ? 'a checkout for the migrations: a schema release builds no code' : undefined);
   release.waitFor(`a checkout of ${source.commit.slice(0, 12)} from ${source.repository}`);
   const { workflowId, runId } = workflowInfo();
   // Known before the activity runs, so a release cancelled while checking out still removes it.
@@ -187,16 +191,22 @@ async function runPipeline(release: ReleaseState): Promise<void> {
     }
     const { strategy } = config.environments[name];
     await awaitSoakInPrevious(release, name, previous);
-    await awaitChangeWindow(release, name);
-    // Nothing is deployed ahead of its record: what led here (approvals included) is stored first.
-    await auditStored(release);
+    await enterEnvironment(release, name);
     release.enter(name, strategy === 'allAtOnce' ? undefined : strategy);
     await withEnvironmentTurn(release, name, async () => {
       await assertNoDowngrade(release, name);
+      // A first release that carries migrations applies them before its code (nothing older reads the schema); no-op otherwise.
+      await migrateEnvironment(release, name);
       return DEPLOY_STRATEGIES[strategy](release, name, artifact);
     });
     previous = { environment: name, deployedAtMs: Date.now() };
   }
+}
+
+/** Before a release enters an environment: the change window lets it in, and what led here (approvals included) is stored first. */
+async function enterEnvironment(release: ReleaseState, environment: string): Promise<void> {
+  await awaitChangeWindow(release, environment);
+  await auditStored(release);
 }
 
 /** Waits for the audit store to hold every decision so far; the status says so while it refuses them. */

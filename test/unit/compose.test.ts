@@ -110,6 +110,10 @@ describe('docker-compose.yml', () => {
 
     /** Reads whose key the scan cannot name, by file, each with why it is no worker setting. */
     const DYNAMIC_READS_EXPLAINED: Record<string, string> = {
+      'src/activities/admission.ts':
+        "a service's database URL, in the variable its catalogue names (GANTRY_DB_<SERVICE>_<ENV> by default): a per-service secret the platform sets, no worker setting",
+      'src/activities/migrations.ts':
+        "a service's database URL, in the variable its catalogue names (GANTRY_DB_<SERVICE>_<ENV> by default): a per-service secret the platform sets, no worker setting",
       'src/providers/source/run-git.ts':
         'git runs without GIT_DIR, GIT_WORK_TREE and the like: the worker removes them from the environment it gives git, it reads no setting from them',
     };

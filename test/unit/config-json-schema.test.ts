@@ -57,6 +57,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
     'groups',
     'signers',
     'notifications',
+    'migrations',
   ]);
   expect(service.required).toEqual(['repository', 'build', 'test', 'artifact', 'run']);
   expect(service.additionalProperties).toBe(false);
@@ -77,7 +78,7 @@ test('it describes what a person writes: durations as strings, defaulted fields 
   expect(production?.properties?.strategy.enum).toEqual(['allAtOnce', 'canary', 'blueGreen']);
   expect(production?.properties?.gate.enum).toEqual(['approval', 'none']);
   expect(production?.required ?? []).toEqual([]);
-  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen', 'changePolicy', 'approval', 'soakInPrevious']);
+  expect(Object.keys(production?.properties ?? {})).toEqual(['target', 'strategy', 'gate', 'router', 'metrics', 'canary', 'blueGreen', 'changePolicy', 'approval', 'soakInPrevious', 'database']);
 
   const canary = production?.properties?.canary;
   expect(canary?.required ?? []).toEqual([]);
