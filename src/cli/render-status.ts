@@ -34,6 +34,7 @@ export function renderStatus(s: ReleaseStatus): string {
     lines.push(`  approvals ${s.approvals.length}/${s.approvalsRequired} from [${s.approvers.join(', ')}]${s.approvalDeadline ? ` until ${s.approvalDeadline}` : ''}`);
     if (s.escalatedTo) lines.push(`    escalated to ${s.escalatedTo.join(', ')} when the first deadline passed`);
     for (const a of s.approvals) lines.push(`    ✔ ${a.by} at ${a.at} via ${a.via}${a.ticket ? ` (ticket ${a.ticket})` : ''}${a.comment ? `: ${a.comment}` : ''}`);
+    if (s.approvedByAnalysis) lines.push(`    ✔ the analysis at ${s.approvedByAnalysis.at}: ${s.approvedByAnalysis.reason}`);
   }
   if (s.emergency) {
     const approval = s.emergency.approval;

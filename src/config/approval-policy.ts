@@ -35,6 +35,12 @@ export const ApprovalSchema = z
       .union([z.literal('expire'), EscalationSchema])
       .default('expire')
       .describe('What the timeout does: expire (the release ends expired) or { escalateTo, timeout }.'),
+    byAnalysis: z
+      .boolean()
+      .default(false)
+      .describe(
+        "The statistical judge approves instead of people when the rollout in the environment before the gate passed every scored check with no person stepping in (analysis.judge); otherwise people approve as above.",
+      ),
   })
   .describe('Who must approve a deploy. The author and the person who started the release never count.');
 

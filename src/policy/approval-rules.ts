@@ -10,6 +10,8 @@ import { environmentPlan } from './environment-plan';
 export interface ApprovalPolicy extends ApprovalRules {
   timeout: number;
   onTimeout: 'expire' | { escalateTo: string[]; timeout: number };
+  /** The judge's verdicts on the previous environment's rollout may approve instead of people (see approval-by-analysis.ts). */
+  byAnalysis?: boolean;
 }
 
 export function approvalPolicyOf(definition: Pick<ServiceConfig, 'approval' | 'environments'> & { groups?: ServiceConfig['groups'] }): ApprovalPolicy {
@@ -24,5 +26,6 @@ export function approvalPolicyOf(definition: Pick<ServiceConfig, 'approval' | 'e
     groups: definition.groups,
     timeout: approval.timeout,
     onTimeout: approval.onTimeout ?? 'expire',
+    byAnalysis: approval.byAnalysis ?? false,
   };
 }

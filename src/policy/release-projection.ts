@@ -30,6 +30,9 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
     case 'approval_opened':
       status.approvalDeadline = event.deadline;
       return;
+    case 'approved_by_analysis':
+      status.approvedByAnalysis = { environment: event.environment, reason: event.reason, at: event.at };
+      return;
     case 'approval_escalated':
       status.escalatedTo = event.to;
       status.approvalDeadline = event.deadline;
@@ -162,6 +165,7 @@ export function releaseDetails(s: ReleaseStatus): string {
     lines.push(`Approvers: ${s.approvers.join(', ')} (${s.approvalsRequired} required)`);
     lines.push(`Approvals: ${s.approvals.length}/${s.approvalsRequired}${s.approvals.length ? ` (${s.approvals.map((a) => a.by).join(', ')})` : ''}`);
   }
+  if (s.approvedByAnalysis) lines.push(`Approved by the analysis: ${s.approvedByAnalysis.reason}`);
   if (s.change) lines.push(changeLine(s.change));
   for (const m of s.migrations ?? []) lines.push(`Migration ${m.file} applied to ${m.environment} in ${m.durationMs} ms (sha256 ${m.checksum.slice(0, 12)}…, approved by ${m.approvedBy})`);
   if (s.source) lines.push(`Commit: ${s.source.commit} (${s.source.requested})`);

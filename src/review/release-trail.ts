@@ -36,6 +36,8 @@ export interface ReleaseTrail {
   finishedAt?: string;
   /** Approvals accepted, in order. */
   approvals: (MessageEvent & { at: string })[];
+  /** Why the statistical judge gave the approval instead of people, when it did. */
+  approvedByAnalysis?: string;
   /** Messages refused, with who and why. */
   refused: (MessageEvent & { at: string })[];
   exceptions: (Omit<GateException, 'at' | 'weight'> & { at: string; weight?: number })[];
@@ -131,6 +133,9 @@ function fold(trail: ReleaseTrail, event: Recorded<ReleaseEvent>): void {
     case 'message':
       if (event.result === 'refused') trail.refused.push(event);
       else if (event.message === 'approve') trail.approvals.push(event);
+      return;
+    case 'approved_by_analysis':
+      trail.approvedByAnalysis = event.reason;
       return;
     case 'change_excepted': {
       const { kind: _kind, seq: _seq, workflowId: _workflowId, ...exception } = event;

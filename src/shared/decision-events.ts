@@ -50,6 +50,8 @@ export type ReleaseEvent =
   /** A release recorded before admission existed follows the definition its starter sent. */
   | { kind: 'definition_from_starter'; definition: ServiceConfig }
   | { kind: 'approval_opened'; deadline: string }
+  /** The statistical judge's verdicts on the rollout in `environment` gave the approval, as the policy allows (`byAnalysis`). */
+  | { kind: 'approved_by_analysis'; environment: string; reason: string }
   /** The first deadline passed: these people may approve too, until the new deadline. */
   | { kind: 'approval_escalated'; to: string[]; deadline: string }
   | MessageEvent

@@ -208,6 +208,8 @@ export interface ReleaseStatus {
   rollback?: { reason: string; replaced: { environment: string; version: string }[] };
   /** Set on an emergency release: why, its ticket, and the emergency approver's decision once given. */
   emergency?: EmergencyRequest & { approval?: { by: string; reason: string; at: string } };
+  /** Set when the statistical judge gave the approval (the policy's `byAnalysis`): on which rollout, and why. */
+  approvedByAnalysis?: { environment: string; reason: string; at: string };
   /** Gates passed by an exception (an approved emergency, a process owner's override): flagged for the review. */
   exceptions?: GateException[];
   /** What the commit changes, for a service with migrations: a schema release ships no code. */

@@ -34,6 +34,7 @@ import { checkRole } from '../policy/authority';
 import { checkEmergencyRequest } from '../policy/change-exceptions';
 import { awaitAuditStored } from './audit-outbox';
 import { migrateEnvironment, runSchemaRelease } from './schema-migrations';
+import { approvalByAnalysis } from '../policy/approval-by-analysis';
 
 /**
  * One release of one service version, from build to production:
@@ -186,7 +187,7 @@ async function runPipeline(release: ReleaseState): Promise<void> {
   let previous: PreviousDeploy | undefined;
   for (const { name, approvalFirst } of environmentPlan(config.environments)) {
     if (approvalFirst) {
-      await awaitApproval(release);
+      await awaitApproval(release, previous && { environment: previous.environment, progressive: config.environments[previous.environment]?.strategy !== 'allAtOnce' });
       await assertVerificationHolds(release);
     }
     const { strategy } = config.environments[name];
@@ -214,14 +215,29 @@ function auditStored(release: ReleaseState): Promise<void> {
   return awaitAuditStored(release.decisions.outbox, (what) => release.waitFor(what));
 }
 
-async function awaitApproval(release: ReleaseState): Promise<void> {
+/**
+ * The approval gate. `after` is the environment the release just went through: with the
+ * policy's `byAnalysis`, the judge's verdicts on its rollout may approve instead of people.
+ */
+async function awaitApproval(release: ReleaseState, after?: { environment: string; progressive: boolean }): Promise<void> {
   const approval = release.approvalPolicy();
   if (approval.minApprovals === 0) {
     release.enter('approval', 'no approval required');
     return;
   }
+  let peopleDecide: string | undefined;
+  if (approval.byAnalysis) {
+    // Only policies written with byAnalysis reach this, so no recorded history takes this path.
+    const judged = after ? approvalByAnalysis(after.progressive ? release.status.rollout : undefined, after.environment) : undefined;
+    if (judged?.approved) {
+      release.record({ kind: 'approved_by_analysis', environment: after!.environment, reason: judged.reason });
+      release.enter('approval', `approved by the analysis: ${judged.reason}`);
+      return;
+    }
+    peopleDecide = `people approve: ${judged ? judged.why : 'no environment before this gate to judge the release by'}`;
+  }
   release.record({ kind: 'approval_opened', deadline: new Date(Date.now() + approval.timeout).toISOString() });
-  release.enter('approval');
+  release.enter('approval', peopleDecide);
   release.waitFor(approvalWaitText(release));
   const decision = () => approvalsSatisfied(release.approvalPolicy(), release.status.approvals) || release.status.rejection !== undefined;
   let decided = await condition(decision, approval.timeout);

@@ -74,14 +74,14 @@ describe('loadCatalogue', () => {
     expect(Object.keys(loaded.catalogue.services)).toEqual(['web', 'api']);
     const web = loaded.catalogue.services.web;
     expect(web.run).toEqual({ command: 'node dist/server.js', health: '/ready', startTimeout: 90_000 });
-    expect(web.approval).toEqual({ approvers: ['alice', 'bob@example.com'], minApprovals: 2, timeout: 7_200_000, requiredGroups: [], require: { comment: false, ticket: false, signature: false }, onTimeout: 'expire' });
+    expect(web.approval).toEqual({ approvers: ['alice', 'bob@example.com'], minApprovals: 2, timeout: 7_200_000, requiredGroups: [], require: { comment: false, ticket: false, signature: false }, onTimeout: 'expire', byAnalysis: false });
     expect(web.environments.staging).toEqual({ target: 'local', strategy: 'allAtOnce', ...PROGRESSIVE_DEFAULTS });
   });
 
   test('fills in the defaults of what a service leaves out', () => {
     const api = loadCatalogue(catalogueFile).catalogue.services.api;
     expect(api.run).toEqual({ command: './bin/api', health: '/healthz', startTimeout: 30_000 });
-    expect(api.approval).toEqual({ approvers: [], minApprovals: 0, timeout: 86_400_000, requiredGroups: [], require: { comment: false, ticket: false, signature: false }, onTimeout: 'expire' });
+    expect(api.approval).toEqual({ approvers: [], minApprovals: 0, timeout: 86_400_000, requiredGroups: [], require: { comment: false, ticket: false, signature: false }, onTimeout: 'expire', byAnalysis: false });
     expect(api.environments).toEqual({
       staging: { target: 'local', strategy: 'allAtOnce', ...PROGRESSIVE_DEFAULTS },
       production: { target: 'local', strategy: 'allAtOnce', ...PROGRESSIVE_DEFAULTS },

@@ -2,7 +2,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseResult } from '../../src/client/release-client';
-import { pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, abortUpdate, statusQuery } from '../../src/shared/messages';
+import { approveUpdate, pauseUpdate, promoteUpdate, resumeUpdate, rollbackUpdate, abortUpdate, statusQuery } from '../../src/shared/messages';
 import { instanceIdFor } from '../../src/policy/environment-restore';
 import { rolloutWorkflowId } from '../../src/shared/rollout';
 import { releaseWorkflow } from '../../src/workflows/release';
@@ -10,6 +10,7 @@ import type { Measurement } from '../../src/contracts/measurements';
 import { canaryWeights, failing, healthy, noData, slow, type MeasurementScript } from '../support/fake-progressive';
 import { releaseInput } from '../support/release-input';
 import { rolloutScenario, waitForStatus } from '../support/rollout-scenario';
+import { seedActive } from '../support/fake-delivery';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -211,6 +212,57 @@ describe('canary rollout judged statistically (analysis.judge; the early stop, w
       expect(result.reason).toMatch(/^canary at 5 %: the judge failed the canary: fail: critical metric errors failed — errors \(critical\) canary higher: 30\/200 \(15 %\) vs 1\/200 \(0.5 %\)/);
       expect(result.status?.rollout?.analyses).toHaveLength(1);
       expect(canaryWeights(progressive.tables, input.version).slice(-1)).toEqual([0]);
+    });
+  });
+});
+
+describe('approval by analysis: the judge approves production after a staging canary it passed all the way', () => {
+  const JUDGED_STAGING = { ...canaryProduction({ judge: { earlyStop: false, errors: { minRequests: 100 } } }), canary: { ...canaryProduction().canary, steps: [{ weight: 10, soak: '2m' }, { weight: 100 }], analysis: { judge: { earlyStop: false, errors: { minRequests: 100 } } } } };
+  const withLatency = (ms: number): Measurement => ({ kind: 'value', requests: 200, errors: 0, errorRate: 0, latencyMs: { p99: ms }, latencyHistogram: [[ms, 200]] });
+
+  async function startJudgedStaging(service: string, taskQueue: string) {
+    const input = releaseInput({
+      service,
+      version: `2.1.${++seq}`,
+      approval: { approvers: ['bob'], minApprovals: 1, byAnalysis: true },
+      environments: { staging: JUDGED_STAGING, production: { strategy: 'allAtOnce' } },
+    });
+    const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release/${service}/${input.version}`, args: [input] });
+    return { input, handle };
+  }
+
+  test('every staging check passed: production goes ahead with no person approving, and the status says the analysis approved', async () => {
+    const { service, world, within } = run(() => withLatency(100));
+    seedActive(world, service, 'staging', STABLE);
+    await within(async (taskQueue) => {
+      const { input, handle } = await startJudgedStaging(service, taskQueue);
+      const result = await releaseResult(handle);
+      expect(result.outcome).toBe('succeeded');
+      expect(result.status?.approvals).toEqual([]);
+      expect(result.status?.approvedByAnalysis).toMatchObject({
+        environment: 'staging',
+        reason: 'the statistical judge passed all 2 scored checks of the rollout in staging (lowest score 100)',
+      });
+      expect(world.active.get(`${service}/production`)?.artifact.version).toBe(input.version);
+    });
+  });
+
+  test('a marginal staging check a person resumed: production waits for people, and says why', async () => {
+    let resumed = false;
+    const { service, world, within } = run((version) => (version === STABLE || resumed ? withLatency(100) : withLatency(300)));
+    seedActive(world, service, 'staging', STABLE);
+    await within(async (taskQueue) => {
+      const { handle } = await startJudgedStaging(service, taskQueue);
+      await env.sleep('2 minutes');
+      await waitForStatus(handle, (s) => s.rollout?.phase === 'paused');
+      resumed = true;
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'oncall' }] });
+      await env.sleep('5 minutes'); // the rest of the staging soak
+      const waiting = await waitForStatus(handle, (s) => s.stage === 'approval');
+      expect(waiting.timeline.at(-1)?.note).toMatch(/^people approve: the judge found 1 of \d+ checks in staging marginal/);
+      expect(waiting.approvedByAnalysis).toBeUndefined();
+      await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
+      expect((await releaseResult(handle)).outcome).toBe('succeeded');
     });
   });
 });
