@@ -149,9 +149,12 @@ export function rolloutDetails(s: RolloutStatus, service: string, environment: s
 
 /** The early stop's figures, one line each: the evidence, and the counts it rests on. */
 export function earlyStopFigures(event: Extract<RolloutEvent, { kind: 'early_stop' }>): string[] {
-  const rate = (t: { requests: number; errors: number }) => (t.requests > 0 ? `${Number(((100 * t.errors) / t.requests).toPrecision(3))} %` : 'n/a');
+  const latency = event.signal === 'latency';
+  const what = latency ? 'slow requests' : 'errors';
+  const bad = (t: { errors: number; slow?: number }) => (latency ? (t.slow ?? 0) : t.errors);
+  const rate = (t: { requests: number; errors: number; slow?: number }) => (t.requests > 0 ? `${Number(((100 * bad(t)) / t.requests).toPrecision(3))} %` : 'n/a');
   return [
-    `evidence ${Number(event.evidence.toPrecision(3))} ≥ 1/alpha = ${Number((1 / event.alpha).toPrecision(3))} (always-valid p = ${event.alwaysValidP.toExponential(1)}): ${event.canaryEvents} canary and ${event.stableEvents} stable errors counted`,
-    `canary ${event.canary.errors}/${event.canary.requests} errors (${rate(event.canary)}) vs stable ${event.stable.errors}/${event.stable.requests} (${rate(event.stable)}) in the ${Number((event.afterMs / 1000).toFixed(1))} s before the stop`,
+    `evidence ${Number(event.evidence.toPrecision(3))} ≥ 1/alpha = ${Number((1 / event.alpha).toPrecision(3))} (always-valid p = ${event.alwaysValidP.toExponential(1)}): ${event.canaryEvents} canary and ${event.stableEvents} stable ${what} counted`,
+    `canary ${bad(event.canary)}/${event.canary.requests} ${what} (${rate(event.canary)}) vs stable ${bad(event.stable)}/${event.stable.requests} (${rate(event.stable)}) in the ${Number((event.afterMs / 1000).toFixed(1))} s before the stop${latency ? `; slow: over ${event.slowerThanMs} ms` : ''}`,
   ];
 }

@@ -111,16 +111,20 @@ export type RolloutEvent =
   | {
       kind: 'early_stop';
       weight: number;
+      /** Which bad events stopped it: errors, or requests slower than `slowerThanMs`. */
+      signal?: 'errors' | 'latency';
+      slowerThanMs?: number;
       /** The mixture likelihood ratio it stopped at (≥ 1/alpha), and its always-valid p-value (1/evidence). */
       evidence: number;
       alwaysValidP: number;
+      /** The level of the test that stopped it (half the early stop's alpha: errors and latency are tested apart). */
       alpha: number;
       /** Bad events of each side the test counted over the whole rollout so far. */
       canaryEvents: number;
       stableEvents: number;
-      /** Requests and errors of each side while the last watch ran, and how long it had run. */
-      canary: { requests: number; errors: number };
-      stable: { requests: number; errors: number };
+      /** Requests, errors and slow requests of each side while the last watch ran, and how long it had run. */
+      canary: { requests: number; errors: number; slow?: number };
+      stable: { requests: number; errors: number; slow?: number };
       afterMs: number;
       summary: string;
     }

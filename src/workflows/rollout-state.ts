@@ -1,7 +1,7 @@
 import { getExternalWorkflowHandle, log, patched, setHandler } from '@temporalio/workflow';
 import { applyRolloutEvent, observeAuditWait, observeSoak, rolloutDetails } from '../policy/rollout-projection';
 import { checkSteer } from '../policy/steering';
-import type { EarlyStopState } from '../policy/early-stop';
+import type { EarlyStopEvidence } from '../policy/early-stop-signals';
 import { checkRole } from '../policy/authority';
 import { type RolloutEvent, decisionsQuery } from '../shared/decision-events';
 import { DecisionRecord } from './decision-record';
@@ -47,7 +47,7 @@ export class RolloutState {
   /** A process owner's override of the change gate holding the canary now. */
   override?: ChangeException;
   /** The early stop's evidence so far: one sequential test for the whole rollout (see soakAndAnalyse). */
-  earlyStop?: EarlyStopState;
+  earlyStop?: EarlyStopEvidence;
   private revision = 0;
   /** Every decision of this rollout, in order: its status, UI details and audit follow from it. */
   readonly decisions: DecisionRecord<RolloutEvent>;

@@ -3,7 +3,7 @@ import type { JudgeSettings } from '../config/judge-settings';
 import type { MetricsSourceConfig } from '../config/progressive-delivery';
 import { type AnalysisRules, analyse } from '../policy/analysis';
 import type { CanaryJudgement } from '../policy/canary-judge';
-import { startEarlyStop } from '../policy/early-stop';
+import { startEvidence } from '../policy/early-stop-signals';
 import { judgeCheck } from '../policy/judged-analysis';
 import { earlyStopFigures } from '../policy/rollout-projection';
 import { checksIn } from '../policy/rollout-plan';
@@ -206,12 +206,14 @@ function earlyStopWatch(rollout: SteeredRollout, options: SoakOptions, forMs: nu
         everyMs: settings.every,
         alpha: settings.alpha,
         tolerance: settings.tolerance,
-        state: rollout.earlyStop ?? startEarlyStop(),
+        referenceWindowMs: options.intervalMs,
+        latencyToleranceMs: options.rules.judge?.latency.toleranceMs ?? 10,
+        evidence: rollout.earlyStop ?? startEvidence(),
       }),
     )
     .then(
       (result: EarlyStopWatchResult) => {
-        rollout.earlyStop = result.state;
+        rollout.earlyStop = result.evidence;
         if (result.stopped) stopped = recordEarlyStop(rollout, options.weight, settings.alpha, result.stopped);
       },
       (err: unknown) => {
@@ -238,9 +240,12 @@ function recordEarlyStop(rollout: SteeredRollout, weight: number, alpha: number,
   const event = {
     kind: 'early_stop' as const,
     weight,
+    signal: stop.signal,
+    ...(stop.slowerThanMs !== undefined ? { slowerThanMs: stop.slowerThanMs } : {}),
     evidence: stop.evidence,
     alwaysValidP: stop.alwaysValidP,
-    alpha,
+    // Each of the two tests runs at half the alpha asked for.
+    alpha: alpha / 2,
     canaryEvents: stop.canaryEvents,
     stableEvents: stop.stableEvents,
     canary: stop.canary,
@@ -249,7 +254,8 @@ function recordEarlyStop(rollout: SteeredRollout, weight: number, alpha: number,
     summary: '',
   };
   const [evidence] = earlyStopFigures(event);
-  const summary = `early stop: the canary's errors are conclusively above stable's (${evidence})`;
+  const what = stop.signal === 'errors' ? 'errors' : `requests slower than ${stop.slowerThanMs} ms`;
+  const summary = `early stop: the canary's ${what} are conclusively above stable's (${evidence})`;
   rollout.record({ ...event, summary });
   return summary;
 }

@@ -49,7 +49,7 @@ afterAll(async () => {
 
 const release = (version: string) => releaseAndWait(stack, 'ledger', version);
 
-test('a good canary passes the judge with its figures in the status; a 30 %-error canary is stopped early, before its first check', async () => {
+test('a good canary passes the judge with its figures in the status; a 30 %-error canary and a slow one are stopped early, before their first check', async () => {
   const first = await release('1.0.0');
   expect({ outcome: first.doc.outcome, reason: first.doc.reason }).toEqual({ outcome: 'succeeded' });
   const routerUrl: string = first.doc.status.rollout.routerUrl;
@@ -81,4 +81,12 @@ test('a good canary passes the judge with its figures in the status; a 30 %-erro
   // No interval check was made: the stop came between checks.
   expect(bad.doc.status.rollout.analyses).toHaveLength(1);
   expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 60 });
-}, 240_000);
+
+  // 400 ms slower on every request, no error: the slow requests stop it.
+  const slow = await release('1.3.0-slow');
+  expect(slow.doc.outcome).toBe('rolled_back');
+  expect(slow.doc.reason).toMatch(/^canary at 5 %: early stop: the canary's requests slower than \d+(\.\d+)? ms are conclusively above stable's \(evidence \d/);
+  expect(slow.doc.status.rollout.analyses).toHaveLength(1);
+  expect(slow.doc.status.rollout.analyses[0].figures[1]).toMatch(/^canary (\d+)\/\1 slow requests \(100 %\) vs stable \d+\/\d+ .*; slow: over \d+(\.\d+)? ms$/);
+  expect(await versionsServing(routerUrl)).toEqual({ '1.1.0': 60 });
+}, 300_000);
