@@ -26,6 +26,8 @@ RUN apt-get update \
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# tsc compiles no .proto: the flag sync service's definition goes beside the code that loads it.
+COPY --from=build /app/src/flags/proto ./dist/flags/proto
 COPY --from=build /app/bin ./bin
 RUN mkdir -p /var/lib/gantry && chown node:node /var/lib/gantry
 # The unprivileged user that ships with the node image.

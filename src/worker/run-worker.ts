@@ -20,6 +20,8 @@ import { Client } from '@temporalio/client';
 import { BoardReader } from '../board/read-board';
 import { type BoardServer, startBoardServer } from '../board/board-server';
 import { boardAddressFromEnv } from './board-setting';
+import { type FlagServing, serveFlags } from '../flags/serve-flags';
+import { flagSyncListen } from '../flags/flag-sync-setting';
 
 /** The worker was told to load its catalogue from somewhere that does not exist: a setting to fix, not an outage to wait out. */
 export class CatalogueLocationError extends Error {
@@ -72,6 +74,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const sharedArtifacts = sharedArtifactFolderFromEnv();
   const auditStore = auditStoreFromEnv(home);
   const boardAddress = boardAddressFromEnv();
+  // Checked before anything starts: a setting that cannot work stops the worker at once.
+  try {
+    flagSyncListen();
+  } catch (err) {
+    throw new WorkerSettingError((err as Error).message);
+  }
   const repositories = gitRepositoriesFor(home);
   let spec: CatalogueSpec;
   try {
@@ -91,6 +99,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   catalogue.start();
   const connection = await NativeConnection.connect(options.settings.connectionOptions);
   let board: BoardServer | undefined;
+  let flags: FlagServing | undefined;
   try {
     const auditLog = process.env.GANTRY_AUDIT_LOG;
     const audit = auditLog
@@ -129,11 +138,16 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       });
       options.logger.info({ url: board.url }, 'release board serving');
     }
+    flags = await serveFlags({ log: (message) => options.logger.info(message) }).catch((err: Error) => {
+      throw new WorkerSettingError(`GANTRY_FLAGS_SYNC: cannot serve the flag sync endpoint (${err.message}); choose another port`);
+    });
+    if (flags) options.logger.info({ address: flags.address }, 'flag sync serving (flagd.sync.v1)');
     if (options.until) await worker.runUntil(options.until);
     else await worker.run();
     options.logger.info('gantry worker stopped');
   } finally {
     await board?.close();
+    await flags?.close();
     catalogue.stop();
     await auditStore.close().catch(() => undefined);
     await connection.close();

@@ -3,6 +3,7 @@
 const http = require('node:http');
 const { createApp } = require('./app');
 const { GOOD, describeBehaviour } = require('./behaviour');
+const { requestUser, startFlags } = require('./flags');
 
 /** The build writes version.json (version and behaviour) beside this file; running from src/ has none. */
 function readBuild() {
@@ -19,15 +20,25 @@ const info = { service: process.env.GANTRY_SERVICE || 'web', ...build };
 const port = Number(process.env.PORT || 8080);
 const host = process.env.HOST || '127.0.0.1';
 const app = createApp(info);
+// Undefined unless flags are configured (see flags.js): then the service is unchanged.
+let flags;
+startFlags(process.env, (line) => process.stdout.write(line)).then((started) => (flags = started));
 
 const server = http.createServer((req, res) => {
   const { status, body, delayMs = 0 } = app(req.method, req.url);
-  const answer = () => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(body)}\n`);
+  const answer = (variants) => {
+    const headers = { 'content-type': 'application/json' };
+    // Each flag's variant labels the answer, so traffic can be split by variant.
+    if (variants) for (const [key, variant] of Object.entries(variants)) headers[`x-flag-${key}`] = variant;
+    res.writeHead(status, headers);
+    res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(variants ? { ...body, flags: variants } : body)}\n`);
   };
-  if (delayMs > 0) setTimeout(answer, delayMs);
-  else answer();
+  const respond = (variants) => (delayMs > 0 ? setTimeout(() => answer(variants), delayMs) : answer(variants));
+  if (flags && status === 200 && new URL(req.url, 'http://localhost').pathname === '/') {
+    flags.evaluate(requestUser(req.headers, req.socket.remoteAddress)).then(respond, () => respond(undefined));
+  } else {
+    respond(undefined);
+  }
 });
 
 server.listen(port, host, () => {
