@@ -12,6 +12,13 @@ export interface DemoPlatform {
   commit: string;
   /** The demo approver's SSH key (its public half is listed under signers: in the catalogue), to sign approvals. */
   approverKey: string;
+  /** The example service's repository (the `web` folder of the platform). */
+  repository: string;
+  /**
+   * Commits files (paths inside the repository → contents) on top of the last commit, as
+   * alice, with the same fixed date: the same files give the same commit every run.
+   */
+  commitFiles(files: Record<string, string>, message: string): string;
 }
 
 /**
@@ -43,7 +50,16 @@ export function prepareDemoPlatform(examplesDir: string, home: string): DemoPlat
   git('add', '-A');
   git('commit', '-q', '-m', 'The example service');
   const catalogueFile = path.join(dir, 'gantry.yaml');
-  return { catalogueFile, commit: git('rev-parse', 'HEAD'), approverKey: listApproverKey(dir, catalogueFile, 'bob') };
+  const commitFiles = (files: Record<string, string>, message: string) => {
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(repository, file)), { recursive: true });
+      writeFileSync(path.join(repository, file), text);
+    }
+    git('add', '-A');
+    git('commit', '-q', '-m', message);
+    return git('rev-parse', 'HEAD');
+  };
+  return { catalogueFile, commit: git('rev-parse', 'HEAD'), approverKey: listApproverKey(dir, catalogueFile, 'bob'), repository, commitFiles };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -6,6 +6,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { connectClient } from '../client/connect';
 import { listEnvironments } from '../client/environment-client';
 import { environmentLine } from '../cli/render-environment';
+import { renderStatus } from '../cli/render-status';
 import { startOrAttachRelease } from '../client/release-client';
 import { buildReleaseRequest } from '../cli/commands/release';
 import { loadCatalogue } from '../config/load-catalogue';
@@ -28,6 +29,8 @@ import type { BoardAddress } from '../board/board-address';
 import { type BoardServer, startBoardServer } from '../board/board-server';
 import { BoardReader } from '../board/read-board';
 import { runWorker } from '../worker/run-worker';
+import { type DemoDatabases, serveDemoDatabases } from './demo-databases';
+import { SCHEMA_SERVICE, showSchemaReleases } from './demo-schema-release';
 
 export interface DemoOptions {
   port: number;
@@ -53,7 +56,8 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
  * `npm start`: the local stack (dev server, UI, worker) and real releases of the example
  * service: all at once through every stage, held before production by a change freeze
  * until the demo ends it; a canary that goes to 100 % under real
- * traffic and a bad one rolled back by itself; and a blue/green release.
+ * traffic and a bad one rolled back by itself; a blue/green release; and schema releases:
+ * a migration shipped apart from the code that uses it, and a commit with both refused.
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const started = Date.now();
@@ -77,6 +81,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const platform = prepareDemoPlatform(EXAMPLES_DIR, home);
   say(`The platform's catalogue: ${platform.catalogueFile}; the example service's repository is beside it (commit ${platform.commit.slice(0, 12)})`);
 
+  // The databases of the service with migrations are served, and their variables set,
+  // before the worker starts: it runs in this process and reads them from process.env.
+  let client: Client;
+  let schemaFresh: boolean;
+  let databases: DemoDatabases;
+  try {
+    client = await connectClient(stack.settings);
+    schemaFresh = (await nextUnreleasedVersion(client, SCHEMA_SERVICE)) === '1.0.0';
+    const environments = Object.keys(loadCatalogue(platform.catalogueFile).service(SCHEMA_SERVICE).config.environments);
+    databases = await serveDemoDatabases(home, SCHEMA_SERVICE, environments, { fresh: schemaFresh });
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+
   let stopWorker!: () => void;
   const workerStop = new Promise<void>((resolve) => (stopWorker = resolve));
   const worker = runWorker({ settings: stack.settings, logger, home, until: workerStop, catalogue: { kind: 'file', file: platform.catalogueFile } });
@@ -84,14 +103,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   let freeze: DemoFreeze | undefined;
   let board: BoardServer | undefined;
   try {
-    const client = await connectClient(stack.settings);
     const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
     const ui = stack.uiUrl ? { url: stack.uiUrl, namespace: stack.settings.namespace } : undefined;
     board = await startDemoBoard(new BoardReader({ client, taskQueue, ...(ui ? { ui } : {}) }), options.board);
     say(`Release board (what runs where, releases in flight, live): ${board.url}`);
     const checks: { what: string; expected: string; actual: string }[] = [];
-    const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome, underFreeze?: DemoFreeze, signWith?: string) => {
-      const result = await demoRelease(client, stack, worker, platform, { service, version, approveAfterMs, freeze: underFreeze, signWith });
+    const release = async (service: string, version: string, approveAfterMs: number, expected: Outcome, more: { freeze?: DemoFreeze; signWith?: string; commit?: string } = {}) => {
+      const result = await demoRelease(client, stack, worker, platform, { service, version, approveAfterMs, ...more });
       checks.push({ what: `${service} ${version}`, expected, actual: result.outcome });
       return result;
     };
@@ -99,7 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say('\n== 1. All at once: build, test, artifact, staging, approval, held by a change freeze, production');
     const webVersion = await nextUnreleasedVersion(client, 'web');
     freeze = await DemoFreeze.declare({ client, taskQueue, service: 'web', environment: 'production', holdMs: options.freezeForMs, ui, say });
-    await release('web', webVersion, options.approveAfterMs, 'succeeded', freeze, platform.approverKey);
+    await release('web', webVersion, options.approveAfterMs, 'succeeded', { freeze, signWith: platform.approverKey });
     checks.push({ what: `web ${webVersion}: the signed approval`, expected: SIGNATURE_GOOD, actual: verifySignedApproval(await client.workflow.getHandle(releaseWorkflowId('web', webVersion)).query(statusQuery), home) });
     checks.push({
       what: `web ${webVersion} under freeze ${freeze.freeze.id}`,
@@ -123,6 +141,19 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const storeRouter = storeBase.status?.rollout?.routerUrl;
     if (storeRouter) loads.push(startDemoLoad(storeRouter));
     await release('store', await nextUnreleasedVersion(client, 'store'), QUICK_APPROVAL_MS, 'succeeded');
+
+    say(`\n== 4. Schema releases (${SCHEMA_SERVICE}): a migration ships alone, before the code that uses it; a commit with both is refused`);
+    const cliEnv = { ...process.env, GANTRY_HOME: home, TEMPORAL_ADDRESS: stack.settings.address, TEMPORAL_NAMESPACE: stack.settings.namespace };
+    await showSchemaReleases({
+      platform,
+      databases,
+      fresh: schemaFresh,
+      nextVersion: () => nextUnreleasedVersion(client, SCHEMA_SERVICE),
+      release: (version, commit) => release(SCHEMA_SERVICE, version, QUICK_APPROVAL_MS, 'succeeded', { commit }),
+      check: (what, expected, actual) => checks.push({ what, expected, actual }),
+      gantry: (args) => runGantry(args, cliEnv),
+      say,
+    });
 
     say('\n== What runs where now (gantry env list)');
     for (const record of await listEnvironments(client, taskQueue)) say(`  ${environmentLine(record)}`);
@@ -152,6 +183,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await stopAllRouters(path.join(home, 'routers'));
     stopWorker();
     await worker.catch((err: Error) => say(`worker: ${err.message}`));
+    await databases.close();
     await stack.stop();
   }
 }
@@ -162,10 +194,10 @@ async function demoRelease(
   stack: LocalStack,
   worker: Promise<void>,
   platform: DemoPlatform,
-  options: { service: string; version: string; approveAfterMs: number; freeze?: DemoFreeze; signWith?: string },
+  options: { service: string; version: string; approveAfterMs: number; freeze?: DemoFreeze; signWith?: string; commit?: string },
 ): Promise<ReleaseResult> {
   const { service, version } = options;
-  const input = buildReleaseRequest({ service, version, commit: platform.commit, author: DEMO_AUTHOR });
+  const input = buildReleaseRequest({ service, version, commit: options.commit ?? platform.commit, author: DEMO_AUTHOR });
   const strategy = loadCatalogue(platform.catalogueFile).service(service).config.environments.production.strategy;
   const taskQueue = process.env.GANTRY_TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const { handle } = await startOrAttachRelease(client, input, { taskQueue });
@@ -190,6 +222,8 @@ async function demoRelease(
     // The figures behind the last verdict, as `gantry release status` prints them.
     for (const figure of rollout.analyses.at(-1)?.figures ?? []) say(`    ${figure}`);
   }
+  // A service with migrations: what kind of release it was and each migration applied, as `gantry release status` prints them.
+  if (result.status?.change) for (const line of renderStatus(result.status).split('\n').filter((l) => /^ {2}(change|migration) /.test(l))) say(line);
   const production = result.status?.environments.production;
   if (production) say(`  production serves ${await fetchText(production.url)} at ${production.url}`);
   return result;
@@ -293,6 +327,22 @@ async function nextUnreleasedVersion(client: Client, service: string): Promise<s
       throw err;
     }
   }
+}
+
+/**
+ * The real CLI against the demo's stack. Never spawnSync: the worker runs in this process
+ * and must keep running to answer what the command asks.
+ */
+function runGantry(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'gantry.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 async function fetchText(url: string): Promise<string> {

@@ -9,9 +9,11 @@ const GANTRY = path.resolve(__dirname, '..', '..', 'bin', 'gantry.js');
 /**
  * `npm start` is the main job: on its own dev server it releases the example all at
  * once (held before production by a change freeze it declares, shows and ends), then a canary that reaches 100 %, a bad canary that is rolled back by itself,
- * and a blue/green release. It exits 0 only when every outcome is the expected one.
+ * a blue/green release, and schema releases on PGlite databases (a migration shipped
+ * alone, then the code that uses it; a commit with both refused). It exits 0 only when
+ * every outcome is the expected one.
  */
-test('the demo shows an all-at-once release held by a change freeze until it is ended, a canary to 100 %, a bad canary rolled back, and a blue/green release', async () => {
+test('the demo shows an all-at-once release held by a change freeze until it is ended, a canary to 100 %, a bad canary rolled back, a blue/green release, and schema releases', async () => {
   const [port, uiPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { ...process.env, GANTRY_HOME: mkdtempSync(path.join(os.tmpdir(), 'gantry-demo-')), GANTRY_TASK_QUEUE: 'demo-test' };
   delete env.TEMPORAL_ADDRESS;
@@ -40,9 +42,11 @@ test('the demo shows an all-at-once release held by a change freeze until it is 
   expect(stdout).toMatch(/^ {4}canary \d+\/\d+ errors \(\d+(\.\d+)? %\) vs stable 0\/\d+ \(0 %\) in the \d+(\.\d)? s before the stop$/m);
   expect(stdout).toMatch(/as expected {2}store 1\.0\.1: succeeded/);
   expect(stdout).toMatch(/blueGreen: promoted, \d+ analyses/);
+  expectSchemaReleases(stdout);
   expect(stdout).not.toMatch(/UNEXPECTED/);
   // It ends with what runs where, as the environment entities record it.
-  expect(stdout).toMatch(/== What runs where now \(gantry env list\)\n {2}shop\/production\s+1\.0\.1 since/);
+  expect(stdout).toMatch(/== What runs where now \(gantry env list\)\n {2}orders\/production\s+1\.0\.2 since/);
+  expect(stdout).toMatch(/ {2}shop\/production\s+1\.0\.1 since/);
   expect(stdout).toMatch(/ {2}web\/staging\s+1\.0\.0 since/);
   expect(stdout).toMatch(/ {2}store\/production\s+1\.0\.1 since/);
   // The release board served the demo live, and its address closes the run.
@@ -50,12 +54,13 @@ test('the demo shows an all-at-once release held by a change freeze until it is 
   expect(board).toBeDefined();
   expect(stdout).toContain(`\nRelease board: ${board} (it stops with the demo`);
   // It ends with the review of its own releases: the real gantry report, written as JSON and HTML.
-  expect(stdout).toMatch(/== The review of the demo's releases \(gantry report\)\n {2}The audit chain is intact \(\d+ entries, head [0-9a-f]{64}\)\.\n {2}Review of \S+ to \S+, 6 releases with a decision in it\./);
-  expect(stdout).toMatch(/^ {2}Overall: 5 deploys .*change failure rate 16\.7 % \(low\) \(1 of 6\)/m);
+  expect(stdout).toMatch(/== The review of the demo's releases \(gantry report\)\n {2}The audit chain is intact \(\d+ entries, head [0-9a-f]{64}\)\.\n {2}Review of \S+ to \S+, 10 releases with a decision in it\./);
+  // The schema release is a change but no deploy; the refused release is a decision but no change.
+  expect(stdout).toMatch(/^ {2}Overall: 7 deploys .*change failure rate 11\.1 % \(medium\) \(1 of 9\)/m);
   const html = /The whole review: (\S+\.html) \(charts, opens with no network\) and (\S+\.json)/.exec(stdout);
   expect(html).not.toBeNull();
   const review = JSON.parse(readFileSync(html![2], 'utf8'));
-  expect({ releases: review.releases, deployments: review.dora.overall.deployments, failures: review.dora.overall.failures }).toEqual({ releases: 6, deployments: 5, failures: 1 });
+  expect({ releases: review.releases, deployments: review.dora.overall.deployments, failures: review.dora.overall.failures }).toEqual({ releases: 10, deployments: 7, failures: 1 });
   expect(readFileSync(html![1], 'utf8')).toContain('<canvas');
   expect(stdout).toMatch(/as expected {2}the review of the demo's releases \(gantry report\): written/);
 }, 240_000);
@@ -80,4 +85,28 @@ function expectFreezeShownAndLifted(stdout: string, uiPort: number): void {
   // The release's record: held by the freeze, then allowed; the demo checks it as an expected outcome.
   expect(stdout).toMatch(/its record: change_held before production \(freeze\) at \S+, change_allowed at \S+/);
   expect(stdout).toMatch(/as expected {2}web 1\.0\.0 under freeze F1: held before production, then let go/);
+}
+
+/** orders on PGlite databases: its first release, an expand migration as a schema release, the code that uses it, and a commit with both refused. */
+function expectSchemaReleases(stdout: string): void {
+  expect(stdout).toMatch(/^== 4\. Schema releases \(orders\)/m);
+  expect(stdout).toMatch(/^ {2}GANTRY_DB_ORDERS_STAGING=postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\n {2}GANTRY_DB_ORDERS_PRODUCTION=postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/m);
+  // The first release: in each environment 0001, then the code.
+  expect(stdout).toMatch(/^Release orders 1\.0\.0 succeeded\n {2}change First release \(nothing ran before\): .*0001_create_orders\.sql\n {2}migration staging +0001_create_orders\.sql applied in \d+ ms, sha256 [0-9a-f]{12}…, approved by alice \(no approval required\)\n {2}migration production 0001_create_orders\.sql applied in \d+ ms, sha256 [0-9a-f]{12}…, approved by bob$/m);
+  expect(stdout).toMatch(/as expected {2}orders 1\.0\.0: succeeded/);
+  // The expand migration passes the rules, then ships alone: staging, approval, production, nothing built.
+  expect(stdout).toMatch(/\$ gantry migrations check migrations\n {2}2 migrations in \S+: no findings/);
+  expect(stdout).toMatch(
+    /^Release orders 1\.0\.1 succeeded\n {2}change Schema release \(since 1\.0\.0 \([0-9a-f]{12}\)\): only migrations\/ changed, no code ships: 0002_add_orders_email\.sql\n {2}migration staging +0002_add_orders_email\.sql applied in \d+ ms, sha256 ([0-9a-f]{12})…, approved by alice \(no approval required\)\n {2}migration production 0002_add_orders_email\.sql applied in \d+ ms, sha256 \1…, approved by bob$/m,
+  );
+  expect(stdout).not.toMatch(/^\S+ orders 1\.0\.1: (test|artifact)$/m);
+  expect(stdout).toMatch(/as expected {2}orders 1\.0\.1: the schema release: 0002_add_orders_email\.sql applied in staging, then production; no code shipped/);
+  // The code that uses it is a code release: its migration was applied by the schema release.
+  expect(stdout).toMatch(/^Release orders 1\.0\.2 succeeded\n {2}change Code release \(since 1\.0\.0 \([0-9a-f]{12}\)\); its migrations were applied by an earlier schema release: 0002_add_orders_email\.sql$/m);
+  expect(stdout).toMatch(/as expected {2}orders 1\.0\.2: succeeded/);
+  // Migrations and code in one commit: the real CLI is refused at admission, with how to split it.
+  expect(stdout).toMatch(
+    /\$ gantry release start --service orders --version 1\.0\.3 --commit [0-9a-f]{40} --author alice\n {2}gantry: orders 1\.0\.3 was not admitted: refused: orders 1\.0\.3 changes both its migrations \(migrations\/0003_add_orders_note\.sql\) and its code \(src\/orders\.js\) since 1\.0\.2 \([0-9a-f]{12}\), which runs in staging; .* Split it: first release a commit that changes only migrations\/ .*, then release the code\.\n {2}→ exit code 2$/m,
+  );
+  expect(stdout).toMatch(/as expected {2}orders 1\.0\.3: migrations and code in one commit: refused at admission \(exit code 2\), with how to split it/);
 }
