@@ -14,14 +14,17 @@ import { readAppliedMigrations } from '../providers/migrations/gantry-migrations
 import { RepositoryUnreachableError, UnknownCommitError, type GitRepositories } from '../providers/source/git-repositories';
 import { runGit } from '../providers/source/run-git';
 import { environmentPlan } from '../policy/environment-plan';
-import { readContractMarker } from '../policy/migration-contract-marker';
+import { eligibleApprovers } from '../policy/approval';
+import { approvalPolicyOf } from '../policy/approval-rules';
+import { type ContractEnvironment, checkContractStep, contractApprovalsRequired } from '../policy/migration-contract';
+import { type ContractMarker, readContractMarker } from '../policy/migration-contract-marker';
 import { orderMigrationFiles } from '../policy/migration-files';
 import { type MigrationFinding, checkMigration } from '../policy/migration-rules';
 import { checkReleaseRequest } from '../policy/release-request';
 import { type ChangedFiles, classifyChange, mixedChangeRefusal, shippedAlready, splitChangedFiles } from '../policy/schema-release';
-import { environmentQuery, environmentWorkflowId } from '../shared/environment';
+import { type EnvironmentRecord, environmentQuery, environmentWorkflowId } from '../shared/environment';
 import { statusQuery } from '../shared/messages';
-import type { Admission, ReleaseChange, ReleaseRequest } from '../shared/release';
+import type { Admission, ContractStep, ReleaseChange, ReleaseRequest } from '../shared/release';
 import { heartbeatWhile } from './heartbeat-while';
 import { databaseEnvName } from './migrations';
 
@@ -147,7 +150,13 @@ async function classifyRelease(deps: AdmissionDeps, candidate: Candidate, signal
     } else {
       kind = verdict.verdict;
     }
-    if (kind === 'schema' || kind === 'first') await assertMigrationRules(path.join(dir, folder), folder, changed);
+    let contract: ContractStep[] = [];
+    if (kind === 'schema' || kind === 'first') {
+      const rules = await readMigrationRules(path.join(dir, folder), changed);
+      const judged = rules.contracts.length > 0 ? await judgeContractSteps(deps, candidate, environments, rules.contracts) : { steps: [], refusals: [] };
+      refuseMigrations(folder, rules.problems, judged.refusals);
+      contract = judged.steps;
+    }
     return {
       kind,
       ...(base ? { base } : {}),
@@ -157,6 +166,7 @@ async function classifyRelease(deps: AdmissionDeps, candidate: Candidate, signal
       databases,
       lockTimeoutMs: migrations.lockTimeout,
       statementTimeoutMs: migrations.statementTimeout,
+      ...(contract.length > 0 ? { contract } : {}),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -170,14 +180,7 @@ async function classifyRelease(deps: AdmissionDeps, candidate: Candidate, signal
  */
 async function runningBase(deps: AdmissionDeps, service: string, environment: string): Promise<{ commit: string; version: string } | undefined> {
   if (!deps.client) return undefined;
-  let current;
-  try {
-    const entity = environmentWorkflowId(service, environment, Context.current().info.taskQueue);
-    current = (await deps.client.workflow.getHandle(entity).query(environmentQuery)).current;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
+  const current = (await readEnvironmentRecord(deps, service, environment))?.current;
   if (!current) return undefined;
   const statement = await deps.artifacts?.readProvenance(service, current.version);
   const fromProvenance = statement?.predicate.buildDefinition.resolvedDependencies[0]?.digest.gitCommit;
@@ -255,34 +258,114 @@ async function appliedChecksums(env: NodeJS.ProcessEnv, variable: string, servic
   }
 }
 
-/** `gantry migrations check`'s rules on the migrations the release adds or changes; anything they find refuses it. */
-async function assertMigrationRules(folderPath: string, folder: string, changed: ChangedFiles): Promise<void> {
+interface RulesReading {
+  /** What refuses the release whatever runs where: unparsable SQL, a folder with a gap, a rule broken outside a contract step. */
+  problems: string[];
+  /** Migrations whose only breaking statements are those a contract step may make, with their marker. */
+  contracts: { file: string; marker: ContractMarker }[];
+}
+
+/** `gantry migrations check`'s rules on the migrations the release adds or changes. */
+async function readMigrationRules(folderPath: string, changed: ChangedFiles): Promise<RulesReading> {
   const names = await readdir(folderPath).catch(() => [] as string[]);
   const problems: string[] = orderMigrationFiles(names).problems.map((p) => p.message);
-  const findings: MigrationFinding[] = [];
+  const contracts: RulesReading['contracts'] = [];
   // Loaded here: it compiles PostgreSQL's parser, which other admissions do not need.
   const { MigrationParseError, parseMigration } = await import('../migrations/parse-migration');
   for (const file of changed.migrations.filter((f) => f.toLowerCase().endsWith('.sql') && names.includes(f))) {
     const sql = await readFile(path.join(folderPath, file), 'utf8');
     const reading = readContractMarker(sql);
     if ('problem' in reading) problems.push(`${file}:${reading.line}: ${reading.problem}`);
+    const marker = 'marker' in reading ? reading.marker : undefined;
+    let findings: MigrationFinding[];
     try {
-      const statements = await parseMigration(file, sql);
-      findings.push(...checkMigration({ file, statements, ...('marker' in reading && reading.marker ? { contract: reading.marker } : {}) }));
+      findings = checkMigration({ file, statements: await parseMigration(file, sql), ...(marker ? { contract: marker } : {}) });
     } catch (err) {
       if (!(err instanceof MigrationParseError)) throw err;
       problems.push(`${err.message} (PostgreSQL would refuse it)`);
+      continue;
+    }
+    // A finding carries the marker only when a contract step may make it (it breaks the old version, not the locks).
+    for (const f of findings.filter((finding) => !finding.contract)) problems.push(`${f.file}:${f.line} ${f.rule}: ${f.message}; instead: ${f.safeAlternative}`);
+    if (marker && findings.some((finding) => finding.contract)) contracts.push({ file, marker });
+  }
+  return { problems, contracts };
+}
+
+/**
+ * The contract steps the release carries, each judged against what runs in every
+ * environment of the service now (src/policy/migration-contract.ts): those admitted, and
+ * why the others are not.
+ */
+async function judgeContractSteps(
+  deps: AdmissionDeps,
+  candidate: Candidate,
+  environments: readonly string[],
+  contracts: RulesReading['contracts'],
+): Promise<{ steps: ContractStep[]; refusals: string[] }> {
+  const { service } = candidate.request;
+  const records: ContractEnvironment[] = [];
+  for (const name of environments) {
+    const record = await readEnvironmentRecord(deps, service, name);
+    records.push(record ? { name, record: contractView(record) } : { name });
+  }
+  const rollbackWindowMs = candidate.config.migrations!.rollbackWindow;
+  // Read once, so every step of the release is judged at the same instant.
+  const nowMs = Date.now();
+  const steps: ContractStep[] = [];
+  const refusals: string[] = [];
+  for (const { file, marker } of contracts) {
+    const released = deps.artifacts ? (await deps.artifacts.readProvenance(service, marker.after).catch(() => undefined)) !== undefined : undefined;
+    const decision = checkContractStep({ service, file, marker, environments: records, rollbackWindowMs, nowMs, ...(released !== undefined ? { released } : {}) });
+    if (decision.admitted) steps.push(decision.step);
+    else refusals.push(decision.reason);
+  }
+  if (steps.length > 0) {
+    // Refused now rather than left to expire at the gate: nobody could give the extra approval.
+    const policy = approvalPolicyOf(candidate.config);
+    const required = contractApprovalsRequired(policy.minApprovals);
+    const eligible = eligibleApprovers(policy).filter((who) => who !== candidate.request.author);
+    if (eligible.length < required) {
+      refusals.push(
+        `${steps.map((s) => s.file).join(', ')}: a contract step needs ${required} approvals (one more than the approval policy's minApprovals ${policy.minApprovals}) ` +
+          `but only ${eligible.length} approver${eligible.length === 1 ? '' : 's'} other than the author ${eligible.length === 1 ? 'is' : 'are'} named (${eligible.join(', ') || 'none'}); add approvers to the service's approval.approvers`,
+      );
     }
   }
-  for (const f of findings) {
-    // Contract steps are refused until their precondition (the release after which nothing reads the old shape runs everywhere) is checked.
-    const contract = f.contract ? ` [contract step after ${f.contract.after}: not admitted by a schema release yet]` : '';
-    problems.push(`${f.file}:${f.line} ${f.rule}: ${f.message}${contract}; instead: ${f.safeAlternative}`);
+  return { steps, refusals };
+}
+
+/** The part of an environment's record a contract step is judged on, its times as epoch milliseconds. */
+function contractView(record: EnvironmentRecord): NonNullable<ContractEnvironment['record']> {
+  return {
+    ...(record.current ? { current: { version: record.current.version, sinceMs: Date.parse(record.current.since) } } : {}),
+    ...(record.previous ? { previous: { version: record.previous.version } } : {}),
+    history: record.history.map((event) => ({ version: event.version, atMs: Date.parse(event.at) })),
+  };
+}
+
+/** An environment's entity record, or undefined when nothing was deployed there yet (or the worker has no client to ask). */
+async function readEnvironmentRecord(deps: AdmissionDeps, service: string, environment: string): Promise<EnvironmentRecord | undefined> {
+  if (!deps.client) return undefined;
+  try {
+    const entity = environmentWorkflowId(service, environment, Context.current().info.taskQueue);
+    return await deps.client.workflow.getHandle(entity).query(environmentQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
   }
-  if (problems.length === 0) return;
-  const shown = problems.slice(0, 5).map((p) => `${folder}/${p}`);
+}
+
+/** Refuses the release with every problem found, the rules' first (a few shown). */
+function refuseMigrations(folder: string, problems: readonly string[], refusals: readonly string[]): void {
+  if (problems.length === 0 && refusals.length === 0) return;
+  if (problems.length === 0) {
+    throw refuse(`the contract step${refusals.length === 1 ? '' : 's'} this release carries ${refusals.length === 1 ? 'is' : 'are'} not admitted yet: ${refusals.map((r) => `${folder}/${r}`).join('; ')}`);
+  }
+  const all = [...problems, ...refusals];
+  const shown = all.slice(0, 5).map((p) => `${folder}/${p}`);
   throw refuse(
-    `the migrations this release carries break the rules of \`gantry migrations check\` (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${shown.join('; ')}` +
-      `${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}. Fix them and release a new commit`,
+    `the migrations this release carries break the rules of \`gantry migrations check\` (${all.length} problem${all.length === 1 ? '' : 's'}): ${shown.join('; ')}` +
+      `${all.length > 5 ? `; and ${all.length - 5} more` : ''}. Fix them and release a new commit`,
   );
 }

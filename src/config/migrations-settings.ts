@@ -24,6 +24,11 @@ export const MigrationsSchema = z
       .describe("Folder of <number>_<name>.sql migrations, relative to the service's directory, e.g. migrations. A release whose commit changes only this folder is a schema release; one that changes it and other files is refused."),
     lockTimeout: durationField('5s').prefault('5s').describe('How long a migration statement may wait for a lock before its migration fails (default 5s).'),
     statementTimeout: durationField('1m').prefault('1m').describe('How long one migration statement may run before its migration fails (default 1m).'),
+    rollbackWindow: durationField('24h')
+      .prefault('24h')
+      .describe(
+        'How long a version must have run in every environment before a contract step (a migration marked `-- gantry:contract after=<version>`) may remove what older versions read: until then a rollback to the version before may still happen (default 24h).',
+      ),
   })
   .describe("The service's database migrations: applied by schema releases, environment by environment, before the code that uses them.");
 

@@ -104,6 +104,14 @@ export function applyReleaseEvent(status: ReleaseStatus, event: Recorded<Release
     }
     case 'migrations_current':
       return;
+    case 'contract_approval_opened':
+      status.contractApproval = { migrations: event.migrations, required: event.required };
+      status.approvalsRequired = event.required;
+      status.approvalDeadline = event.deadline;
+      return;
+    case 'contract_approved':
+      status.contractApproval = { ...(status.contractApproval ?? { migrations: [], required: event.by.length }), approvedBy: event.by, at: event.at };
+      return;
     case 'rollback_allowed':
       status.rollback = { reason: event.reason, replaced: [...(status.rollback?.replaced ?? []), { environment: event.environment, version: event.replaces }] };
       return;
@@ -167,6 +175,10 @@ export function releaseDetails(s: ReleaseStatus): string {
   }
   if (s.approvedByAnalysis) lines.push(`Approved by the analysis: ${s.approvedByAnalysis.reason}`);
   if (s.change) lines.push(changeLine(s.change));
+  if (s.contractApproval) {
+    const c = s.contractApproval;
+    lines.push(`Contract step ${c.migrations.join(', ')}: ${c.required} approvals required${c.approvedBy ? `, approved by ${c.approvedBy.join(', ')}` : ''}`);
+  }
   for (const m of s.migrations ?? []) lines.push(`Migration ${m.file} applied to ${m.environment} in ${m.durationMs} ms (sha256 ${m.checksum.slice(0, 12)}…, approved by ${m.approvedBy})`);
   if (s.source) lines.push(`Commit: ${s.source.commit} (${s.source.requested})`);
   if (s.catalogue) lines.push(`Rules: catalogue ${s.catalogue.digest}`);

@@ -95,7 +95,8 @@ export function migrationApprover(approvals: readonly ApprovalRecord[], startedB
 export function changeLine(change: ReleaseChange): string {
   const since = change.base ? `since ${change.base.version} (${change.base.commit.slice(0, 12)})` : 'nothing ran before';
   const files = change.migrations.length > 0 ? `: ${listed(change.migrations, 5)}` : '';
-  if (change.kind === 'schema') return `Schema release (${since}): only ${change.folder}/ changed, no code ships${files}`;
+  const contract = change.contract?.length ? `; contract step ${change.contract.map((c) => `${c.file} (after ${c.after}, window closed ${c.windowClosedAt})`).join(', ')}` : '';
+  if (change.kind === 'schema') return `Schema release (${since}): only ${change.folder}/ changed, no code ships${files}${contract}`;
   if (change.kind === 'first') return `First release (${since}): in each environment the migrations of ${change.folder}/, then the code${files}`;
   return `Code release (${since})${change.migrations.length > 0 ? `; its migrations were applied by an earlier schema release${files}` : ''}`;
 }

@@ -84,6 +84,10 @@ export type ReleaseEvent =
   | ({ kind: 'migration_applied' } & Omit<AppliedMigration, 'at'>)
   /** The environment's database had every migration of the release already: nothing to apply. */
   | { kind: 'migrations_current'; environment: string; alreadyApplied: number }
+  /** A contract step waits for one more approval than the policy's minimum, before the first environment. */
+  | { kind: 'contract_approval_opened'; migrations: string[]; required: number; deadline: string }
+  /** The contract step's approvals are in: who gave them. */
+  | { kind: 'contract_approved'; by: string[] }
   | { kind: 'finished'; outcome: Outcome; reason?: string };
 
 /** What a rollout decided and did. */

@@ -91,6 +91,24 @@ export interface ReleaseChange {
   databases: Record<string, string>;
   lockTimeoutMs: number;
   statementTimeoutMs: number;
+  /**
+   * The contract steps admission let through (absent when none, and in older releases):
+   * migrations marked `-- gantry:contract after=<version>` whose version runs everywhere
+   * and whose rollback window closed. The release then needs one more approval.
+   */
+  contract?: ContractStep[];
+}
+
+/** A contract-marked migration admission let through, and why. */
+export interface ContractStep {
+  /** The migration file (name inside the folder). */
+  file: string;
+  /** The marker's version: the release after which nothing reads the old shape. */
+  after: string;
+  /** ISO 8601: since when that version (or a later one) runs in every environment. */
+  everywhereSince: string;
+  /** ISO 8601: when its rollback window closed. */
+  windowClosedAt: string;
 }
 
 /** One migration a release applied to an environment's database, as the runner recorded it there. */
@@ -216,6 +234,8 @@ export interface ReleaseStatus {
   change?: ReleaseChange;
   /** Migrations this release applied, environment by environment, in order. */
   migrations?: AppliedMigration[];
+  /** The extra approval a contract step needs before the first environment (absent for releases without one). */
+  contractApproval?: { migrations: string[]; required: number; approvedBy?: string[]; at?: string };
   /** Notifications the worker gave up on after its retries (webhooks that failed or timed out); the release did not wait for them. */
   notificationFailures?: NotificationFailure[];
 }

@@ -1,9 +1,13 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, log, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, sleep } from '@temporalio/workflow';
+import { approvalsSatisfied } from '../policy/approval';
 import { environmentPlan } from '../policy/environment-plan';
+import { contractApprovalsRequired } from '../policy/migration-contract';
+import { FAILURE_TYPE } from '../policy/outcome';
 import { migrationApprover } from '../policy/schema-release';
 import type { ReleaseChange } from '../shared/release';
 import type { ActivityStubs } from './activity-stubs';
 import { activitiesOnce } from './host-activities';
+import { approvalWaitText } from './release-messages';
 import { environmentActivities } from './release-hosts';
 import type { ReleaseState } from './release-state';
 
@@ -33,12 +37,46 @@ export async function runSchemaRelease(
     withTurn: (release: ReleaseState, environment: string, work: () => Promise<void>) => Promise<void>;
   },
 ): Promise<void> {
+  // Only admissions since contract steps were admitted carry `contract`: older histories never reach this.
+  if (migrationsToApply(release)?.contract?.length) await awaitContractApproval(release);
   for (const { name, approvalFirst } of environmentPlan(release.config.environments)) {
     if (approvalFirst) await steps.awaitApproval(release);
     await steps.beforeEnvironment(release, name);
     release.enter(name, 'migrations');
     await steps.withTurn(release, name, () => migrateEnvironment(release, name));
   }
+}
+
+/**
+ * A contract step removes what older versions read and cannot be undone by a rollback,
+ * so before the first environment the release waits for one more approval than the
+ * policy's minimum (src/policy/migration-contract.ts says why more people rather than
+ * another role), from the policy's approvers, within its timeout. The approvals count
+ * for the later gates too: the people who accepted the contract saw the whole release.
+ */
+async function awaitContractApproval(release: ReleaseState): Promise<void> {
+  const change = migrationsToApply(release)!;
+  const policy = release.approvalPolicy();
+  const required = contractApprovalsRequired(policy.minApprovals);
+  const migrations = (change.contract ?? []).map((step) => step.file);
+  release.record({ kind: 'contract_approval_opened', migrations, required, deadline: new Date(Date.now() + policy.timeout).toISOString() });
+  release.enter('approval', `contract step ${migrations.join(', ')}: ${required} approvals, one more than the policy's ${policy.minApprovals}, before the first environment`);
+  const enough = () => approvalsSatisfied({ ...policy, minApprovals: required }, release.status.approvals);
+  release.waitFor(`the contract step's approvals: ${approvalWaitText(release)}`);
+  const decided = await condition(() => enough() || release.status.rejection !== undefined, policy.timeout);
+  release.waitFor(undefined);
+  const rejection = release.status.rejection;
+  if (rejection) {
+    throw ApplicationFailure.create({ type: FAILURE_TYPE.rejected, message: `rejected by ${rejection.by}: ${rejection.reason}`, nonRetryable: true });
+  }
+  if (!decided) {
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPE.expired,
+      message: `no decision on the contract step ${migrations.join(', ')} within the approval timeout (${release.status.approvals.length} of ${required} approvals by ${release.status.approvalDeadline})`,
+      nonRetryable: true,
+    });
+  }
+  release.record({ kind: 'contract_approved', by: [...new Set(release.status.approvals.map((a) => a.by))] });
 }
 
 /**

@@ -20,7 +20,7 @@ let prober: Prober | undefined;
 
 beforeAll(async () => {
   stack = await startE2EStack('judge', {
-    editConfig: exampleServiceAs('ledger', {
+    editConfig: exampleServiceAs('quill', {
       strategy: 'canary',
       canary: {
         steps: [{ weight: 5, soak: '30s' }, { weight: 100 }],
@@ -47,7 +47,7 @@ afterAll(async () => {
   await stopAllRouters(path.join(stack.home, 'routers'));
 });
 
-const release = (version: string) => releaseAndWait(stack, 'ledger', version);
+const release = (version: string) => releaseAndWait(stack, 'quill', version);
 
 test('a good canary passes the judge with its figures in the status; a 30 %-error canary and a slow one are stopped early, before their first check', async () => {
   const first = await release('1.0.0');
@@ -68,7 +68,7 @@ test('a good canary passes the judge with its figures in the status; a 30 %-erro
     expect.stringMatching(/^errors \(critical\): no meaningful difference: 0\/\d+ \(0 %\) vs 0\/\d+ \(0 %\)/),
     expect.stringMatching(/^latency: .*shift .* CI .*Mann-Whitney p = .*p99 .* samples$/),
   ]);
-  const status = await stack.gantry(['release', 'status', 'ledger', '1.1.0']);
+  const status = await stack.gantry(['release', 'status', 'quill', '1.1.0']);
   expect(status.stdout).toMatch(/at 5 %: pass: score 100 \(pass ≥ 90, marginal ≥ 60\)/);
   expect(status.stdout).toMatch(/errors \(critical\): no meaningful difference/);
 

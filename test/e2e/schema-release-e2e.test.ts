@@ -15,7 +15,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
  * with one database per environment. The example service declares its migrations; its
  * repository starts with 0001 (an expand migration) beside its code.
  */
-const SERVICE = 'ledger';
+const SERVICE = 'inkwell';
 let stack: E2EStack;
 let postgres: RunningPostgres;
 const databases: Record<string, string> = {};
@@ -24,27 +24,29 @@ beforeAll(async () => {
   postgres = await startPostgres();
   databases.staging = await postgres.createDatabase();
   databases.production = await postgres.createDatabase();
-  // The worker runs in this process: it reads the URLs from here, never from the catalogue or a workflow.
-  process.env.GANTRY_DB_LEDGER_STAGING = databases.staging;
-  process.env.LEDGER_PRODUCTION_DB = databases.production;
+  // The worker process inherits them: it reads the URLs from its environment, never from the catalogue or a workflow.
+  process.env.GANTRY_DB_INKWELL_STAGING = databases.staging;
+  process.env.INKWELL_PRODUCTION_DB = databases.production;
   stack = await startE2EStack('schema', {
     editConfig: (text) => {
       const doc = YAML.parse(text);
       const service = doc.services.web;
       service.approval = { approvers: ['bob'], minApprovals: 1, timeout: '1h' };
       service.migrations = { directory: 'migrations', lockTimeout: '2s', statementTimeout: '10s' };
-      service.environments.production.database = { env: 'LEDGER_PRODUCTION_DB' };
+      service.environments.production.database = { env: 'INKWELL_PRODUCTION_DB' };
       doc.services = { [SERVICE]: service };
       return YAML.stringify(doc);
     },
+    // The real `gantry worker`: the migration runner's ES-module import cannot run inside jest's module sandbox.
+    workerProcess: true,
   });
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
   await postgres?.stop();
-  delete process.env.GANTRY_DB_LEDGER_STAGING;
-  delete process.env.LEDGER_PRODUCTION_DB;
+  delete process.env.GANTRY_DB_INKWELL_STAGING;
+  delete process.env.INKWELL_PRODUCTION_DB;
 });
 
 async function applied(environment: string): Promise<string[]> {
@@ -119,7 +121,7 @@ describe('schema releases on a real PostgreSQL', () => {
     expect(await columns('production', 'orders')).toContain('email');
     // What runs stays the code of 1.0.0.
     const env = await stack.gantry(['env', 'list']);
-    expect(env.stdout).toMatch(/ledger\/production\s+1\.0\.0/);
+    expect(env.stdout).toMatch(/inkwell\/production\s+1\.0\.0/);
 
     const status = await stack.gantry(['release', 'status', SERVICE, '1.1.0']);
     expect(status.stdout).toContain('change Schema release (since 1.0.0');

@@ -13,6 +13,9 @@ import type { GantryWorker } from '../../src/worker/gantry-worker';
 import { commandLines, type CommandLines } from './command-lines';
 import { createE2EWorkspace } from './e2e-workspace';
 import { gantryWorkflowBundle } from './time-skipping';
+import { startWorkerProcess } from './worker-process';
+import { serveFlags } from '../../src/flags/serve-flags';
+import { FLAG_SYNC_VARIABLE } from '../../src/flags/flag-sync-setting';
 
 export { temporalCli, type CommandResult } from './command-lines';
 
@@ -34,6 +37,8 @@ export interface E2EStack extends CommandLines {
   address: string;
   client: Client;
   env: NodeJS.ProcessEnv;
+  /** host:port of the worker's flag sync endpoint (GANTRY_FLAGS_SYNC), when the stack was asked to serve flags. */
+  flagsSync?: string;
   stop(): Promise<void>;
 }
 
@@ -43,12 +48,46 @@ export function sharedServerAddress(): string {
   return address;
 }
 
-export async function startE2EStack(name: string, options: { editConfig?: (yaml: string) => string } = {}): Promise<E2EStack> {
+export async function startE2EStack(
+  name: string,
+  options: {
+    editConfig?: (yaml: string) => string;
+    flagsSync?: boolean;
+    /**
+     * Run the worker as its own `gantry worker` process (the compiled one), with this
+     * process's environment, instead of inside jest's: for work jest's module sandbox
+     * cannot host, such as the migration runner's ES-module import.
+     */
+    workerProcess?: boolean;
+  } = {},
+): Promise<E2EStack> {
   const address = sharedServerAddress();
   const { dir, configFile, home, taskQueue, env, repository, commit, commitFiles } = createE2EWorkspace(`e2e-${name}`, address, options);
 
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection });
+  if (options.workerProcess) {
+    const worker = startWorkerProcess({ env, client, cwd: dir, logFile: path.join(dir, 'worker.log') });
+    await worker.polling();
+    return {
+      dir,
+      configFile,
+      repository,
+      commit,
+      commitFiles,
+      home,
+      taskQueue,
+      address,
+      client,
+      env,
+      ...commandLines(dir, env, address),
+      async stop() {
+        await worker.stop();
+        await stopAllInstances(runtimeDir(home));
+        await connection.close();
+      },
+    };
+  }
   // As a worker process runs it: PGlite in a child process (the compiled one; e2e tests run
   // after the build). In jest's process it would stall the worker's event loop while it works.
   const auditStore = new SqlAuditStore(new PgliteProcessDatabase(embeddedAuditDir(home), { program: compiledPgliteChild() }));
@@ -62,6 +101,9 @@ export async function startE2EStack(name: string, options: { editConfig?: (yaml:
     auditStore,
   });
   const running = worker.run();
+  // As `gantry worker` does with GANTRY_FLAGS_SYNC set: the flag store under its home, served on a free port.
+  const flags = options.flagsSync ? await serveFlags({ env: { ...env, [FLAG_SYNC_VARIABLE]: '127.0.0.1:0' } }) : undefined;
+  if (flags) env[FLAG_SYNC_VARIABLE] = flags.address;
 
   return {
     dir,
@@ -74,8 +116,10 @@ export async function startE2EStack(name: string, options: { editConfig?: (yaml:
     address,
     client,
     env,
+    ...(flags ? { flagsSync: flags.address } : {}),
     ...commandLines(dir, env, address),
     async stop() {
+      await flags?.close();
       worker.shutdown();
       await running;
       await stopAllInstances(runtimeDir(home));

@@ -53,8 +53,8 @@ describe('the catalogue names the migrations field that is wrong', () => {
     const paths = result.error!.issues.map((i) => i.path.join('.'));
     expect(paths).toEqual(expect.arrayContaining(['migrations.directory', 'migrations.lockTimeout', 'environments.staging.database.env']));
   });
-  test('defaults: 5s lock time-out, 1m statement time-out', () => {
+  test('defaults: 5s lock time-out, 1m statement time-out, 24h rollback window', () => {
     const parsed = ServiceSchema.parse({ ...base, migrations: { directory: 'migrations' } });
-    expect(parsed.migrations).toEqual({ directory: 'migrations', lockTimeout: 5_000, statementTimeout: 60_000 });
+    expect(parsed.migrations).toEqual({ directory: 'migrations', lockTimeout: 5_000, statementTimeout: 60_000, rollbackWindow: 86_400_000 });
   });
 });
