@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -113,5 +113,58 @@ describe('gantry migrations check (the built CLI)', () => {
     expect(gantry('migrations', 'check', missing)).toMatchObject({ code: 2, stderr: `gantry: ${missing}: no such folder\n` });
     const file = path.join(folder(CLEAN), '0001_create_orders.sql');
     expect(gantry('migrations', 'check', file)).toMatchObject({ code: 2, stderr: `gantry: ${file} is not a folder: give the folder that holds the migrations\n` });
+  });
+});
+
+describe("gantry migrations check <service> --commit: the service's migrations as a release of that commit carries them", () => {
+  /** A repository with a clean first commit and a second one that drops a column; a catalogue naming it as `orders`. */
+  function serviceRepository() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gantry-migrations-service-'));
+    folders.push(dir);
+    const repo = path.join(dir, 'orders');
+    const git = (...args: string[]) => {
+      const run = spawnSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', '-c', 'user.name=Alice', '-c', 'user.email=alice@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(run.stderr);
+      return run.stdout.trim();
+    };
+    mkdirSync(path.join(repo, 'db'), { recursive: true });
+    git('init', '-q');
+    writeFileSync(path.join(repo, 'db', '0001_create_orders.sql'), CLEAN['0001_create_orders.sql']);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'orders');
+    const clean = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'db', '0002_drop_note.sql'), "SET lock_timeout = '5s';\nALTER TABLE orders DROP COLUMN note;\n");
+    git('add', '-A');
+    git('commit', '-q', '-m', 'drop note');
+    const service = (migrations: string) =>
+      `  orders:\n    repository: ./orders\n    build: make\n    test: { unit: make test, lint: make lint }\n    artifact: { include: [dist] }\n    run: { command: node dist/server.js }\n    environments: { staging: {}, production: {} }\n${migrations}`;
+    const config = path.join(dir, 'gantry.yaml');
+    writeFileSync(config, `version: 1\nservices:\n${service('    migrations: { directory: db }\n')}`);
+    const bare = path.join(dir, 'bare.yaml');
+    writeFileSync(bare, `version: 1\nservices:\n${service('')}`);
+    return { dir, config, bare, clean };
+  }
+  const inHome = (dir: string, ...args: string[]) => {
+    const result = spawnSync(process.execPath, [GANTRY, ...args], { encoding: 'utf8', env: { ...process.env, GANTRY_HOME: path.join(dir, '.gantry') } });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  test('HEAD holds a breaking migration (exit 1); the commit before it is clean (exit 0)', () => {
+    const { dir, config, clean } = serviceRepository();
+    const head = inHome(dir, 'migrations', 'check', 'orders', '--config', config);
+    expect(head.code).toBe(1);
+    expect(head.stdout).toMatch(/^0002_drop_note\.sql:2 drop-column: /m);
+    expect(head.stdout).toMatch(/^2 migrations in orders's db at [0-9a-f]{12}: 1 finding in 1 migration$/m);
+    const before = inHome(dir, 'migrations', 'check', 'orders', '--config', config, '--commit', clean);
+    expect(before).toMatchObject({ code: 0, stderr: '' });
+    expect(before.stdout).toBe(`1 migration in orders's db at ${clean.slice(0, 12)}: no findings\n`);
+  });
+
+  test('bad input exits 2 and names the fix: an unknown service, a service without migrations, an unknown commit, --commit with a folder', () => {
+    const { dir, config, bare } = serviceRepository();
+    expect(inHome(dir, 'migrations', 'check', 'billing', '--config', config)).toMatchObject({ code: 2, stderr: expect.stringMatching(/billing is neither a folder nor a service of .*gantry\.yaml \(it has orders\)/) });
+    expect(inHome(dir, 'migrations', 'check', 'orders', '--config', bare)).toMatchObject({ code: 2, stderr: expect.stringMatching(/orders declares no migrations: add migrations: \{ directory: migrations \}/) });
+    expect(inHome(dir, 'migrations', 'check', 'orders', '--config', config, '--commit', 'no-such-branch')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^gantry: orders: .*no-such-branch/) });
+    expect(inHome(dir, 'migrations', 'check', dir, '--commit', 'HEAD')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--commit reads a service's migrations from its repository/) });
   });
 });
