@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { ArtifactStore } from '../providers/artifacts/artifact-store';
 import type { RuntimeProvider } from '../providers/runtime/runtime';
@@ -25,6 +26,8 @@ import type { AuditStore } from '../providers/audit/audit-store';
 import { createAuditActivities } from './audit';
 import { createReviewActivities } from './review';
 import { createMigrationActivities } from './migrations';
+import { createFlagActivities } from './flags';
+import { flagsFile } from '../providers/flags/file-flag-store';
 
 /** Everything activities need from the outside world; the worker wires real providers. */
 export interface ActivityDeps {
@@ -71,6 +74,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createReviewActivities({ audit: deps.audit, reviewsRoot: deps.reviewsRoot, catalogue: deps.catalogue }),
     // Database URLs are read from this worker's environment when a migration runs, never from a workflow.
     ...createMigrationActivities(),
+    // The flag store under the worker's state folder (workspaces and reviews live there too): the file its sync endpoint serves.
+    ...createFlagActivities({ file: flagsFile(path.dirname(deps.workspacesRoot)), catalogue: deps.catalogue }),
   };
 }
 

@@ -15,6 +15,7 @@ import { registerReportCommand } from './commands/report';
 import { registerReviewCommands } from './commands/review';
 import { registerBoardCommand } from './commands/board';
 import { registerMigrationCommands } from './commands/migrations';
+import { registerFlagCommands } from './commands/flags';
 
 /** Builds the `gantry` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerMigrationCommands(program);
   registerFreezeCommands(program);
+  registerFlagCommands(program);
   registerAuditCommands(program);
   registerReportCommand(program);
   registerReviewCommands(program);

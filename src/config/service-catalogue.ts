@@ -3,6 +3,7 @@ import { gateProblems } from '../policy/environment-plan';
 import { soakProblems } from '../policy/soak-precondition';
 import { ChangePolicySchema } from './change-policy';
 import { GroupsSchema, RolesSchema, SignersSchema } from './roles';
+import { FlagRolesSchema, flagRoleProblems } from './flag-roles';
 import { ApprovalSchema } from './approval-policy';
 import { ENVIRONMENT_NAME_PATTERN, SERVICE_NAME_PATTERN } from '../shared/names';
 import { durationField } from './duration';
@@ -281,6 +282,10 @@ export const CatalogueSchema = z
     groups: GroupsSchema.optional(),
     signers: SignersSchema.optional(),
     review: ReviewSchema.optional(),
+    flags: FlagRolesSchema.optional().describe("Who may set and kill feature flags (`gantry flags`), besides the catalogue's process owners. Without it anyone may."),
+  })
+  .superRefine((catalogue, ctx) => {
+    for (const problem of flagRoleProblems(catalogue.flags, catalogue.groups)) ctx.addIssue({ code: 'custom', ...problem });
   })
   .describe('Gantry service catalogue.');
 

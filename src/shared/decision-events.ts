@@ -7,6 +7,8 @@ import type { HoldKind } from '../policy/change-window';
 import type { ProvenanceStatement } from '../policy/provenance';
 import type { LockRequest } from './messages';
 import type { DeclaredFreeze, Quarantine } from './change-calendar';
+import type { KillMethod } from './flags';
+import type { FlagDefinition } from '../policy/flags/flag-document';
 import type { NotificationFailure } from './notifications';
 import type { CatalogueRef, SourceRevision } from './provenance-types';
 import type { AppliedMigration, ArtifactRef, GateException, Outcome, ReleaseChange, SignedRecord, Stage } from './release';
@@ -173,7 +175,18 @@ export type CalendarEvent =
   /** A freeze declaration or end refused for want of the role (recorded: the update was accepted, then refused). */
   | { kind: 'freeze_refused'; command: 'start' | 'end'; id?: string; by: string; reason?: string; refusal: string };
 
-export type DecisionEvent = ReleaseEvent | RolloutEvent | EnvironmentEvent | CalendarEvent;
+/** What a flag entity recorded: every change to the flag (old → new) and every refusal, with who and why. */
+export type FlagEvent =
+  /** On first use the entity took the definition the flag store already served (written by hand or before entities existed). */
+  | { kind: 'flag_adopted'; key: string; definition: FlagDefinition; revision: number }
+  /** A new definition, validated and written to the store as `revision`; `before` absent: the flag is new. */
+  | { kind: 'flag_set'; key: string; by: string; reason?: string; before?: FlagDefinition; after: FlagDefinition; summary: string[]; revision: number }
+  /** Turned off at once (see KillMethod), written to the store as `revision`. */
+  | { kind: 'flag_killed'; key: string; by: string; reason: string; before: FlagDefinition; after: FlagDefinition; method: KillMethod; offVariant?: string; summary: string[]; revision: number }
+  /** A set or kill refused for want of the role or for an invalid definition: nothing changed. */
+  | { kind: 'flag_refused'; key: string; command: 'set' | 'kill'; by: string; reason?: string; via: 'update' | 'signal'; refusal: string };
+
+export type DecisionEvent = ReleaseEvent | RolloutEvent | EnvironmentEvent | CalendarEvent | FlagEvent;
 
 /** An event as recorded: numbered within its workflow, timed by the workflow's clock. */
 export type Recorded<E extends DecisionEvent = DecisionEvent> = E & {

@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AdmissionAnswer, ReleaseStatus } from './release';
 import type { PromotePayload, SteerPayload } from './rollout';
 import type { SignedDecision } from '../policy/signed-statement';
+import type { FlagChangeAnswer, FlagView, KillFlagRequest, SetFlagRequest } from './flags';
 
 /**
  * Every message a release understands, shared by the workflow, the CLI and the tests.
@@ -79,3 +80,15 @@ export interface LockState {
   queue: LockRequest[];
 }
 export const lockStateQuery = defineQuery<LockState>('lockState');
+
+/**
+ * A flag entity (`flag/<key>`): `set` replaces its definition, `kill` turns it off at
+ * once. As updates they answer once the flag store holds the change (and the sync stream
+ * has pushed it), or refuse with the reason (no role, an invalid definition, an unknown
+ * flag); as signals of the same name (`temporal workflow signal`) a refusal is recorded.
+ */
+export const setFlagUpdate = defineUpdate<FlagChangeAnswer, [SetFlagRequest]>('set');
+export const killFlagUpdate = defineUpdate<FlagChangeAnswer, [KillFlagRequest]>('kill');
+export const setFlagSignal = defineSignal<[SetFlagRequest]>('set');
+export const killFlagSignal = defineSignal<[KillFlagRequest]>('kill');
+export const flagQuery = defineQuery<FlagView>('flag');

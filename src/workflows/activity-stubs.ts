@@ -122,6 +122,19 @@ export type MigratingStub = Pick<GantryActivities, 'applyMigrations'>;
 export const migrating = proxyActivities<MigratingStub>(MIGRATING_OPTIONS);
 
 /**
+ * The flag store and the flag roles: quick (a read, or a write under the store's lock),
+ * retried briefly, then the flag's update fails with the reason, so a kill that cannot be
+ * written is told to the person at once instead of waiting behind retries. An invalid
+ * definition is not retried.
+ */
+const FLAGGING_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FlagInvalid'] },
+};
+export type FlaggingStub = Pick<GantryActivities, 'readStoredFlag' | 'checkFlagDefinition' | 'writeFlag' | 'flagAuthority'>;
+export const flagging = proxyActivities<FlaggingStub>(FLAGGING_OPTIONS);
+
+/**
  * The same stubs, sent to another task queue (a worker host's own) and failing with a
  * schedule-to-start timeout when no worker picks the task up within `scheduleToStart`:
  * a host whose worker is gone is then noticed, not waited on in silence.

@@ -7,3 +7,4 @@ export { catalogueWorkflow } from './catalogue';
 export { environmentWorkflow } from './environment';
 export { changeCalendarWorkflow } from './change-calendar';
 export { quarterlyReviewWorkflow } from './quarterly-review';
+export { flagWorkflow } from './flag';

@@ -233,7 +233,7 @@ describe('parseCatalogue: repository and directory', () => {
 
   test('source: is an ordinary unknown key where repository is not allowed', () => {
     const error = parseError(CATALOGUE.replace('version: 1', 'version: 1\nsource: ./web'), { file: 'gantry.yaml', repositoryBase: '/srv' });
-    expect(error.issues).toEqual([expect.objectContaining({ path: 'source', message: 'unknown key "source"; the keys allowed here are version, services, changePolicy, roles, groups, signers, review' })]);
+    expect(error.issues).toEqual([expect.objectContaining({ path: 'source', message: 'unknown key "source"; the keys allowed here are version, services, changePolicy, roles, groups, signers, review, flags' })]);
   });
 });
 

@@ -87,7 +87,7 @@ const CASES: BrokenCatalogue[] = [
     name: 'an unknown top-level key close to nothing',
     edits: [['version: 1', 'version: 1\nowner: platform-team #<']],
     path: 'owner',
-    message: 'unknown key "owner"; the keys allowed here are version, services, changePolicy, roles, groups, signers, review',
+    message: 'unknown key "owner"; the keys allowed here are version, services, changePolicy, roles, groups, signers, review, flags',
   },
   {
     name: 'a misspelt key in a service',
