@@ -32,6 +32,15 @@ echo "unpacked $GANTRY_SERVICE $GANTRY_VERSION ($GANTRY_ARTIFACT_DIGEST)"
 cd "$state/app"
 PORT="$GANTRY_PORT" HOST=127.0.0.1 setsid sh -c "exec $GANTRY_RUN_COMMAND" >"$state/output.log" 2>&1 </dev/null &
 echo $! >"$state/pid"
+# Gantry stops what a deploy leaves in its process group once the deploy exits: wait until
+# the service has left it (setsid has made it a session of its own) before exiting, or a
+# busy machine could stop the service before setsid ran.
+session() { awk '{ print $6 }' "/proc/$1/stat" 2>/dev/null; }
+tries=0
+while [ "$(session $!)" = "$(session $$)" ] && [ "$tries" -lt 100 ]; do
+  sleep 0.05
+  tries=$((tries + 1))
+done
 echo "$url" >"$state/url"
 echo "started $GANTRY_INSTANCE as pid $(cat "$state/pid")"
 
