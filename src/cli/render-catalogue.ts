@@ -23,7 +23,7 @@ export function renderCatalogue(report: CatalogueReport, service?: string): stri
       lines.push('', `${name}`);
       lines.push(`  repository   ${repository}${directory !== '.' ? ` (folder ${directory})` : ''}`);
       for (const [environment, settings] of Object.entries(definition.environments)) {
-        lines.push(`  ${environment.padEnd(12)} ${settings.strategy} on ${typeof settings.target === 'string' ? settings.target : `${settings.target.kind} commands`}`);
+        lines.push(`  ${environment.padEnd(12)} ${settings.strategy} on ${typeof settings.target === 'string' ? settings.target : 'its own commands'}`);
       }
       const { approval } = definition;
       lines.push(
