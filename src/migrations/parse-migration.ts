@@ -1,4 +1,5 @@
 import { hasSqlDetails, parse } from 'libpg-query';
+import { lineOfByte, lineOfCharacter } from './sql-lines';
 import type { MigrationStatement } from '../policy/migration-rules';
 
 /**
@@ -40,20 +41,4 @@ export async function parseMigration(file: string, sql: string): Promise<Migrati
     // statement's first token, past any comments before it.
     raw.stmt ? [{ line: lineOfByte(bytes, raw.stmt_location ?? 0), stmt: raw.stmt }] : [],
   );
-}
-
-function lineOfByte(bytes: Buffer, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 0x0a) line++;
-  return line;
-}
-
-function lineOfCharacter(sql: string, position: number): number {
-  let line = 1;
-  let index = 0;
-  for (const character of sql) {
-    if (index++ >= position) break;
-    if (character === '\n') line++;
-  }
-  return line;
 }

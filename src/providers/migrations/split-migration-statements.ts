@@ -1,4 +1,5 @@
 import { hasSqlDetails, parse } from 'libpg-query';
+import { lineOfByte, lineOfCharacter } from '../../migrations/sql-lines';
 
 /** One statement of a migration file, as the runner sends it. */
 export interface MigrationStatementText {
@@ -96,20 +97,4 @@ function cannotRunInTransaction(stmt: unknown): boolean {
 
 function isSetting(stmt: unknown): boolean {
   return nodeOf(stmt, 'VariableSetStmt') !== undefined;
-}
-
-function lineOfByte(bytes: Buffer, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 0x0a) line++;
-  return line;
-}
-
-function lineOfCharacter(sql: string, position: number): number {
-  let line = 1;
-  let index = 0;
-  for (const character of sql) {
-    if (index++ >= position) break;
-    if (character === '\n') line++;
-  }
-  return line;
 }
